@@ -1,0 +1,74 @@
+"""Read one CMRT workbook into a CmrtDocument: the orchestration of the cmrt stages."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+from conflict_minerals.cmrt import layout
+from conflict_minerals.cmrt.checker import run_checker
+from conflict_minerals.cmrt.container import open_container
+from conflict_minerals.cmrt.declaration import read_answers, read_company, read_company_answers
+from conflict_minerals.cmrt.detect import detect
+from conflict_minerals.cmrt.grid import Workbook
+from conflict_minerals.cmrt.lookup import read_lookup
+from conflict_minerals.cmrt.smelter_list import read_products, read_smelter_list
+from conflict_minerals.errors import UnreadableFileError, UnreadableKind
+from conflict_minerals.model import CmrtDocument, Finding, Severity, SourceRef, TemplateInfo
+
+
+def read_cmrt(path: str | Path) -> CmrtDocument:
+    """Read a supplier CMRT; raise UnreadableFileError when the file cannot be read at all."""
+    container = open_container(path)
+    book = Workbook(container)
+    source = SourceRef(str(path))
+    declaration = book.sheet(layout.DECLARATION, max_rows=120)
+    if declaration is None:
+        raise UnreadableFileError(
+            str(path),
+            UnreadableKind.NOT_CMRT,
+            "this workbook has no Declaration sheet, so it is not a CMRT; ask the supplier for the RMI CMRT.",
+        )
+    detected = detect(book, declaration)
+    layout_version = layout.layout_for(detected.version)
+    template = TemplateInfo(detected.type, detected.version, detected.language, layout_version)
+    findings: list[Finding] = _revision_findings(source, template)
+
+    company, found = read_company(declaration, source)
+    findings += found
+    answers, found = read_answers(declaration, source)
+    findings += found
+    company_answers, found = read_company_answers(declaration, source)
+    findings += found
+
+    lookup, index = read_lookup(book.sheet(layout.SMELTER_LOOKUP))
+    smelter_grid = book.sheet(layout.SMELTER_LIST, max_rows=layout.SMELTER_LAST_ROW + layout.MAX_SMELTER_ROWS)
+    match_special = layout.version_key(layout_version) >= layout.version_key("6.22")
+    smelters, found = read_smelter_list(smelter_grid, index, source, match_special)
+    findings += found
+    products = read_products(book.sheet(layout.PRODUCT_LIST), layout.product_last_row(layout_version))
+
+    document = CmrtDocument(
+        source=source,
+        sha256=hashlib.sha256(container.data).hexdigest(),
+        template=template,
+        company=company,
+        answers=answers,
+        company_answers=company_answers,
+        smelters=smelters,
+        products=products,
+        lookup=lookup,
+        lookup_revision=f"CMRT {detected.version}" if lookup else None,
+    )
+    return dataclasses.replace(document, findings=tuple(findings + run_checker(document)))
+
+
+def _revision_findings(source: SourceRef, template: TemplateInfo) -> list[Finding]:
+    if template.version == template.layout_version:
+        return []
+    message = (
+        f"CMRT revision {template.version} is not one we have verified; it was read with the "
+        f"{template.layout_version} layout. Check the result against the workbook."
+    )
+    return [Finding(source.at(layout.DECLARATION, layout.REVISION_CELL), "CMRT-T-002", Severity.WARNING, message)]
