@@ -71,7 +71,7 @@ class Workbook:
         except Exception as exc:  # calamine reports damage through several exception types
             raise _damaged(container.path, exc) from None
         self._names = {fold(name): name for name in self._book.sheet_names}
-        self._cache: dict[str, Grid | None] = {}
+        self._cache: dict[str, tuple[int | None, Grid | None]] = {}
 
     @property
     def sheet_names(self) -> list[str]:
@@ -85,9 +85,11 @@ class Workbook:
     def sheet(self, name: str, max_rows: int | None = None) -> Grid | None:
         """Return a sheet's grid, or None when the workbook has no such sheet."""
         key = fold(name)
-        if key not in self._cache:
-            self._cache[key] = self._load(key, max_rows)
-        return self._cache[key]
+        cached = self._cache.get(key)
+        if cached is None or not _covers(cached[0], max_rows):
+            cached = (max_rows, self._load(key, max_rows))
+            self._cache[key] = cached
+        return cached[1]
 
     def _load(self, key: str, max_rows: int | None) -> Grid | None:
         real = self._names.get(key)
@@ -99,6 +101,11 @@ class Workbook:
         except Exception as exc:  # see __init__
             raise _damaged(self.path, exc) from None
         return Grid(real, rows)
+
+
+def _covers(loaded: int | None, wanted: int | None) -> bool:
+    """Tell whether a grid read with `loaded` rows (None: all) serves a request for `wanted`."""
+    return loaded is None or (wanted is not None and wanted <= loaded)
 
 
 def _damaged(path: str, exc: Exception) -> UnreadableFileError:

@@ -201,6 +201,9 @@ def _row(raw: _Raw, entry: LookupEntry | None, typed_id: str | None, not_listed:
         entered_country=text["country"],
     )
     if entry is not None:
+        if raw.text["smelter_id_input"] and fold(text["lookup_name"] or "") == fold(entry.standard_name):
+            # C is the formula result of the ID typed in A, not something the supplier chose.
+            common["lookup_name"] = None
         return SmelterRow(
             metal=entry.metal,
             smelter_id=entry.smelter_id,

@@ -1,0 +1,72 @@
+"""The bundled smelter reference snapshot: facts from RMI's public CMRT Smelter Look-up."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from conflict_minerals.model import LookupEntry, Metal
+
+SNAPSHOT_DIR = Path(__file__).parent / "data"
+_CSV = "smelter-reference.csv"
+_META = "smelter-reference.meta.json"
+_FIELDS = ("metal", "lookup_name", "standard_name", "country", "smelter_id", "id_source", "city", "state_province")
+ATTRIBUTION = (
+    "Smelter reference facts (Smelter ID, metal, names, country, city, state) as published by the "
+    "Responsible Minerals Initiative in the Smelter Look-up sheet of its Conflict Minerals Reporting "
+    "Template. The template itself is not redistributed. See https://www.responsiblemineralsinitiative.org/."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A reference list and where it came from."""
+
+    revision: str
+    list_date: dt.date | None
+    entries: tuple[LookupEntry, ...]
+    attribution: str = ATTRIBUTION
+
+
+def write_snapshot(entries: Iterable[LookupEntry], revision: str, list_date: dt.date | None, folder: Path) -> None:
+    """Write reference entries and their provenance as CSV plus a small JSON file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / _CSV, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(_FIELDS)
+        for entry in entries:
+            writer.writerow([getattr(entry, name) or "" for name in _FIELDS])
+    meta = {"revision": revision, "list_date": list_date.isoformat() if list_date else None, "attribution": ATTRIBUTION}
+    (folder / _META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+@cache
+def bundled_snapshot() -> Snapshot:
+    """Return the snapshot shipped with the package."""
+    return read_snapshot(SNAPSHOT_DIR)
+
+
+def read_snapshot(folder: Path) -> Snapshot:
+    """Read a snapshot written by write_snapshot."""
+    meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+    with open(folder / _CSV, newline="", encoding="utf-8") as handle:
+        entries = tuple(
+            LookupEntry(
+                metal=Metal(row["metal"]),
+                lookup_name=row["lookup_name"],
+                standard_name=row["standard_name"],
+                country=row["country"],
+                smelter_id=row["smelter_id"],
+                id_source=row["id_source"] or None,
+                city=row["city"] or None,
+                state_province=row["state_province"] or None,
+            )
+            for row in csv.DictReader(handle)
+        )
+    list_date = dt.date.fromisoformat(meta["list_date"]) if meta.get("list_date") else None
+    return Snapshot(meta["revision"], list_date, entries, meta.get("attribution", ATTRIBUTION))
