@@ -215,11 +215,14 @@ def _row(raw: _Raw, entry: LookupEntry | None, typed_id: str | None, not_listed:
             **common,  # type: ignore[arg-type]
         )
     name = text["name"] if (not_listed or not_yet) else (text["standard_name"] or text["lookup_name"] or text["name"])
+    country = text["country"]
+    if not_yet and fold(country or "") == "unknown":
+        country = None  # 6.01-6.1 formulas fill "Unknown" for placeholder rows; nothing was entered
     return SmelterRow(
         metal=raw.metal,
         smelter_id=typed_id,
         name=name,
-        country=text["country"],
+        country=country,
         id_source=source_text,
         city=text["city"],
         state_province=text["state_province"],
@@ -233,7 +236,7 @@ def read_products(grid: Grid | None, last_row: int) -> tuple[Product, ...]:
         return ()
     products = []
     first = layout.PRODUCT_HEADER_ROW + 1
-    for number in range(first, min(grid.last_row, first + layout.MAX_PRODUCT_ROWS) + 1):
+    for number in range(first, min(grid.last_row, last_row, first + layout.MAX_PRODUCT_ROWS) + 1):
         cells = grid.row(number)
         if not any(cells[1:4]):
             continue
