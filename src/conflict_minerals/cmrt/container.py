@@ -211,7 +211,7 @@ def _open_ole(name: str, data: bytes) -> Container:
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
-    except OSError:
+    except Exception:  # olefile signals damage with OSError, ValueError and others
         raise _error(name, UnreadableKind.CORRUPT, "the file is damaged; ask the supplier to send it again.") from None
     with ole:
         streams = {"/".join(entry) for entry in ole.listdir()}
