@@ -78,7 +78,16 @@ FULL_DECLARATION: dict[str, Any] = {
         "effective_date": dt.date(2025, 3, 14),
     },
     "questions": {
-        "tantalum": {"Q1": "Yes", "Q2": "Yes", "Q3": "No", "Q4": "No", "Q5": "No", "Q6": "100%", "Q7": "Yes", "Q8": "Yes"},
+        "tantalum": {
+            "Q1": "Yes",
+            "Q2": "Yes",
+            "Q3": "No",
+            "Q4": "No",
+            "Q5": "No",
+            "Q6": "100%",
+            "Q7": "Yes",
+            "Q8": "Yes",
+        },
         "tin": {
             "Q1": "Yes",
             "Q2": "Yes",
@@ -116,7 +125,12 @@ FULL_DECLARATION: dict[str, Any] = {
     "smelters": [
         {"smelter_id": "CID000015"},
         {"metal": "Tin", "lookup_name": "Minsur"},
-        {"metal": "Tantalum", "lookup_name": "Smelter not listed", "name": "Nowhere Tantalum Works", "country": "BRAZIL"},
+        {
+            "metal": "Tantalum",
+            "lookup_name": "Smelter not listed",
+            "name": "Nowhere Tantalum Works",
+            "country": "BRAZIL",
+        },
         {"metal": "Tin", "not_yet_identified": True},
         {
             "metal": "Tantalum",

@@ -90,7 +90,13 @@ def test_every_revision_reads_back_what_was_entered(build_cmrt: BuildCmrt, versi
 
 @pytest.mark.parametrize(
     ("version", "language"),
-    [("6.5", "日本語 Japanese"), ("6.5", "中文 Chinese"), ("6.31", "Deutsch"), ("6.22", "Français"), ("6.01", "italiano")],
+    [
+        ("6.5", "日本語 Japanese"),
+        ("6.5", "中文 Chinese"),
+        ("6.31", "Deutsch"),
+        ("6.22", "Français"),
+        ("6.01", "italiano"),
+    ],
 )
 def test_display_language_changes_no_answer(build_cmrt: BuildCmrt, version: str, language: str) -> None:
     result = document_to_json(read_cmrt(build_cmrt(version, declaration(language=language))))

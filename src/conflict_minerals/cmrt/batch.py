@@ -11,9 +11,9 @@ from pathlib import Path
 
 from conflict_minerals.cmrt.reader import read_cmrt
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
+from conflict_minerals.model import CmrtDocument
 
 log = logging.getLogger(__name__)
-from conflict_minerals.model import CmrtDocument
 
 
 @dataclass(frozen=True, slots=True)

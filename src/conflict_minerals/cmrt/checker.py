@@ -48,7 +48,10 @@ def scope_description(doc: CmrtDocument) -> Iterator[Finding]:
 
 def email_addresses(doc: CmrtDocument) -> Iterator[Finding]:
     """Contact and authorizer e-mails must contain '@' (Checker rows 8 and 11)."""
-    for field, code, label in (("contact_email", "CMRT-C-005", "Contact e-mail"), ("authorizer_email", "CMRT-C-008", "Authorizer e-mail")):
+    for field, code, label in (
+        ("contact_email", "CMRT-C-005", "Contact e-mail"),
+        ("authorizer_email", "CMRT-C-008", "Authorizer e-mail"),
+    ):
         value = getattr(doc.company, field)
         if value is None or "@" not in value:
             shown = f" ('{value}')" if value else ""
@@ -98,7 +101,9 @@ def company_questions(doc: CmrtDocument) -> Iterator[Finding]:
             yield _missing(doc, answer.cell, code, f"Company question {answer.question} is required.")
     policy = doc.company_answer("B")
     if policy and policy.value == "Yes" and len(policy.comment or "") <= 1:
-        yield _missing(doc, policy.comment_cell, "CMRT-C-211", "Question B is 'Yes': give the policy URL in the comment.")
+        yield _missing(
+            doc, policy.comment_cell, "CMRT-C-211", "Question B is 'Yes': give the policy URL in the comment."
+        )
 
 
 def product_list(doc: CmrtDocument) -> Iterator[Finding]:

@@ -41,6 +41,8 @@ class Container:
     data: bytes
     kind: str  # "xlsx" or "xls"
     sheet_rows: dict[str, int]  # declared row count per sheet name, where known
+    sheet_parts: dict[str, str]  # sheet name -> zip part (xlsx only)
+    part_crc: dict[str, tuple[int, int]]  # zip part -> (CRC-32, size) from the zip directory
 
 
 def open_container(path: str | Path) -> Container:
@@ -50,7 +52,8 @@ def open_container(path: str | Path) -> Container:
     if not data:
         raise _error(name, UnreadableKind.EMPTY, "the file is empty (0 bytes); ask the supplier to send it again.")
     if data.startswith(ZIP_MAGIC):
-        return Container(name, data, "xlsx", _check_zip(name, data))
+        rows, parts, crcs = _check_zip(name, data)
+        return Container(name, data, "xlsx", rows, parts, crcs)
     if data.startswith(OLE_MAGIC):
         return _open_ole(name, data)
     raise _error(name, UnreadableKind.NOT_EXCEL, _not_excel_message(data))
@@ -87,7 +90,7 @@ def _not_excel_message(data: bytes) -> str:
     return f"this file is {kind}, not an Excel workbook; ask the supplier for the CMRT as .xlsx."
 
 
-def _check_zip(name: str, data: bytes) -> dict[str, int]:
+def _check_zip(name: str, data: bytes) -> tuple[dict[str, int], dict[str, str], dict[str, tuple[int, int]]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
@@ -100,8 +103,10 @@ def _check_zip(name: str, data: bytes) -> dict[str, int]:
         names = {info.filename for info in infos}
         if "xl/workbook.xml" not in names:
             raise _error(name, UnreadableKind.NOT_EXCEL, _zip_kind_message(names))
+        crcs = {info.filename: (info.CRC, info.file_size) for info in infos}
         try:
-            return _check_parts(name, archive)
+            rows, parts = _check_parts(name, archive)
+            return rows, parts, crcs
         except (zipfile.BadZipFile, EOFError, OSError, KeyError, SafeET.ParseError):
             raise _error(
                 name, UnreadableKind.CORRUPT, "the workbook is damaged or truncated; ask the supplier to send it again."
@@ -139,7 +144,7 @@ def _zip_kind_message(names: set[str]) -> str:
     return "this zip archive is not an Excel workbook; ask the supplier for the CMRT as .xlsx."
 
 
-def _check_parts(name: str, archive: zipfile.ZipFile) -> dict[str, int]:
+def _check_parts(name: str, archive: zipfile.ZipFile) -> tuple[dict[str, int], dict[str, str]]:
     for part in ("xl/workbook.xml", "xl/sharedStrings.xml", "xl/_rels/workbook.xml.rels"):
         if part in archive.NameToInfo:
             _refuse_dtd(name, _head(archive, part))
@@ -160,7 +165,7 @@ def _check_parts(name: str, archive: zipfile.ZipFile) -> dict[str, int]:
                     f"sheet '{sheet}' has {rows[sheet]:,} rows; a CMRT has at most 2,504 smelter rows. "
                     "Ask the supplier to remove the extra rows.",
                 )
-    return rows
+    return rows, sheet_parts
 
 
 def _head(archive: zipfile.ZipFile, part: str) -> bytes:
@@ -223,7 +228,7 @@ def _open_ole(name: str, data: bytes) -> Container:
         )
     if "Workbook" not in streams and "Book" not in streams:
         raise _error(name, UnreadableKind.NOT_EXCEL, "this is an old Office file but not an Excel workbook.")
-    return Container(name, _decrypt_legacy(name, data), "xls", {})
+    return Container(name, _decrypt_legacy(name, data), "xls", {}, {}, {})
 
 
 def _decrypt_legacy(name: str, data: bytes) -> bytes:

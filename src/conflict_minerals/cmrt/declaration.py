@@ -59,7 +59,9 @@ def _unknown_scope(source: SourceRef, value: str) -> Finding:
 def _date_findings(source: SourceRef, raw: str | None, parsed: object, ambiguous: bool) -> list[Finding]:
     where = source.at(layout.DECLARATION, layout.COMPANY_CELLS["effective_date"])
     if raw is not None and parsed is None:
-        return [Finding(where, "CMRT-D-003", Severity.ERROR, f"Effective date '{raw}' is not a date (use DD-MMM-YYYY).")]
+        return [
+            Finding(where, "CMRT-D-003", Severity.ERROR, f"Effective date '{raw}' is not a date (use DD-MMM-YYYY).")
+        ]
     if ambiguous:
         message = f"Effective date '{raw}' could be read day-first or month-first; it was read as month/day/year."
         return [Finding(where, "CMRT-D-004", Severity.WARNING, message)]
@@ -95,6 +97,8 @@ def _unrecognized(answers: list[Answer], source: SourceRef) -> list[Finding]:
     for answer in answers:
         if not answer.recognized:
             subject = f"{answer.question} ({answer.metal})" if answer.metal else f"question {answer.question}"
-            message = f"Answer '{answer.value}' to {subject} is not one of the template's options; choose from the list."
+            message = (
+                f"Answer '{answer.value}' to {subject} is not one of the template's options; choose from the list."
+            )
             findings.append(Finding(source.at(layout.DECLARATION, answer.cell), "CMRT-D-005", Severity.ERROR, message))
     return findings

@@ -67,8 +67,7 @@ QUESTION_OPTIONS: dict[str, tuple[str, ...]] = {
 SURVEY_OPTIONS = ("Yes, in conformance with IPC1755 (e.g., CMRT)", "Yes, using other format (describe)", "No")
 FILING_OPTIONS = ("Yes, with the SEC", "Yes, with the EU", "Yes, with the SEC and the EU", "No")
 COMPANY_QUESTION_OPTIONS: dict[str, tuple[str, ...]] = {
-    key: (SURVEY_OPTIONS if key == "E" else FILING_OPTIONS if key == "H" else YES_NO)
-    for key in COMPANY_QUESTION_KEYS
+    key: (SURVEY_OPTIONS if key == "E" else FILING_OPTIONS if key == "H" else YES_NO) for key in COMPANY_QUESTION_KEYS
 }
 # Spellings other templates or the L sheet use for the same option (cmrt-format.md §3.3, P5).
 ANSWER_ALIASES: dict[str, str] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from conflict_minerals.cmrt.grid import Grid
@@ -10,23 +11,32 @@ from conflict_minerals.cmrt.layout import LOOKUP_HEADER_ROW
 from conflict_minerals.cmrt.values import clean_text, fold, normalize_smelter_id, parse_metal
 from conflict_minerals.model import LookupEntry, Metal, SmelterId
 
-
-_CACHE: dict[tuple[object, ...], tuple[tuple[LookupEntry, ...], LookupIndex]] = {}
+_CACHE: dict[tuple[object, ...], tuple[tuple[LookupEntry, ...], LookupIndex]] = {}  # bounded below
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 32
 
 
-def read_lookup(grid: Grid | None) -> tuple[tuple[LookupEntry, ...], LookupIndex]:
+Parsed = tuple[tuple[LookupEntry, ...], "LookupIndex"]
+
+
+def read_lookup(grid: Grid | None) -> Parsed:
     """Return every real facility row of a Smelter Look-up sheet (special rows skipped) and its index."""
     if grid is None:
         return (), LookupIndex()
-    # Files of one revision carry the same protected look-up: parse it once per batch.
-    key = _fingerprint(grid)
+    return read_lookup_keyed(_fingerprint(grid), lambda: grid)
+
+
+def read_lookup_keyed(key: tuple[object, ...], load: Callable[[], Grid | None]) -> Parsed:
+    """Like read_lookup, but the sheet is loaded only when `key` (e.g. the part's CRC) is new.
+
+    Files of one revision carry the same protected look-up, so a batch parses it once.
+    """
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    entries = _parse(grid)
+    grid = load()
+    entries = _parse(grid) if grid is not None else ()
     result = (entries, LookupIndex.build(entries))
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_SIZE:

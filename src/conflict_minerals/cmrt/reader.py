@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
+import zipfile
+import zlib
 from pathlib import Path
 
 from conflict_minerals.cmrt import layout
 from conflict_minerals.cmrt.checker import run_checker
-from conflict_minerals.cmrt.container import open_container
+from conflict_minerals.cmrt.container import Container, open_container
 from conflict_minerals.cmrt.declaration import read_answers, read_company, read_company_answers
 from conflict_minerals.cmrt.detect import detect
-from conflict_minerals.cmrt.grid import Workbook
-from conflict_minerals.cmrt.lookup import read_lookup
+from conflict_minerals.cmrt.fastsheet import fast_grid
+from conflict_minerals.cmrt.grid import Grid, Workbook
+from conflict_minerals.cmrt.lookup import Parsed, read_lookup, read_lookup_keyed
 from conflict_minerals.cmrt.smelter_list import read_products, read_smelter_list
+from conflict_minerals.cmrt.values import fold
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import CmrtDocument, Finding, Severity, SourceRef, TemplateInfo
 
@@ -42,8 +47,8 @@ def read_cmrt(path: str | Path) -> CmrtDocument:
     company_answers, found = read_company_answers(declaration, source)
     findings += found
 
-    lookup, index = read_lookup(book.sheet(layout.SMELTER_LOOKUP))
-    smelter_grid = book.sheet(layout.SMELTER_LIST, max_rows=layout.SMELTER_LAST_ROW + layout.MAX_SMELTER_ROWS)
+    lookup, index = _lookup(container, book)
+    smelter_grid = _smelter_grid(container, book)
     match_special = layout.version_key(layout_version) >= layout.version_key("6.22")
     smelters, found = read_smelter_list(smelter_grid, index, source, match_special)
     findings += found
@@ -62,6 +67,35 @@ def read_cmrt(path: str | Path) -> CmrtDocument:
         lookup_revision=f"CMRT {detected.version}" if lookup else None,
     )
     return dataclasses.replace(document, findings=tuple(findings + run_checker(document)))
+
+
+def _part(container: Container, sheet: str) -> str | None:
+    wanted = fold(sheet)
+    return next((part for name, part in container.sheet_parts.items() if fold(name) == wanted), None)
+
+
+def _lookup(container: Container, book: Workbook) -> Parsed:
+    part = _part(container, layout.SMELTER_LOOKUP)
+    if part is None or part not in container.part_crc:
+        return read_lookup(book.sheet(layout.SMELTER_LOOKUP))
+    return read_lookup_keyed(("crc", *container.part_crc[part]), lambda: book.sheet(layout.SMELTER_LOOKUP))
+
+
+def _smelter_grid(container: Container, book: Workbook) -> Grid | None:
+    """Read the Smelter List with the fast cell picker, or the full parser when it declines."""
+    max_rows = layout.SMELTER_LAST_ROW + layout.MAX_SMELTER_ROWS
+    part = _part(container, layout.SMELTER_LIST)
+    if part is not None:
+        try:
+            with zipfile.ZipFile(io.BytesIO(container.data)) as archive:
+                grid = fast_grid(archive, part, layout.SMELTER_LIST, max_rows)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError):
+            raise UnreadableFileError(
+                container.path, UnreadableKind.CORRUPT, "the workbook is damaged; ask the supplier to send it again."
+            ) from None
+        if grid is not None:
+            return grid
+    return book.sheet(layout.SMELTER_LIST, max_rows=max_rows)
 
 
 def _revision_findings(source: SourceRef, template: TemplateInfo) -> list[Finding]:

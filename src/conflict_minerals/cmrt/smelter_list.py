@@ -34,7 +34,9 @@ def read_smelter_list(
 ) -> tuple[tuple[SmelterRow, ...], list[Finding]]:
     """Read every non-empty Smelter List row; problems become findings, never exceptions."""
     if grid is None:
-        return (), [Finding(source.at(layout.SMELTER_LIST), "CMRT-S-000", Severity.ERROR, "The Smelter List sheet is missing.")]
+        return (), [
+            Finding(source.at(layout.SMELTER_LIST), "CMRT-S-000", Severity.ERROR, "The Smelter List sheet is missing.")
+        ]
     rows: list[SmelterRow] = []
     findings: list[Finding] = []
     first = header_row(grid) + 1
@@ -102,7 +104,9 @@ def _resolve(
     if entry is not None and raw.metal is not None and raw.metal is not entry.metal:
         findings.append(_metal_mismatch(where, raw, entry))
     if raw.metal is None and entry is None:
-        findings.append(Finding(where("B"), "CMRT-S-006", Severity.ERROR, f"Row {raw.number} has no metal; choose one in column B."))
+        findings.append(
+            Finding(where("B"), "CMRT-S-006", Severity.ERROR, f"Row {raw.number} has no metal; choose one in column B.")
+        )
     if not_listed and entry is None and not (text["name"] and text["country"]):
         findings.append(_not_listed_incomplete(where, raw))
     return _row(raw, entry, typed_id, not_listed, not_yet), findings
@@ -119,7 +123,9 @@ class _RowRef:
         return self.source.at(layout.SMELTER_LIST, f"{column}{self.number}")
 
 
-def _by_id_input(raw: _Raw, index: LookupIndex, where: _RowRef, findings: list[Finding]) -> tuple[LookupEntry | None, str | None]:
+def _by_id_input(
+    raw: _Raw, index: LookupIndex, where: _RowRef, findings: list[Finding]
+) -> tuple[LookupEntry | None, str | None]:
     typed = raw.text["smelter_id_input"]
     if typed is None:
         return None, None
@@ -136,14 +142,21 @@ def _by_id_input(raw: _Raw, index: LookupIndex, where: _RowRef, findings: list[F
 
 
 def _by_cached_id(
-    entry: LookupEntry | None, typed_id: str | None, raw: _Raw, index: LookupIndex, where: _RowRef, findings: list[Finding]
+    entry: LookupEntry | None,
+    typed_id: str | None,
+    raw: _Raw,
+    index: LookupIndex,
+    where: _RowRef,
+    findings: list[Finding],
 ) -> tuple[LookupEntry | None, str | None]:
     """Use column F (formula result or a typed value) when nothing else identified the row."""
     shown = normalize_smelter_id(raw.text["smelter_id"])
     if shown is None:
         return entry, typed_id
     if entry is not None and shown != entry.smelter_id:
-        message = f"Column F shows {shown} but the row names {entry.smelter_id} ({entry.standard_name}); fix one of them."
+        message = (
+            f"Column F shows {shown} but the row names {entry.smelter_id} ({entry.standard_name}); fix one of them."
+        )
         findings.append(Finding(where("F"), "CMRT-S-007", Severity.ERROR, message))
         return entry, typed_id
     if entry is None and typed_id is None:
@@ -171,7 +184,9 @@ def _unknown_lookup_name(where: _RowRef, raw: _Raw) -> Finding:
 
 
 def _metal_mismatch(where: _RowRef, raw: _Raw, entry: LookupEntry) -> Finding:
-    message = f"Row {raw.number} says {raw.metal}, but {entry.smelter_id} ({entry.standard_name}) is a {entry.metal} smelter."
+    message = (
+        f"Row {raw.number} says {raw.metal}, but {entry.smelter_id} ({entry.standard_name}) is a {entry.metal} smelter."
+    )
     return Finding(where("B"), "CMRT-S-003", Severity.ERROR, message)
 
 

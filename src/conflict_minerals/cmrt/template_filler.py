@@ -121,7 +121,7 @@ def _formula_like(sheet: Worksheet, column: str, row: int) -> str | None:
     for model in (row + 1, row + 2, row - 1):
         value = sheet[f"{column}{model}"].value
         if isinstance(value, str) and value.startswith("="):
-            return Translator(value, origin=f"{column}{model}").translate_formula(f"{column}{row}")
+            return str(Translator(value, origin=f"{column}{model}").translate_formula(f"{column}{row}"))
     return None
 
 

@@ -62,7 +62,7 @@ def normalize_smelter_id(value: object) -> str | None:
     text = clean_text(value)
     if text is None:
         return None
-    text = unicodedata.normalize("NFKC", text).replace("\uffa0", "").replace("\u3164", "")
+    text = unicodedata.normalize("NFKC", text).replace("\u1160", "").replace("\u3164", "")
     match = _CID.match(text) or _BARE_CID.match(text)
     return f"CID{int(match.group(1)):06d}" if match else None
 
@@ -73,7 +73,9 @@ def looks_like_smelter_id(value: object) -> bool:
     return text is not None and fold(text).startswith("cid")
 
 
-def match_option(value: object, options: Iterable[str], aliases: dict[str, str] | None = None) -> tuple[str | None, bool]:
+def match_option(
+    value: object, options: Iterable[str], aliases: dict[str, str] | None = None
+) -> tuple[str | None, bool]:
     """Map a raw answer to one of the template's English options: (value, recognized)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1 and "100%" in options:
         return "100%", True  # CMRT <= 6.22 stores the 100% option as the number 1

@@ -75,7 +75,15 @@ _LOOKUP_HEADERS = (
     "Smelter City",
     "Smelter Facility Location: State / Province",
 )
-_EXTRA_FIELDS = ("contact_name", "contact_email", "next_steps", "mine_name", "mine_country", "recycled_scrap", "comments")
+_EXTRA_FIELDS = (
+    "contact_name",
+    "contact_email",
+    "next_steps",
+    "mine_name",
+    "mine_country",
+    "recycled_scrap",
+    "comments",
+)
 
 
 def write_cmrt(out: str | Path, data: Mapping[str, Any], reference: Sequence[LookupEntry]) -> None:
@@ -83,7 +91,9 @@ def write_cmrt(out: str | Path, data: Mapping[str, Any], reference: Sequence[Loo
     book = Workbook()
     _revision_sheet(book.active)
     _declaration_sheet(book.create_sheet(layout.DECLARATION), data)
-    _smelter_sheet(book.create_sheet(layout.SMELTER_LIST), data.get("smelters", ()), LookupIndex.build(tuple(reference)))
+    _smelter_sheet(
+        book.create_sheet(layout.SMELTER_LIST), data.get("smelters", ()), LookupIndex.build(tuple(reference))
+    )
     _product_sheet(book.create_sheet(layout.PRODUCT_LIST), data.get("products", ()))
     _lookup_sheet(book.create_sheet(layout.SMELTER_LOOKUP), reference)
     book.save(out)
@@ -146,7 +156,14 @@ def _smelter_values(row: Mapping[str, Any], index: LookupIndex) -> list[Any]:
     values += [row.get("name"), row.get("country"), None, None, None, None, None]
     if entry is not None:
         values[1:3] = [entry.metal.value, special or row.get("lookup_name") or entry.standard_name]
-        values[4:10] = [entry.country, entry.smelter_id, entry.id_source or "RMI", None, entry.city, entry.state_province]
+        values[4:10] = [
+            entry.country,
+            entry.smelter_id,
+            entry.id_source or "RMI",
+            None,
+            entry.city,
+            entry.state_province,
+        ]
     values += [row.get(field) for field in _EXTRA_FIELDS]
     values.append(entry.standard_name if entry else None)
     return values
