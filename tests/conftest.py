@@ -153,3 +153,11 @@ def declaration(**changes: Any) -> dict[str, Any]:
     data = copy.deepcopy(FULL_DECLARATION)
     data.update(changes)
     return data
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own reference store; nothing is written to the user's data folder."""
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("CONFLICT_MINERALS_DATA_DIR", str(folder))
+    return folder

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from conflict_minerals import __version__
+from conflict_minerals.cli_smelters import refdata, smelters
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.inspection import document_to_json, has_errors, summary_lines
 
@@ -50,6 +51,10 @@ def inspect(files: tuple[Path, ...], as_json: bool) -> None:
         payload: Any = objects[0] if len(files) == 1 else objects
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     sys.exit(EXIT_UNREADABLE if unreadable else EXIT_FINDINGS if errors else 0)
+
+
+cli.add_command(refdata)
+cli.add_command(smelters)
 
 
 def main() -> None:

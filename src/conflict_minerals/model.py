@@ -165,6 +165,7 @@ class CmrtDocument:
     products: tuple[Product, ...]
     lookup: tuple[LookupEntry, ...] = field(repr=False, default=())
     lookup_revision: str | None = None
+    lookup_list_date: dt.date | None = None
     findings: tuple[Finding, ...] = ()
 
     def answer(self, metal: Metal, question: str) -> Answer | None:

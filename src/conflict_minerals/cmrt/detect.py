@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from conflict_minerals.cmrt.grid import Grid, Workbook
 from conflict_minerals.cmrt.values import clean_text, fold
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 
+_AS_OF = re.compile(r"Standard Smelter List as of ([A-Z][a-z]+ \d{1,2}, \d{4})")
 _REVISION = re.compile(r"^\s*(?:Revision|Version)\s+([0-9]+(?:\.[0-9]+)?[a-z]?)", re.IGNORECASE)
 
 # Revision!B3 literal -> template type (cmrt-format.md §2.2).
@@ -119,3 +121,18 @@ def _version_from_history(revision: Grid | None) -> str | None:
         elif isinstance(value, str) and re.fullmatch(r"\d+\.\d+[a-z]?", value.strip()):
             last = value.strip()
     return last
+
+
+def lookup_list_date(revision: Grid | None, version: str) -> dt.date | None:
+    """Find 'Standard Smelter List as of <date>' on the Revision sheet row of this version."""
+    if revision is None or _version_from_history(revision) is None:
+        return None
+    for number in range(revision.last_row, 12, -1):
+        label = revision.cell(f"B{number}")
+        shown = f"{label:g}" if isinstance(label, float) else str(label).strip()
+        if shown != version:
+            continue
+        match = _AS_OF.search(str(revision.cell(f"F{number}")))
+        if match:
+            return dt.datetime.strptime(match.group(1), "%B %d, %Y").date()
+    return None

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from conflict_minerals.cmrt import layout
 from conflict_minerals.cmrt.container import open_container
-from conflict_minerals.cmrt.detect import _template_type, _version, _version_from_history
-from conflict_minerals.cmrt.grid import Grid, Workbook
+from conflict_minerals.cmrt.detect import _template_type, _version, lookup_list_date
+from conflict_minerals.cmrt.grid import Workbook
 from conflict_minerals.cmrt.lookup import read_lookup
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import LookupEntry
-
-_AS_OF = re.compile(r"Standard Smelter List as of ([A-Z][a-z]+ \d{1,2}, \d{4})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,19 +37,4 @@ def read_lookup_sheet(path: str | Path) -> LookupSheet:
     template = _template_type(book)
     version = _version(book, declaration) or "unknown"
     entries, _ = read_lookup(lookup_grid)
-    return LookupSheet(template, version, _list_date(book.sheet(layout.REVISION), version), entries)
-
-
-def _list_date(revision: Grid | None, version: str) -> dt.date | None:
-    """Find 'Standard Smelter List as of <date>' on the Revision sheet row of this version."""
-    if revision is None or _version_from_history(revision) is None:
-        return None
-    for number in range(revision.last_row, 12, -1):
-        label = revision.cell(f"B{number}")
-        shown = f"{label:g}" if isinstance(label, float) else str(label).strip()
-        if shown != version:
-            continue
-        match = _AS_OF.search(str(revision.cell(f"F{number}")))
-        if match:
-            return dt.datetime.strptime(match.group(1), "%B %d, %Y").date()
-    return None
+    return LookupSheet(template, version, lookup_list_date(book.sheet(layout.REVISION), version), entries)

@@ -13,7 +13,7 @@ from conflict_minerals.cmrt import layout
 from conflict_minerals.cmrt.checker import run_checker
 from conflict_minerals.cmrt.container import Container, open_container
 from conflict_minerals.cmrt.declaration import read_answers, read_company, read_company_answers
-from conflict_minerals.cmrt.detect import detect
+from conflict_minerals.cmrt.detect import detect, lookup_list_date
 from conflict_minerals.cmrt.fastsheet import fast_grid
 from conflict_minerals.cmrt.grid import Grid, Workbook
 from conflict_minerals.cmrt.lookup import Parsed, read_lookup, read_lookup_keyed
@@ -65,6 +65,7 @@ def read_cmrt(path: str | Path) -> CmrtDocument:
         products=products,
         lookup=lookup,
         lookup_revision=f"CMRT {detected.version}" if lookup else None,
+        lookup_list_date=lookup_list_date(book.sheet(layout.REVISION), detected.version) if lookup else None,
     )
     return dataclasses.replace(document, findings=tuple(findings + run_checker(document)))
 

@@ -1,0 +1,299 @@
+"""CLI commands of the reference and smelters stages: `refdata ...` and `smelters ...`."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from conflict_minerals.cmrt.batch import read_many
+from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
+from conflict_minerals.cmrt.tables import read_table
+from conflict_minerals.cmrt.values import normalize_smelter_id, parse_metal
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.model import CmrtDocument
+from conflict_minerals.reference.smelter_reference import ReferenceRevision
+from conflict_minerals.reference.status import StatusSnapshot, read_status_list
+from conflict_minerals.reference.store import ReferenceStore
+from conflict_minerals.smelters.export import consolidation_to_csv, consolidation_to_json, match_to_json
+from conflict_minerals.smelters.matching import Matcher
+from conflict_minerals.smelters.service import (
+    path_kind,
+    read_cahra_codes,
+    remember_revisions,
+    run_consolidation,
+    status_list_summary,
+)
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+EXIT_UNREADABLE = 2
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_UNREADABLE)
+
+
+@click.group()
+def refdata() -> None:
+    """Reference data: RMI smelter look-up revisions, status lists and the CAHRA list."""
+
+
+@refdata.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def refdata_import(files: tuple[Path, ...]) -> None:
+    """Import the Smelter Look-up of CMRT/EMRT templates or supplier files (every revision is kept)."""
+    store = ReferenceStore()
+    for path in files:
+        try:
+            sheet = read_lookup_sheet(path)
+        except ConflictMineralsError as exc:
+            fail(str(exc))
+        label = f"{sheet.template} {sheet.version}"
+        added = store.add_revision(ReferenceRevision(label, sheet.list_date, sheet.entries))
+        state = "imported" if added else "already known"
+        listed = f", list as of {sheet.list_date.isoformat()}" if sheet.list_date else ""
+        click.echo(f"{path}: {label}{listed}: {len(sheet.entries)} look-up rows ({state})")
+
+
+@refdata.command("import-status")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--list", "list_kind", type=click.Choice(["conformant", "active"]), help="For lists without a status column."
+)
+@click.option("--as-of", "as_of", type=DATE, help="Date of the list (default: the date it states, else today).")
+def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime | None) -> None:
+    """Import an RMI facility status list (CSV, XLSX or Excel 2003 XML) with its 'as of' date."""
+    try:
+        snapshot = read_status_list(file, list_kind or path_kind(file), as_of.date() if as_of else None)
+    except ConflictMineralsError as exc:
+        fail(str(exc))
+    ReferenceStore().add_status(snapshot)
+    counts: dict[str, int] = {}
+    for entry in snapshot.entries:
+        counts[entry.bucket.value] = counts.get(entry.bucket.value, 0) + 1
+    summary = ", ".join(f"{n} {bucket}" for bucket, n in sorted(counts.items()))
+    click.echo(f"{file}: {len(snapshot.entries)} facilities as of {snapshot.as_of.isoformat()} ({summary})")
+
+
+@refdata.command("import-cahra")
+@click.argument("file", type=click.Path(path_type=Path))
+def refdata_import_cahra(file: Path) -> None:
+    """Import the EU indicative CAHRA list (any CSV/XLSX with a country column); replaces the previous one."""
+    try:
+        _, rows = read_table(file)
+    except ConflictMineralsError as exc:
+        fail(str(exc))
+    codes = read_cahra_codes(rows)
+    if not codes:
+        fail(f"{file}: no country names found; is this the CAHRA list?")
+    ReferenceStore().set_cahra(codes, file.name)
+    click.echo(f"{file}: {len(set(codes))} countries with conflict-affected or high-risk areas")
+
+
+@refdata.command("list")
+def refdata_list() -> None:
+    """Show the reference revisions, status snapshots and CAHRA list in use."""
+    store = ReferenceStore()
+    click.echo(f"Reference data in {store.root}")
+    for revision in store.revisions():
+        date = revision.list_date.isoformat() if revision.list_date else "date unknown"
+        click.echo(f"  look-up  {revision.label:<12} {date}  {len(revision.entries)} rows")
+    for snapshot in store.status_snapshots():
+        click.echo(
+            f"  status   {snapshot.as_of.isoformat()}  {snapshot.list_kind or 'full list':<10} "
+            f"{len(snapshot.entries)} facilities  ({snapshot.source})"
+        )
+    cahra = store.cahra()
+    click.echo(f"  CAHRA    {len(cahra)} countries" if cahra is not None else "  CAHRA    no list imported")
+
+
+class DefaultGroup(click.Group):
+    """A group that runs its default command when the first argument is not a subcommand."""
+
+    default_command = "consolidate"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Insert the default command name unless a subcommand or help was asked for."""
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup)
+def smelters() -> None:
+    """Consolidate the smelters of supplier CMRTs (`smelters FILES...`), or match names (`smelters match`)."""
+
+
+@smelters.command("consolidate", hidden=True)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--status-list", "status_lists", multiple=True, type=click.Path(path_type=Path), help="A status list file."
+)
+@click.option(
+    "--conformant-list", multiple=True, type=click.Path(path_type=Path), help="A list of conformant facilities."
+)
+@click.option("--active-list", multiple=True, type=click.Path(path_type=Path), help="A list of active facilities.")
+@click.option("--as-of", "as_of", type=DATE, help="Status date (default today); lists dated later are not used.")
+@click.option("--json", "as_json", is_flag=True, help="Print the documented JSON object.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV line per facility.")
+def smelters_consolidate(
+    files: tuple[Path, ...],
+    status_lists: tuple[Path, ...],
+    conformant_list: tuple[Path, ...],
+    active_list: tuple[Path, ...],
+    as_of: dt.datetime | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """One list of unique facilities across the given CMRTs, with status as of a date."""
+    date = as_of.date() if as_of else dt.date.today()
+    extra = _given_lists(status_lists, conformant_list, active_list, date)
+    documents, unreadable = _read_documents(files)
+    store = ReferenceStore()
+    remember_revisions(store, documents)
+    run = run_consolidation(documents, store, date, extra)
+    if as_json:
+        click.echo(
+            json.dumps(
+                consolidation_to_json(run.consolidation, status_list_summary(run.status_book)),
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    elif as_csv:
+        click.echo(consolidation_to_csv(run.consolidation), nl=False)
+    else:
+        _print_consolidation(run)
+    sys.exit(EXIT_UNREADABLE if unreadable else 0)
+
+
+def _given_lists(
+    status_lists: tuple[Path, ...], conformant: tuple[Path, ...], active: tuple[Path, ...], as_of: dt.date
+) -> list[StatusSnapshot]:
+    snapshots = []
+    given = (
+        [(p, path_kind(p)) for p in status_lists]
+        + [(p, "conformant") for p in conformant]
+        + [(p, "active") for p in active]
+    )
+    for path, kind in given:
+        try:
+            snapshots.append(read_status_list(path, kind, as_of))
+        except ConflictMineralsError as exc:
+            fail(str(exc))
+    return snapshots
+
+
+def _read_documents(files: tuple[Path, ...]) -> tuple[list[CmrtDocument], bool]:
+    paths: list[Path] = []
+    for path in files:
+        paths += (
+            sorted(p for p in path.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"))
+            if path.is_dir()
+            else [path]
+        )
+    documents, unreadable = [], False
+    for result in read_many(paths):
+        if result.document is None:
+            unreadable = True
+            click.echo(f"error: {result.error}", err=True)
+        else:
+            documents.append(result.document)
+    return documents, unreadable
+
+
+def _print_consolidation(run: Any) -> None:
+    result = run.consolidation
+    counts = result.counts()
+    click.echo(f"Facilities as of {result.as_of}: {counts['total']}")
+    click.echo("  by metal:  " + ", ".join(f"{metal} {n}" for metal, n in counts["by_metal"].items()))
+    click.echo("  by status: " + ", ".join(f"{status} {n}" for status, n in counts["by_status"].items()))
+    lists = status_list_summary(run.status_book)
+    click.echo("  status lists: " + (", ".join(f"{s['source']} ({s['as_of']})" for s in lists) or "none imported"))
+    for facility in result.facilities:
+        flags = " covered-country" if facility.covered_country else ""
+        click.echo(
+            f"  {facility.metal or '?':<9} {facility.smelter_id or '(no ID)':<10} {facility.name[:48]:<48} "
+            f"{(facility.country or '?')[:24]:<24} {facility.status.value:<15} "
+            f"{len(facility.suppliers)} supplier(s){flags}"
+        )
+    for title, rows in (("Unmatched rows", result.unmatched), ("Rows that are not facilities", result.rejected)):
+        if rows:
+            click.echo(f"{title}: {len(rows)}")
+            for row in rows:
+                click.echo(f"  {row.source.file} row {row.source.row}: {row.name or '(blank)'} — {row.reason}")
+
+
+@smelters.command("match")
+@click.argument("name", required=False)
+@click.option("--metal", help="Gold, Tin, Tantalum or Tungsten.")
+@click.option("--country", help="Country of the facility, any spelling.")
+@click.option("--id", "smelter_id", help="A Smelter ID to check against the name.")
+@click.option(
+    "--csv", "csv_file", type=click.Path(path_type=Path), help="Match every row of a CSV (metal, name, country)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (an object, or an array with --csv).")
+def smelters_match(
+    name: str | None,
+    metal: str | None,
+    country: str | None,
+    smelter_id: str | None,
+    csv_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Match smelter names to RMI's reference list: exact, alias, probable or unmatched."""
+    if (name is None) == (csv_file is None):
+        fail("give a NAME or --csv FILE (one of the two).")
+    if metal and parse_metal(metal) is None:
+        fail(f"unknown metal '{metal}'; use Gold, Tin, Tantalum or Tungsten.")
+    queries = (
+        _csv_queries(csv_file)
+        if csv_file
+        else [{"metal": metal, "name": name, "country": country, "smelter_id": smelter_id}]
+    )
+    matcher = Matcher(ReferenceStore().reference())
+    results = []
+    for query in queries:
+        match = matcher.match(
+            query["name"], parse_metal(query["metal"]), query["country"], normalize_smelter_id(query.get("smelter_id"))
+        )
+        results.append(match_to_json(match, query))
+    if as_json:
+        click.echo(json.dumps(results if csv_file else results[0], indent=2, ensure_ascii=False))
+        return
+    for result in results:
+        found = (
+            f"{result['smelter_id']} {result['standard_name']} ({result['country']})"
+            if result["smelter_id"]
+            else result["reason"]
+        )
+        click.echo(f"{result['input']['name']!s:<40} {result['method']:<9} {result['confidence']:.2f}  {found}")
+
+
+def _csv_queries(path: Path) -> list[dict[str, Any]]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        fail(f"{path}: cannot read the CSV ({exc}).")
+    if rows and "name" not in {key.strip().lower() for key in rows[0]}:
+        fail(f"{path}: the CSV needs a header row with columns metal, name, country.")
+    queries = []
+    for row in rows:
+        clean = {(key or "").strip().lower(): (value or "").strip() or None for key, value in row.items()}
+        queries.append(
+            {
+                "metal": clean.get("metal"),
+                "name": clean.get("name"),
+                "country": clean.get("country"),
+                "smelter_id": clean.get("smelter_id"),
+            }
+        )
+    return queries

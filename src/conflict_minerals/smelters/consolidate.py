@@ -1,0 +1,187 @@
+"""One list of unique facilities across every supplier CMRT, with status and risk location.
+
+Keyed by Smelter ID; rows no reference facility matches are kept, keyed by normalised
+name + metal + country. Rows that are not facilities are reported, never counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from conflict_minerals.model import CmrtDocument, Finding, Metal, Severity, SmelterRow
+from conflict_minerals.reference.countries import resolve_country
+from conflict_minerals.reference.status import StatusBucket
+from conflict_minerals.smelters.matching import Matcher, Method, SmelterMatch
+from conflict_minerals.smelters.names import name_key
+from conflict_minerals.smelters.status_book import StatusBook
+
+
+@dataclass(frozen=True, slots=True)
+class RowSource:
+    """A supplier file and row that named a facility."""
+
+    file: str
+    row: int
+    supplier: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """A row that did not become a known facility, with the reason."""
+
+    source: RowSource
+    metal: Metal | None
+    name: str | None
+    country: str | None
+    method: Method
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsolidatedFacility:
+    """One real facility in the supply chain, with who named it and its status on the date."""
+
+    key: str
+    smelter_id: str | None
+    metal: Metal | None
+    name: str
+    country: str | None
+    country_code: str | None
+    status: StatusBucket
+    status_label: str | None
+    status_list: str | None
+    methods: tuple[Method, ...]
+    sources: tuple[RowSource, ...]
+    covered_country: bool
+    cahra: bool
+    in_africa: bool
+
+    @property
+    def suppliers(self) -> tuple[str, ...]:
+        """Return the suppliers that named this facility, in the order first seen."""
+        return tuple(dict.fromkeys(source.supplier for source in self.sources))
+
+
+@dataclass(frozen=True, slots=True)
+class Consolidation:
+    """The consolidated facility list and everything that did not make it in."""
+
+    as_of: str
+    facilities: tuple[ConsolidatedFacility, ...]
+    unmatched: tuple[RowOutcome, ...]
+    rejected: tuple[RowOutcome, ...]
+    findings: tuple[Finding, ...] = field(default=())
+
+    def counts(self) -> dict[str, object]:
+        """Return total, per-metal and per-status counts of the facilities."""
+        by_metal = {metal.value: 0 for metal in Metal}
+        by_status = {bucket.value: 0 for bucket in StatusBucket}
+        for facility in self.facilities:
+            if facility.metal:
+                by_metal[facility.metal.value] += 1
+            by_status[facility.status.value] += 1
+        return {"total": len(self.facilities), "by_metal": by_metal, "by_status": by_status}
+
+
+@dataclass
+class _Draft:
+    match: SmelterMatch
+    row: SmelterRow
+    sources: list[RowSource] = field(default_factory=list)
+    methods: list[Method] = field(default_factory=list)
+
+
+def consolidate(
+    documents: Sequence[CmrtDocument], matcher: Matcher, statuses: StatusBook, cahra: Iterable[str] | None = None
+) -> Consolidation:
+    """Merge the smelter rows of all documents into unique facilities."""
+    cahra_codes = frozenset(cahra or ())
+    drafts: dict[str, _Draft] = {}
+    unmatched: list[RowOutcome] = []
+    rejected: list[RowOutcome] = []
+    findings: list[Finding] = []
+    for document in documents:
+        supplier = document.company.name or document.source.file
+        for row in document.smelters:
+            source = RowSource(document.source.file, row.row, supplier)
+            match = _match_row(matcher, row)
+            findings += _row_findings(document, row, match)
+            if match.method is Method.REJECTED:
+                rejected.append(_outcome(source, row, match))
+                continue
+            if match.method is Method.UNMATCHED:
+                unmatched.append(_outcome(source, row, match))
+            key = match.smelter_id or _unmatched_key(row)
+            draft = drafts.setdefault(key, _Draft(match, row))
+            draft.sources.append(source)
+            draft.methods.append(match.method)
+    facilities = tuple(
+        sorted((_facility(key, draft, statuses, cahra_codes) for key, draft in drafts.items()), key=_order)
+    )
+    return Consolidation(statuses.as_of.isoformat(), facilities, tuple(unmatched), tuple(rejected), tuple(findings))
+
+
+def _match_row(matcher: Matcher, row: SmelterRow) -> SmelterMatch:
+    if row.not_yet_identified and row.smelter_id is None:
+        return SmelterMatch(
+            None, None, row.metal, None, Method.REJECTED, 0.0, "'Smelter not yet identified' placeholder"
+        )
+    name = row.entered_name if row.not_listed else (row.name or row.lookup_name or row.entered_name)
+    return matcher.match(name, row.metal, row.country, row.smelter_id)
+
+
+def _row_name(row: SmelterRow) -> str | None:
+    return row.entered_name if row.not_listed else (row.name or row.lookup_name or row.entered_name)
+
+
+def _unmatched_key(row: SmelterRow) -> str:
+    country = resolve_country(row.country)
+    return f"{row.metal or '?'}|{name_key(_row_name(row) or '')}|{country.code if country else row.country or '?'}"
+
+
+def _outcome(source: RowSource, row: SmelterRow, match: SmelterMatch) -> RowOutcome:
+    return RowOutcome(source, row.metal, _row_name(row), row.country, match.method, match.reason or "")
+
+
+def _row_findings(document: CmrtDocument, row: SmelterRow, match: SmelterMatch) -> list[Finding]:
+    where = document.source.at("Smelter List", f"A{row.row}" if row.smelter_id else f"C{row.row}")
+    found = [Finding(where, "SMELTER-003", Severity.WARNING, problem) for problem in match.problems]
+    if match.method is Method.PROBABLE:
+        message = f"'{_row_name(row)}' was taken to be {match.smelter_id} ({match.standard_name}); please confirm."
+        found.append(Finding(where, "SMELTER-004", Severity.INFO, message))
+    elif match.method is Method.UNMATCHED:
+        message = f"'{_row_name(row)}' matches no facility in RMI's list ({match.reason}); ask the supplier for its ID."
+        found.append(Finding(where, "SMELTER-005", Severity.WARNING, message))
+    elif match.method is Method.REJECTED and not row.not_yet_identified:
+        found.append(
+            Finding(where, "SMELTER-006", Severity.WARNING, f"'{_row_name(row)}' is not a facility: {match.reason}.")
+        )
+    return found
+
+
+def _facility(key: str, draft: _Draft, statuses: StatusBook, cahra: frozenset[str]) -> ConsolidatedFacility:
+    match, row = draft.match, draft.row
+    country_text = match.country if match.smelter_id else row.country
+    country = resolve_country(country_text)
+    bucket, label, snapshot = statuses.status(match.smelter_id)
+    return ConsolidatedFacility(
+        key=key,
+        smelter_id=match.smelter_id,
+        metal=match.metal or row.metal,
+        name=(match.standard_name if match.smelter_id else _row_name(row)) or "",
+        country=country_text,
+        country_code=country.code if country else None,
+        status=bucket,
+        status_label=label,
+        status_list=snapshot.source if snapshot else None,
+        methods=tuple(dict.fromkeys(draft.methods)),
+        sources=tuple(draft.sources),
+        covered_country=bool(country and country.covered),
+        cahra=bool(country and country.code in cahra),
+        in_africa=bool(country and country.in_africa),
+    )
+
+
+def _order(facility: ConsolidatedFacility) -> tuple[str, str, str]:
+    return (facility.metal.value if facility.metal else "~", facility.name.casefold(), facility.key)
