@@ -126,7 +126,7 @@ def read_status_list(path: str | Path, list_kind: str | None = None, as_of: dt.d
 def _find_header(rows: Sequence[Sequence[object]]) -> tuple[int, dict[str, int]]:
     for number, row in enumerate(rows[:40]):
         columns = _map_columns(row)
-        if "smelter_id" in columns and ("name" in columns or "metal" in columns or "status" in columns):
+        if "smelter_id" in columns:
             return number, columns
     raise StatusListError(
         "no header row with a Smelter ID (or Facility ID) column was found in the first 40 rows; "

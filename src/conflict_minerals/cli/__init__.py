@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from conflict_minerals import __version__
-from conflict_minerals.cli_smelters import refdata, smelters
+from conflict_minerals.cli.smelters import refdata, smelters
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.inspection import document_to_json, has_errors, summary_lines
 
