@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from conflict_minerals import __version__
+from conflict_minerals.cli.program import COMMANDS as PROGRAM_COMMANDS
 from conflict_minerals.cli.smelters import refdata, smelters
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.inspection import document_to_json, has_errors, summary_lines
@@ -20,7 +21,8 @@ EXIT_UNREADABLE = 2
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conflict-minerals")
-def cli() -> None:
+@click.option("--workspace", type=click.Path(file_okay=False), help="Workspace folder (default: found from here).")
+def cli(workspace: str | None) -> None:
     """Run a conflict-minerals (3TG) compliance program: read CMRTs, review, consolidate, report."""
 
 
@@ -55,6 +57,8 @@ def inspect(files: tuple[Path, ...], as_json: bool) -> None:
 
 cli.add_command(refdata)
 cli.add_command(smelters)
+for _command in PROGRAM_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from conflict_minerals.cli.common import reference_store
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.tables import read_table
@@ -19,7 +20,6 @@ from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import CmrtDocument
 from conflict_minerals.reference.smelter_reference import ReferenceRevision
 from conflict_minerals.reference.status import StatusSnapshot, read_status_list
-from conflict_minerals.reference.store import ReferenceStore
 from conflict_minerals.smelters.export import consolidation_to_csv, consolidation_to_json, match_to_json
 from conflict_minerals.smelters.matching import Matcher
 from conflict_minerals.smelters.service import (
@@ -49,7 +49,7 @@ def refdata() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def refdata_import(files: tuple[Path, ...]) -> None:
     """Import the Smelter Look-up of CMRT/EMRT templates or supplier files (every revision is kept)."""
-    store = ReferenceStore()
+    store = reference_store()
     for path in files:
         try:
             sheet = read_lookup_sheet(path)
@@ -74,7 +74,7 @@ def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime 
         snapshot = read_status_list(file, list_kind or path_kind(file), as_of.date() if as_of else None)
     except ConflictMineralsError as exc:
         fail(str(exc))
-    ReferenceStore().add_status(snapshot)
+    reference_store().add_status(snapshot)
     counts: dict[str, int] = {}
     for entry in snapshot.entries:
         counts[entry.bucket.value] = counts.get(entry.bucket.value, 0) + 1
@@ -93,14 +93,14 @@ def refdata_import_cahra(file: Path) -> None:
     codes = read_cahra_codes(rows)
     if not codes:
         fail(f"{file}: no country names found; is this the CAHRA list?")
-    ReferenceStore().set_cahra(codes, file.name)
+    reference_store().set_cahra(codes, file.name)
     click.echo(f"{file}: {len(set(codes))} countries with conflict-affected or high-risk areas")
 
 
 @refdata.command("list")
 def refdata_list() -> None:
     """Show the reference revisions, status snapshots and CAHRA list in use."""
-    store = ReferenceStore()
+    store = reference_store()
     click.echo(f"Reference data in {store.root}")
     for revision in store.revisions():
         date = revision.list_date.isoformat() if revision.list_date else "date unknown"
@@ -156,7 +156,7 @@ def smelters_consolidate(
     date = as_of.date() if as_of else dt.date.today()
     extra = _given_lists(status_lists, conformant_list, active_list, date)
     documents, unreadable = _read_documents(files)
-    store = ReferenceStore()
+    store = reference_store()
     remember_revisions(store, documents)
     run = run_consolidation(documents, store, date, extra)
     if as_json:
@@ -258,7 +258,7 @@ def smelters_match(
         if csv_file
         else [{"metal": metal, "name": name, "country": country, "smelter_id": smelter_id}]
     )
-    matcher = Matcher(ReferenceStore().reference())
+    matcher = Matcher(reference_store().reference())
     results = []
     for query in queries:
         match = matcher.match(

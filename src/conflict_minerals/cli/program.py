@@ -1,0 +1,449 @@
+"""CLI commands of the program stage: workspace, suppliers, campaign, ingest, review, decisions, log, status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import Progress
+
+from conflict_minerals.cli.common import EXIT_FINDINGS, echo_json, fail, workspace
+from conflict_minerals.cmrt.tables import read_table
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program import campaign as campaigns
+from conflict_minerals.program import decisions
+from conflict_minerals.program.audit import list_events
+from conflict_minerals.program.correspondence import request_corrections, send_reminders
+from conflict_minerals.program.ingest import IngestOutcome, collect_files, ingest_files
+from conflict_minerals.program.settings import Settings, load_settings
+from conflict_minerals.program.status import status_report
+from conflict_minerals.program.suppliers import (
+    SupplierRecord,
+    add_supplier,
+    find_supplier,
+    import_suppliers,
+    list_suppliers,
+)
+from conflict_minerals.program.workspace import init_workspace
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.option("--company", help="Legal name of the company (written into the settings).")
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), help="Start from this settings file.")
+@click.option("--db", "database_url", help="Database URL (default: SQLite file in the workspace).")
+def init(directory: Path, company: str | None, settings_file: Path | None, database_url: str | None) -> None:
+    """Create a program workspace: settings file, database, folders for files and messages."""
+    settings = Settings()
+    if settings_file:
+        settings, problems = load_settings(settings_file)
+        if problems:
+            fail("the settings have problems:\n  " + "\n  ".join(problems))
+    if company:
+        settings = _replace(settings, company=_replace(settings.company, legal_name=company))
+    if database_url:
+        settings = _replace(settings, database_url=database_url)
+    try:
+        init_workspace(directory, settings)
+    except ConflictMineralsError as exc:
+        fail(str(exc))
+    with workspace_at(directory):
+        pass
+    click.echo(f"Workspace ready in {directory.resolve()} (edit conflict-minerals.toml for the company profile).")
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def workspace_at(directory: Path) -> Any:
+    """Open a workspace at a given folder (creates and migrates its database)."""
+    from conflict_minerals.cli.common import workspace as open_current
+
+    context = click.get_current_context()
+    context.find_root().params["workspace"] = str(directory)
+    return open_current()
+
+
+@click.group()
+def suppliers() -> None:
+    """First-tier suppliers: add, import, list."""
+
+
+@suppliers.command("add")
+@click.argument("name")
+@click.option("--unique-id", help="e.g. DUNS number.")
+@click.option("--authority", help="Who issued the unique ID (e.g. DUNS).")
+@click.option("--contact", help="Contact person.")
+@click.option("--email", help="Contact e-mail.")
+@click.option("--tier", type=int, default=1, show_default=True)
+@click.option("--alias", "aliases", multiple=True, help="Another name the supplier uses (repeatable).")
+def suppliers_add(
+    name: str,
+    unique_id: str | None,
+    authority: str | None,
+    contact: str | None,
+    email: str | None,
+    tier: int,
+    aliases: tuple[str, ...],
+) -> None:
+    """Add one supplier."""
+    with workspace() as ws, ws.transaction() as connection:
+        add_supplier(connection, ws.actor, name, unique_id, authority, contact, email, tier, aliases)
+    click.echo(f"Added supplier '{name}'.")
+
+
+@suppliers.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+def suppliers_import(file: Path) -> None:
+    """Import suppliers from CSV or XLSX with a header row.
+
+    Columns: name, unique_id, unique_id_authority, contact_name, contact_email, tier, aliases (;-separated).
+    """
+    try:
+        _, rows = read_table(file)
+    except ConflictMineralsError as exc:
+        fail(str(exc))
+    with workspace() as ws, ws.transaction() as connection:
+        report = import_suppliers(connection, ws.actor, rows, file.name)
+    for problem in report.problems:
+        click.echo(f"warning: {problem}", err=True)
+    if report.unknown_columns:
+        click.echo(f"warning: unknown columns ignored: {', '.join(report.unknown_columns)}", err=True)
+    click.echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated.")
+
+
+@suppliers.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def suppliers_list(as_json: bool) -> None:
+    """List suppliers."""
+    with workspace() as ws, ws.transaction() as connection:
+        found = list_suppliers(connection)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "name": s.name,
+                    "unique_id": s.unique_id,
+                    "unique_id_authority": s.unique_id_authority,
+                    "tier": s.tier,
+                    "active": s.active,
+                    "aliases": list(s.aliases),
+                    "contacts": len(s.contacts),
+                }
+                for s in found
+            ]
+        )
+        return
+    for supplier in found:
+        click.echo(
+            f"{supplier.name:<45} {supplier.unique_id or '-':<14} tier {supplier.tier}  "
+            f"{len(supplier.contacts)} contact(s)"
+        )
+
+
+@click.group()
+def campaign() -> None:
+    """The yearly survey of suppliers."""
+
+
+@campaign.command("start")
+@click.argument("year", type=int)
+@click.option("--due", type=DATE, help="Due date of responses (default from the settings).")
+@click.option("--product-level/--company-level", default=None, help="Ask for product-level CMRTs.")
+def campaign_start(year: int, due: dt.datetime | None, product_level: bool | None) -> None:
+    """Start the campaign of a reporting year: a request to every active supplier."""
+    with workspace() as ws, ws.transaction() as connection:
+        month, day = (int(part) for part in ws.settings.campaign.due_month_day.split("-"))
+        due_date = due.date() if due else dt.date(year + 1, month, day)
+        level = ws.settings.campaign.require_product_level if product_level is None else product_level
+        started, added = campaigns.start_campaign(connection, ws.actor, year, due_date, level)
+    click.echo(f"Campaign {started.year}: {added} new request(s); responses due {started.due_date.isoformat()}.")
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--campaign", "year", type=int, help="Campaign year (default: the latest).")
+@click.option("--supplier", help="Assign every file to this supplier.")
+def ingest(inputs: tuple[Path, ...], year: int | None, supplier: str | None) -> None:
+    """Ingest received CMRTs: keep the originals, read, review and link them to suppliers."""
+    paths = collect_files(inputs)
+    if not paths:
+        fail("no spreadsheet files found in the given paths.")
+    with workspace() as ws, Progress(transient=True, disable=len(paths) < 3) as progress:
+        task = progress.add_task("Ingesting", total=len(paths))
+
+        def done(outcome: IngestOutcome) -> None:
+            progress.advance(task)
+            progress.console.print(_outcome_line(outcome), highlight=False, soft_wrap=True, markup=False)
+
+        outcomes = ingest_files(ws, paths, year, supplier, done)
+    counts = {
+        status: sum(1 for o in outcomes if o.status == status)
+        for status in ("added", "duplicate", "unassigned", "unreadable")
+    }
+    click.echo(", ".join(f"{n} {status}" for status, n in counts.items()))
+    if counts["unreadable"]:
+        raise SystemExit(2)
+
+
+def _outcome_line(outcome: IngestOutcome) -> str:
+    name = Path(outcome.path).name
+    if outcome.status == "added":
+        return (
+            f"{name}: {outcome.supplier} v{outcome.version}, {outcome.errors} error(s), "
+            f"{outcome.warnings} warning(s) (linked by {outcome.message})"
+        )
+    return f"{name}: {outcome.status}: {outcome.message}"
+
+
+def _supplier(connection: Any, name: str) -> SupplierRecord:
+    found = find_supplier(connection, name)
+    if found is None:
+        fail(f"no supplier '{name}'.")
+    return found
+
+
+@click.command()
+@click.argument("supplier", required=False)
+@click.option("--campaign", "year", type=int)
+@click.option("--all", "show_all", is_flag=True, help="Include waived and info findings.")
+@click.option("--json", "as_json", is_flag=True)
+def review(supplier: str | None, year: int | None, show_all: bool, as_json: bool) -> None:
+    """List the findings of suppliers' current CMRTs (exit 1 when there are open errors)."""
+    with workspace() as ws, ws.transaction() as connection:
+        current = campaigns.require_campaign(connection, year)
+        views = [
+            v
+            for v in campaigns.overview(connection, current)
+            if supplier is None or v.supplier_id == _supplier(connection, supplier).id
+        ]
+        data: list[dict[str, Any]] = []
+        for view in views:
+            if view.current_submission_id is None:
+                continue
+            found = decisions.submission_findings(connection, view.current_submission_id, include_waived=show_all)
+            found = [f for f in found if show_all or f.severity != "info"]
+            data.append(
+                {
+                    "supplier": view.supplier,
+                    "file": view.current_file,
+                    "version": view.current_version,
+                    "state": view.state.value,
+                    "findings": [
+                        {
+                            "code": f.code,
+                            "severity": f.severity,
+                            "message": f.message,
+                            "sheet": f.sheet,
+                            "cell": f.cell,
+                            "waived": f.waived,
+                            "waiver_reason": f.waiver_reason,
+                        }
+                        for f in found
+                    ],
+                }
+            )
+    if as_json:
+        echo_json(data)
+    else:
+        for item in data:
+            click.echo(f"{item['supplier']} — {item['file']} (v{item['version']}, {item['state']})")
+            for f in item["findings"]:
+                where = f"{f['sheet']}!{f['cell']}" if f["cell"] else f["sheet"]
+                waived = " [waived]" if f["waived"] else ""
+                click.echo(f"  {f['severity']:<7} {f['code']:<11} {where:<18} {f['message']}{waived}")
+    if any(f["severity"] == "error" and not f["waived"] for item in data for f in item["findings"]):
+        raise SystemExit(EXIT_FINDINGS)
+
+
+@click.command()
+@click.argument("supplier", required=False)
+@click.option("--campaign", "year", type=int)
+@click.option("--send", is_flag=True, help="Send through SMTP as configured (default: write files only).")
+def corrections(supplier: str | None, year: int | None, send: bool) -> None:
+    """Write correction requests for CMRTs with open findings (one supplier, or all under review)."""
+    with workspace() as ws, ws.transaction() as connection:
+        current = campaigns.require_campaign(connection, year)
+        targets = (
+            [_supplier(connection, supplier)]
+            if supplier
+            else [
+                _supplier(connection, v.supplier)
+                for v in campaigns.overview(connection, current)
+                if v.state is campaigns.RequestState.UNDER_REVIEW
+                and (v.open_findings.get("error") or v.open_findings.get("warning"))
+            ]
+        )
+        for target in targets:
+            written = request_corrections(ws, connection, current, target, send)
+            click.echo(f"{target.name}: correction request written to {written.path} ({written.sent_via})")
+    if not targets:
+        click.echo("No CMRT under review has open findings.")
+
+
+@click.command()
+@click.option("--campaign", "year", type=int)
+@click.option("--send", is_flag=True, help="Send through SMTP as configured (default: write files only).")
+def remind(year: int | None, send: bool) -> None:
+    """Write reminders to every supplier that has not answered."""
+    with workspace() as ws, ws.transaction() as connection:
+        written = send_reminders(ws, connection, campaigns.require_campaign(connection, year), send)
+    for message in written:
+        click.echo(f"{message.supplier}: reminder written to {message.path} ({message.sent_via})")
+    click.echo(f"{len(written)} reminder(s).")
+
+
+def _decision(name: str, help_text: str, needs_reason: bool) -> click.Command:
+    @click.command(name, help=help_text)
+    @click.argument("supplier")
+    @click.option("--reason", required=needs_reason, help="Why (kept in the audit trail).")
+    @click.option("--campaign", "year", type=int)
+    def command(supplier: str, reason: str | None, year: int | None, **extra: Any) -> None:
+        with workspace() as ws, ws.transaction() as connection:
+            current = campaigns.require_campaign(connection, year)
+            target = _supplier(connection, supplier)
+            if name == "accept":
+                decisions.accept(connection, ws.actor, current, target, reason, extra.get("despite_findings", False))
+            elif name == "reject":
+                decisions.reject(connection, ws.actor, current, target, reason or "")
+            elif name == "escalate":
+                decisions.escalate(connection, ws.actor, current, target, reason or "")
+            else:
+                decisions.not_applicable(connection, ws.actor, current, target, reason or "")
+        click.echo(f"{target.name}: {name} recorded.")
+
+    if name == "accept":
+        command = click.option("--despite-findings", is_flag=True, help="Accept although errors are open.")(command)
+    return command
+
+
+accept = _decision("accept", "Accept a supplier's current CMRT.", needs_reason=False)
+reject = _decision("reject", "Reject a supplier's current CMRT (left out of the report).", needs_reason=True)
+escalate = _decision("escalate", "Escalate a supplier to management.", needs_reason=True)
+not_applicable = _decision(
+    "not-applicable", "Mark a supplier as out of scope (e.g. supplies no 3TG).", needs_reason=True
+)
+
+
+@click.command()
+@click.argument("supplier")
+@click.argument("code")
+@click.option("--cell", help="Only the finding at this cell.")
+@click.option("--reason", required=True, help="Why the finding does not matter (kept in the audit trail).")
+@click.option("--campaign", "year", type=int)
+def waive(supplier: str, code: str, cell: str | None, reason: str, year: int | None) -> None:
+    """Waive a finding of a supplier's current CMRT, with a reason."""
+    with workspace() as ws, ws.transaction() as connection:
+        count = decisions.waive(
+            connection,
+            ws.actor,
+            campaigns.require_campaign(connection, year),
+            _supplier(connection, supplier),
+            code,
+            cell,
+            reason,
+        )
+    click.echo(f"{count} finding(s) {code} waived.")
+
+
+@click.command()
+@click.argument("submission", type=int)
+@click.argument("supplier")
+@click.option("--campaign", "year", type=int)
+def assign(submission: int, supplier: str, year: int | None) -> None:
+    """Assign an unassigned submission (see `status`) to a supplier."""
+    with workspace() as ws, ws.transaction() as connection:
+        decisions.assign(
+            connection,
+            ws.actor,
+            campaigns.require_campaign(connection, year),
+            submission,
+            _supplier(connection, supplier),
+        )
+    click.echo(f"Submission {submission} assigned to {supplier}.")
+
+
+@click.command("log")
+@click.option("--supplier")
+@click.option("--limit", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def log(supplier: str | None, limit: int | None, as_json: bool) -> None:
+    """Show the audit trail: every import, state change and decision."""
+    with workspace() as ws, ws.transaction() as connection:
+        supplier_id = _supplier(connection, supplier).id if supplier else None
+        found = list_events(connection, supplier_id, limit)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "kind": e.kind,
+                    "campaign": e.campaign_year,
+                    "supplier": e.supplier,
+                    "submission": e.submission_id,
+                    "detail": e.detail,
+                    "reason": e.reason,
+                }
+                for e in found
+            ]
+        )
+        return
+    for event in found:
+        reason = f" — {event.reason}" if event.reason else ""
+        who = f" {event.supplier}" if event.supplier else ""
+        click.echo(f"{event.at:%Y-%m-%d %H:%M} {event.actor:<12} {event.kind:<22}{who}{reason}")
+
+
+@click.command()
+@click.option("--campaign", "year", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def status(year: int | None, as_json: bool) -> None:
+    """Per supplier: state, current version, open findings, last contact; totals and response rate."""
+    with workspace() as ws, ws.transaction() as connection:
+        report = status_report(connection, campaigns.require_campaign(connection, year))
+    if as_json:
+        echo_json(report)
+        return
+    totals = report["totals"]
+    click.echo(
+        f"Campaign {report['campaign']} (due {report['due_date']}): {totals['responded']} of {totals['surveyed']} "
+        f"responded ({totals['response_rate']:.0%}); {totals['outstanding']} outstanding"
+    )
+    for row in report["suppliers"]:
+        found = ", ".join(f"{n} {sev}" for sev, n in row["open_findings"].items()) or "no open findings"
+        version = f"v{row['current_version']}" if row["current_version"] else "-"
+        click.echo(
+            f"  {row['supplier']:<40} {row['state']:<21} {version:<4} {found:<28} "
+            f"last contact {row['last_contact'] or '-'}"
+        )
+    for item in report["unassigned"]:
+        click.echo(
+            f"  unassigned submission {item['id']}: {item['file']} ({item['declared_company'] or 'no company name'})"
+        )
+
+
+COMMANDS = (
+    init,
+    suppliers,
+    campaign,
+    ingest,
+    review,
+    corrections,
+    remind,
+    accept,
+    reject,
+    escalate,
+    not_applicable,
+    waive,
+    assign,
+    log,
+    status,
+)

@@ -1,0 +1,72 @@
+"""The audit trail: every import, state change and decision as an append-only event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from conflict_minerals.program.schema import events, suppliers
+
+
+def now() -> dt.datetime:
+    """The current time in UTC (every stored time is UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One line of the audit trail."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    kind: str
+    campaign_year: int | None
+    supplier: str | None
+    submission_id: int | None
+    detail: dict[str, Any]
+    reason: str | None
+
+
+def record(
+    connection: Connection,
+    actor: str,
+    kind: str,
+    detail: dict[str, Any],
+    reason: str | None = None,
+    campaign_year: int | None = None,
+    supplier_id: int | None = None,
+    submission_id: int | None = None,
+) -> None:
+    """Append one event; there is deliberately no way to change or delete one."""
+    connection.execute(
+        insert(events).values(
+            at=now(),
+            actor=actor,
+            kind=kind,
+            campaign_year=campaign_year,
+            supplier_id=supplier_id,
+            submission_id=submission_id,
+            detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+            reason=reason,
+        )
+    )
+
+
+def list_events(connection: Connection, supplier_id: int | None = None, limit: int | None = None) -> list[Event]:
+    """Return events oldest first, optionally only those of one supplier."""
+    query = select(events, suppliers.c.name).outerjoin(suppliers, suppliers.c.id == events.c.supplier_id)
+    if supplier_id is not None:
+        query = query.where(events.c.supplier_id == supplier_id)
+    query = query.order_by(events.c.id)
+    rows = connection.execute(query).all()
+    if limit is not None:
+        rows = rows[-limit:]
+    return [
+        Event(r.id, r.at, r.actor, r.kind, r.campaign_year, r.name, r.submission_id, json.loads(r.detail), r.reason)
+        for r in rows
+    ]

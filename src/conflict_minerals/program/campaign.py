@@ -1,0 +1,214 @@
+"""The yearly survey: a campaign per reporting year, a request per supplier, and its state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program.audit import now, record
+from conflict_minerals.program.schema import campaigns, findings, inserted_id, requests, submissions, suppliers
+from conflict_minerals.program.suppliers import list_suppliers
+
+
+class CampaignError(ConflictMineralsError):
+    """A campaign operation that cannot be done as asked."""
+
+
+class RequestState(StrEnum):
+    """Where a supplier's request stands."""
+
+    REQUESTED = "requested"
+    RECEIVED = "received"
+    UNDER_REVIEW = "under_review"
+    CORRECTION_REQUESTED = "correction_requested"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    NOT_APPLICABLE = "not_applicable"
+    NO_RESPONSE = "no_response"
+
+
+RESPONDED = frozenset(
+    {
+        RequestState.RECEIVED,
+        RequestState.UNDER_REVIEW,
+        RequestState.CORRECTION_REQUESTED,
+        RequestState.ACCEPTED,
+        RequestState.REJECTED,
+        RequestState.NOT_APPLICABLE,
+    }
+)
+OUTSTANDING = frozenset({RequestState.REQUESTED, RequestState.NO_RESPONSE})
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """One reporting year's survey."""
+
+    id: int
+    year: int
+    due_date: dt.date
+    require_product_level: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """A supplier's request with what the status overview shows."""
+
+    id: int
+    supplier_id: int
+    supplier: str
+    state: RequestState
+    requested_at: dt.datetime
+    last_contact_at: dt.datetime | None
+    reminders_sent: int
+    current_submission_id: int | None
+    current_version: int | None
+    current_file: str | None
+    open_findings: dict[str, int]
+
+
+def start_campaign(
+    connection: Connection, actor: str, year: int, due: dt.date, require_product_level: bool = False
+) -> tuple[Campaign, int]:
+    """Start the campaign of a reporting year (or extend it): a request to every active supplier without one."""
+    campaign = find_campaign(connection, year)
+    if campaign is None:
+        connection.execute(
+            insert(campaigns).values(
+                year=year, due_date=due, require_product_level=require_product_level, created_at=now()
+            )
+        )
+        campaign = find_campaign(connection, year)
+        assert campaign is not None
+        record(connection, actor, "campaign.started", {"year": year, "due": due.isoformat()}, campaign_year=year)
+    existing = {
+        row.supplier_id
+        for row in connection.execute(select(requests.c.supplier_id).where(requests.c.campaign_id == campaign.id))
+    }
+    added = 0
+    for supplier in list_suppliers(connection, active_only=True):
+        if supplier.id not in existing:
+            ensure_request(connection, actor, campaign, supplier.id)
+            added += 1
+    return campaign, added
+
+
+def ensure_request(connection: Connection, actor: str, campaign: Campaign, supplier_id: int) -> int:
+    """Return the request of a supplier in a campaign, creating it when missing."""
+    found = connection.execute(
+        select(requests.c.id).where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier_id))
+    ).first()
+    if found:
+        return int(found.id)
+    request_id = inserted_id(
+        connection.execute(
+            insert(requests).values(
+                campaign_id=campaign.id,
+                supplier_id=supplier_id,
+                state=RequestState.REQUESTED.value,
+                requested_at=now(),
+                reminders_sent=0,
+            )
+        )
+    )
+    record(
+        connection,
+        actor,
+        "request.created",
+        {"state": RequestState.REQUESTED.value},
+        campaign_year=campaign.year,
+        supplier_id=supplier_id,
+    )
+    return int(request_id)
+
+
+def find_campaign(connection: Connection, year: int | None = None) -> Campaign | None:
+    """Return the campaign of a year, or the latest one when no year is given."""
+    query = select(campaigns)
+    query = query.where(campaigns.c.year == year) if year is not None else query.order_by(campaigns.c.year.desc())
+    row = connection.execute(query).first()
+    return Campaign(row.id, row.year, row.due_date, row.require_product_level) if row else None
+
+
+def require_campaign(connection: Connection, year: int | None = None) -> Campaign:
+    """Like find_campaign, but a missing campaign is an error a person can act on."""
+    campaign = find_campaign(connection, year)
+    if campaign is None:
+        what = f"for {year}" if year else "yet"
+        raise CampaignError(f"no campaign {what}; start one with `conflict-minerals campaign start YEAR`.")
+    return campaign
+
+
+def set_state(
+    connection: Connection,
+    actor: str,
+    campaign: Campaign,
+    supplier_id: int,
+    state: RequestState,
+    kind: str,
+    reason: str | None = None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    """Move a supplier's request to a new state and record why."""
+    request_id = ensure_request(connection, actor, campaign, supplier_id)
+    previous = connection.execute(select(requests.c.state).where(requests.c.id == request_id)).scalar_one()
+    connection.execute(update(requests).where(requests.c.id == request_id).values(state=state.value))
+    record(
+        connection,
+        actor,
+        kind,
+        {"from": previous, "to": state.value, **(detail or {})},
+        reason,
+        campaign_year=campaign.year,
+        supplier_id=supplier_id,
+    )
+
+
+def overview(connection: Connection, campaign: Campaign) -> list[RequestView]:
+    """Return every request of a campaign with its current submission and open findings."""
+    query = (
+        select(requests, suppliers.c.name, submissions.c.version, submissions.c.file_name)
+        .join(suppliers, suppliers.c.id == requests.c.supplier_id)
+        .outerjoin(submissions, submissions.c.id == requests.c.current_submission_id)
+        .where(requests.c.campaign_id == campaign.id)
+        .order_by(suppliers.c.name)
+    )
+    counts = _open_finding_counts(connection)
+    return [
+        RequestView(
+            r.id,
+            r.supplier_id,
+            r.name,
+            RequestState(r.state),
+            r.requested_at,
+            r.last_contact_at,
+            r.reminders_sent,
+            r.current_submission_id,
+            r.version,
+            r.file_name,
+            counts.get(r.current_submission_id, {}),
+        )
+        for r in connection.execute(query)
+    ]
+
+
+def _open_finding_counts(connection: Connection) -> dict[int, dict[str, int]]:
+    query = (
+        select(findings.c.submission_id, findings.c.severity, func.count())
+        .where(findings.c.waived.is_(False))
+        .group_by(findings.c.submission_id, findings.c.severity)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for submission_id, severity, count in connection.execute(query):
+        counts.setdefault(submission_id, {})[severity] = count
+    return counts
+
+
+def response_rate(views: list[RequestView]) -> tuple[int, int, float]:
+    """Return (responded, surveyed, rate) for a campaign."""
+    responded = sum(1 for view in views if view.state in RESPONDED)
+    return responded, len(views), (responded / len(views) if views else 0.0)

@@ -1,0 +1,182 @@
+"""Decisions on a supplier's CMRT: accept, reject, escalate, waive a finding, not applicable, assign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, select, update
+
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program.audit import record
+from conflict_minerals.program.campaign import Campaign, RequestState, ensure_request, set_state
+from conflict_minerals.program.schema import findings, requests, submissions
+from conflict_minerals.program.suppliers import SupplierRecord
+
+
+class DecisionError(ConflictMineralsError):
+    """A decision that cannot be taken as asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFinding:
+    """A finding as stored for a submission."""
+
+    id: int
+    code: str
+    severity: str
+    message: str
+    sheet: str | None
+    cell: str | None
+    waived: bool
+    waiver_reason: str | None
+
+
+def current_submission(connection: Connection, campaign: Campaign, supplier: SupplierRecord) -> int | None:
+    """Return the ID of a supplier's current submission in a campaign."""
+    query = select(requests.c.current_submission_id).where(
+        and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier.id)
+    )
+    return connection.execute(query).scalar()
+
+
+def submission_findings(connection: Connection, submission_id: int, include_waived: bool = True) -> list[StoredFinding]:
+    """Return the findings of a submission, errors first."""
+    query = select(findings).where(findings.c.submission_id == submission_id)
+    if not include_waived:
+        query = query.where(findings.c.waived.is_(False))
+    rows = connection.execute(query.order_by(findings.c.id)).all()
+    order = {"error": 0, "warning": 1, "info": 2}
+    stored = [
+        StoredFinding(r.id, r.code, r.severity, r.message, r.sheet, r.cell, r.waived, r.waiver_reason) for r in rows
+    ]
+    return sorted(stored, key=lambda f: order.get(f.severity, 3))
+
+
+def _require_current(connection: Connection, campaign: Campaign, supplier: SupplierRecord) -> int:
+    submission = current_submission(connection, campaign, supplier)
+    if submission is None:
+        raise DecisionError(f"{supplier.name} has no CMRT in the {campaign.year} campaign yet.")
+    return submission
+
+
+def accept(
+    connection: Connection,
+    actor: str,
+    campaign: Campaign,
+    supplier: SupplierRecord,
+    reason: str | None,
+    despite_findings: bool = False,
+) -> None:
+    """Accept the supplier's current CMRT; open error findings must be waived first, or accepted with a reason."""
+    submission = _require_current(connection, campaign, supplier)
+    errors = [f for f in submission_findings(connection, submission, include_waived=False) if f.severity == "error"]
+    if errors and not despite_findings:
+        codes = ", ".join(sorted({f.code for f in errors}))
+        raise DecisionError(
+            f"{supplier.name}'s CMRT has {len(errors)} open error finding(s) ({codes}); request a "
+            "correction, waive them with a reason, or accept with --despite-findings and --reason."
+        )
+    if errors and not reason:
+        raise DecisionError("accepting despite open errors needs a --reason for the audit trail.")
+    set_state(
+        connection,
+        actor,
+        campaign,
+        supplier.id,
+        RequestState.ACCEPTED,
+        "decision.accepted",
+        reason,
+        {"submission_id": submission, "open_errors": len(errors)},
+    )
+
+
+def reject(connection: Connection, actor: str, campaign: Campaign, supplier: SupplierRecord, reason: str) -> None:
+    """Reject the supplier's current CMRT (it is then left out of the report)."""
+    submission = _require_current(connection, campaign, supplier)
+    set_state(
+        connection,
+        actor,
+        campaign,
+        supplier.id,
+        RequestState.REJECTED,
+        "decision.rejected",
+        reason,
+        {"submission_id": submission},
+    )
+
+
+def escalate(connection: Connection, actor: str, campaign: Campaign, supplier: SupplierRecord, reason: str) -> None:
+    """Escalate a supplier to management (for example incomplete or unreliable answers)."""
+    ensure_request(connection, actor, campaign, supplier.id)
+    record(
+        connection,
+        actor,
+        "decision.escalated",
+        {"to": "management"},
+        reason,
+        campaign_year=campaign.year,
+        supplier_id=supplier.id,
+        submission_id=current_submission(connection, campaign, supplier),
+    )
+
+
+def not_applicable(
+    connection: Connection, actor: str, campaign: Campaign, supplier: SupplierRecord, reason: str
+) -> None:
+    """Mark a supplier as not in scope this year (e.g. it supplies nothing with 3TG)."""
+    set_state(connection, actor, campaign, supplier.id, RequestState.NOT_APPLICABLE, "decision.not_applicable", reason)
+
+
+def waive(
+    connection: Connection,
+    actor: str,
+    campaign: Campaign,
+    supplier: SupplierRecord,
+    code: str,
+    cell: str | None,
+    reason: str,
+) -> int:
+    """Waive open findings of the current CMRT by code (and cell); return how many were waived."""
+    submission = _require_current(connection, campaign, supplier)
+    matching = [
+        f
+        for f in submission_findings(connection, submission, include_waived=False)
+        if f.code == code and (cell is None or f.cell == cell)
+    ]
+    if not matching:
+        raise DecisionError(f"no open finding {code}{' at ' + cell if cell else ''} on {supplier.name}'s current CMRT.")
+    for finding in matching:
+        connection.execute(
+            update(findings).where(findings.c.id == finding.id).values(waived=True, waiver_reason=reason)
+        )
+    record(
+        connection,
+        actor,
+        "decision.waived",
+        {"code": code, "cell": cell, "count": len(matching)},
+        reason,
+        campaign_year=campaign.year,
+        supplier_id=supplier.id,
+        submission_id=submission,
+    )
+    return len(matching)
+
+
+def assign(
+    connection: Connection, actor: str, campaign: Campaign, submission_id: int, supplier: SupplierRecord
+) -> None:
+    """Assign an unassigned (or wrongly linked) submission to a supplier; it becomes the current version."""
+    from conflict_minerals.program.ingest import _next_version, make_current
+
+    row = connection.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+    if row is None or row.campaign_id != campaign.id:
+        raise DecisionError(f"no submission {submission_id} in the {campaign.year} campaign.")
+    if not row.readable:
+        raise DecisionError(f"submission {submission_id} could not be read; it cannot become a current CMRT.")
+    version = _next_version(connection, campaign, supplier.id)
+    connection.execute(
+        update(submissions).where(submissions.c.id == submission_id).values(supplier_id=supplier.id, version=version)
+    )
+    make_current(
+        connection, actor, campaign, supplier.id, submission_id, version, {"file": row.file_name, "assigned": True}
+    )

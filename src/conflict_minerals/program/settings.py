@@ -1,0 +1,165 @@
+"""The workspace settings file: typed, validated at load, every setting documented.
+
+`conflict-minerals.toml` holds the company profile used in filings and in the company's
+own CMRT, the database URL, how messages to suppliers are sent, and campaign defaults.
+Problems come back as a list of messages, never as a crash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SETTINGS_FILE = "conflict-minerals.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class CompanySettings:
+    """The registrant: who files the Form SD and answers customers' CMRTs."""
+
+    legal_name: str = ""
+    state_of_incorporation: str = ""
+    sec_file_number: str = ""
+    irs_ein: str = ""
+    address: str = ""
+    phone: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    signer_name: str = ""
+    signer_title: str = ""
+    policy_url: str = ""
+    covered_products: str = ""
+    unique_id: str = ""
+    unique_id_authority: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    """How messages to suppliers leave: written to files (default) or sent through SMTP."""
+
+    mode: str = "files"  # "files" or "smtp"
+    from_address: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password_env: str = "CONFLICT_MINERALS_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSettings:
+    """Defaults for new campaigns."""
+
+    due_month_day: str = "03-31"
+    require_product_level: bool = False
+    reminder_interval_days: int = 14
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything in conflict-minerals.toml."""
+
+    company: CompanySettings = field(default_factory=CompanySettings)
+    database_url: str = ""
+    email: EmailSettings = field(default_factory=EmailSettings)
+    campaign: CampaignSettings = field(default_factory=CampaignSettings)
+
+
+_SECTIONS = {"company": CompanySettings, "email": EmailSettings, "campaign": CampaignSettings}
+
+
+def load_settings(path: Path) -> tuple[Settings, list[str]]:
+    """Read and validate a settings file; return the settings and any problems found."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings(), [f"{path}: settings file not found"]
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return Settings(), [f"{path}: not valid TOML ({exc})"]
+    return settings_from_dict(data, str(path))
+
+
+def settings_from_dict(data: dict[str, Any], where: str = "settings") -> tuple[Settings, list[str]]:
+    """Build Settings from parsed TOML, collecting every problem instead of stopping at the first."""
+    problems: list[str] = []
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: [{name}] must be a table")
+            raw = {}
+        sections[name] = _section(cls, raw, f"{where}: [{name}]", problems)
+    database = data.get("database", {})
+    url = database.get("url", "") if isinstance(database, dict) else ""
+    for key in set(data) - {*_SECTIONS, "database"}:
+        problems.append(f"{where}: unknown section or key '{key}'")
+    settings = Settings(database_url=str(url), **sections)
+    problems += _validate(settings, where)
+    return settings, problems
+
+
+def _section(cls: type, raw: dict[str, Any], where: str, problems: list[str]) -> Any:
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            problems.append(f"{where}: unknown setting '{key}'")
+            continue
+        expected = type(getattr(cls(), key))
+        if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+            values[key] = value
+        else:
+            problems.append(f"{where}: '{key}' must be {expected.__name__}, not {type(value).__name__}")
+    return cls(**values)
+
+
+def _validate(settings: Settings, where: str) -> list[str]:
+    problems = []
+    if settings.email.mode not in ("files", "smtp"):
+        problems.append(f"{where}: [email] mode must be 'files' or 'smtp'")
+    if settings.email.mode == "smtp" and not settings.email.smtp_host:
+        problems.append(f"{where}: [email] smtp_host is required when mode = 'smtp'")
+    if not re.fullmatch(r"\d{2}-\d{2}", settings.campaign.due_month_day):
+        problems.append(f"{where}: [campaign] due_month_day must look like 03-31")
+    if settings.database_url and not settings.database_url.startswith(("sqlite", "postgresql")):
+        problems.append(f"{where}: [database] url must be a sqlite:// or postgresql:// URL")
+    if settings.company.irs_ein and not re.fullmatch(r"\d{2}-?\d{7}", settings.company.irs_ein):
+        problems.append(f"{where}: [company] irs_ein must look like 12-3456789")
+    return problems
+
+
+def _quote(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_settings(settings: Settings) -> str:
+    """Write settings as a commented TOML file (see docs/settings.md for every key)."""
+    lines = ["# conflict-minerals workspace settings; every key is described in docs/settings.md", ""]
+    lines += [
+        "[database]",
+        "# empty: the workspace's own SQLite file; or postgresql://user@host/db",
+        f"url = {_quote(settings.database_url)}",
+        "",
+    ]
+    for name in _SECTIONS:
+        section = getattr(settings, name)
+        lines.append(f"[{name}]")
+        lines += [f"{f.name} = {_quote(getattr(section, f.name))}" for f in dataclasses.fields(section)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def documented_keys() -> set[str]:
+    """Every settings key as 'section.key' (the docs test checks each is documented)."""
+    keys = {"database.url"}
+    for name, cls in _SECTIONS.items():
+        keys |= {f"{name}.{f.name}" for f in dataclasses.fields(cls)}
+    return keys

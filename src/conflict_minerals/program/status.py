@@ -1,0 +1,54 @@
+"""The campaign status overview: per supplier, totals and response rate, unassigned files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from conflict_minerals.program.campaign import OUTSTANDING, Campaign, overview, response_rate
+from conflict_minerals.program.schema import submissions
+
+
+def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
+    """Return the documented `status --json` object."""
+    views = overview(connection, campaign)
+    responded, surveyed, rate = response_rate(views)
+    unassigned = connection.execute(
+        select(submissions.c.id, submissions.c.file_name, submissions.c.declared_company, submissions.c.readable)
+        .where(and_(submissions.c.campaign_id == campaign.id, submissions.c.supplier_id.is_(None)))
+        .order_by(submissions.c.id)
+    ).all()
+    return {
+        "campaign": campaign.year,
+        "due_date": campaign.due_date.isoformat(),
+        "totals": {
+            "surveyed": surveyed,
+            "responded": responded,
+            "response_rate": round(rate, 4),
+            "outstanding": sum(1 for v in views if v.state in OUTSTANDING),
+            "by_state": {
+                state: sum(1 for v in views if v.state.value == state)
+                for state in sorted({v.state.value for v in views})
+            },
+        },
+        "suppliers": [
+            {
+                "supplier": v.supplier,
+                "state": v.state.value,
+                "current_version": v.current_version,
+                "current_file": v.current_file,
+                "open_findings": {
+                    sev: v.open_findings[sev] for sev in ("error", "warning", "info") if v.open_findings.get(sev)
+                },
+                "last_contact": v.last_contact_at.date().isoformat() if v.last_contact_at else None,
+                "reminders_sent": v.reminders_sent,
+            }
+            for v in views
+        ],
+        "outstanding": [v.supplier for v in views if v.state in OUTSTANDING],
+        "unassigned": [
+            {"id": row.id, "file": row.file_name, "declared_company": row.declared_company, "readable": row.readable}
+            for row in unassigned
+        ],
+    }

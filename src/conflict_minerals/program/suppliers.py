@@ -1,0 +1,257 @@
+"""First-tier suppliers: add, import from a spreadsheet, find, and link a received CMRT to one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+from sqlalchemy import Connection, func, insert, select, update
+
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.model import Company
+from conflict_minerals.program.audit import now, record
+from conflict_minerals.program.schema import inserted_id, supplier_aliases, supplier_contacts, suppliers
+from conflict_minerals.smelters.names import name_key
+
+IMPORT_COLUMNS = (
+    "name",
+    "unique_id",
+    "unique_id_authority",
+    "contact_name",
+    "contact_email",
+    "tier",
+    "aliases",
+    "active",
+)
+LINK_THRESHOLD = 92.0
+
+
+class SupplierError(ConflictMineralsError):
+    """A supplier operation that cannot be done as asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierRecord:
+    """A supplier as stored."""
+
+    id: int
+    name: str
+    unique_id: str | None
+    unique_id_authority: str | None
+    tier: int
+    active: bool
+    aliases: tuple[str, ...] = ()
+    contacts: tuple[tuple[str | None, str | None], ...] = ()
+
+    @property
+    def emails(self) -> list[str]:
+        """Return the contact e-mail addresses."""
+        return [email for _, email in self.contacts if email]
+
+
+@dataclass
+class ImportReport:
+    """What a supplier import did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def add_supplier(
+    connection: Connection,
+    actor: str,
+    name: str,
+    unique_id: str | None = None,
+    unique_id_authority: str | None = None,
+    contact_name: str | None = None,
+    contact_email: str | None = None,
+    tier: int = 1,
+    aliases: Sequence[str] = (),
+) -> int:
+    """Add a supplier; refuse a name or unique ID that is already taken."""
+    name = " ".join(name.split())
+    if not name:
+        raise SupplierError("a supplier needs a name.")
+    if find_supplier(connection, name) is not None:
+        raise SupplierError(f"a supplier named '{name}' already exists.")
+    if unique_id and _by_unique_id(connection, unique_id) is not None:
+        raise SupplierError(f"unique ID {unique_id} already belongs to another supplier.")
+    supplier_id = inserted_id(
+        connection.execute(
+            insert(suppliers).values(
+                name=name,
+                unique_id=unique_id,
+                unique_id_authority=unique_id_authority,
+                tier=tier,
+                active=True,
+                created_at=now(),
+            )
+        )
+    )
+    for alias in aliases:
+        connection.execute(insert(supplier_aliases).values(supplier_id=supplier_id, alias=alias))
+    if contact_name or contact_email:
+        connection.execute(
+            insert(supplier_contacts).values(supplier_id=supplier_id, name=contact_name, email=contact_email)
+        )
+    record(connection, actor, "supplier.added", {"name": name, "unique_id": unique_id}, supplier_id=supplier_id)
+    return int(supplier_id)
+
+
+def import_suppliers(connection: Connection, actor: str, rows: Sequence[Sequence[object]], source: str) -> ImportReport:
+    """Import suppliers from a table whose first non-empty row is the header; re-importing adds nothing twice."""
+    report = ImportReport()
+    body = [row for row in rows if any(str(cell).strip() for cell in row if cell is not None)]
+    if not body:
+        report.problems.append(f"{source}: the file is empty.")
+        return report
+    header = [str(cell or "").strip().lower().replace(" ", "_") for cell in body[0]]
+    if "name" not in header:
+        report.problems.append(f"{source}: the header row has no 'name' column (columns: {', '.join(IMPORT_COLUMNS)}).")
+        return report
+    report.unknown_columns = [column for column in header if column and column not in IMPORT_COLUMNS]
+    for number, row in enumerate(body[1:], start=2):
+        values = {column: _cell(row, index) for index, column in enumerate(header) if column in IMPORT_COLUMNS}
+        _import_row(connection, actor, values, number, source, report)
+    record(
+        connection,
+        actor,
+        "suppliers.imported",
+        {"source": source, "added": len(report.added), "updated": len(report.updated)},
+    )
+    return report
+
+
+def _cell(row: Sequence[object], index: int) -> str | None:
+    value = row[index] if index < len(row) else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _import_row(
+    connection: Connection, actor: str, values: dict[str, str | None], number: int, source: str, report: ImportReport
+) -> None:
+    name = values.get("name")
+    if not name:
+        report.problems.append(f"{source} row {number}: no name; row skipped.")
+        return
+    tier_text = values.get("tier") or ""
+    tier = int(tier_text) if tier_text.isdigit() else 1
+    aliases = [a.strip() for a in (values.get("aliases") or "").split(";") if a.strip()]
+    unique_id = values.get("unique_id")
+    existing = find_supplier(connection, name) or (_by_unique_id(connection, unique_id) if unique_id else None)
+    if existing is None:
+        add_supplier(
+            connection,
+            actor,
+            name,
+            values.get("unique_id"),
+            values.get("unique_id_authority"),
+            values.get("contact_name"),
+            values.get("contact_email"),
+            tier,
+            aliases,
+        )
+        report.added.append(name)
+        return
+    changed = _update_existing(connection, existing, values, tier, aliases)
+    if changed:
+        report.updated.append(existing.name)
+
+
+def _update_existing(
+    connection: Connection, existing: SupplierRecord, values: dict[str, str | None], tier: int, aliases: list[str]
+) -> bool:
+    changes = {
+        key: values[key]
+        for key in ("unique_id", "unique_id_authority")
+        if values.get(key) and values[key] != getattr(existing, key)
+    }
+    if tier != existing.tier and values.get("tier"):
+        changes["tier"] = tier  # type: ignore[assignment]
+    if changes:
+        connection.execute(update(suppliers).where(suppliers.c.id == existing.id).values(**changes))
+    new_aliases = [alias for alias in aliases if alias not in existing.aliases]
+    for alias in new_aliases:
+        connection.execute(insert(supplier_aliases).values(supplier_id=existing.id, alias=alias))
+    contact = (values.get("contact_name"), values.get("contact_email"))
+    new_contact = any(contact) and contact not in existing.contacts
+    if new_contact:
+        connection.execute(insert(supplier_contacts).values(supplier_id=existing.id, name=contact[0], email=contact[1]))
+    return bool(changes or new_aliases or new_contact)
+
+
+def list_suppliers(connection: Connection, active_only: bool = False) -> list[SupplierRecord]:
+    """Return every supplier with aliases and contacts, by name."""
+    query = select(suppliers).order_by(suppliers.c.name)
+    if active_only:
+        query = query.where(suppliers.c.active.is_(True))
+    rows = connection.execute(query).all()
+    aliases: dict[int, list[str]] = {}
+    for row in connection.execute(select(supplier_aliases).order_by(supplier_aliases.c.id)):
+        aliases.setdefault(row.supplier_id, []).append(row.alias)
+    contacts: dict[int, list[tuple[str | None, str | None]]] = {}
+    for row in connection.execute(select(supplier_contacts).order_by(supplier_contacts.c.id)):
+        contacts.setdefault(row.supplier_id, []).append((row.name, row.email))
+    return [
+        SupplierRecord(
+            r.id,
+            r.name,
+            r.unique_id,
+            r.unique_id_authority,
+            r.tier,
+            r.active,
+            tuple(aliases.get(r.id, ())),
+            tuple(contacts.get(r.id, ())),
+        )
+        for r in rows
+    ]
+
+
+def get_supplier(connection: Connection, supplier_id: int) -> SupplierRecord:
+    """Return one supplier by ID."""
+    return next(s for s in list_suppliers(connection) if s.id == supplier_id)
+
+
+def find_supplier(connection: Connection, text: str) -> SupplierRecord | None:
+    """Find a supplier by exact name, alias or unique ID, ignoring case and spacing."""
+    wanted = " ".join(text.split()).casefold()
+    for supplier in list_suppliers(connection):
+        names = {supplier.name, *supplier.aliases, supplier.unique_id or ""}
+        if wanted in {" ".join(n.split()).casefold() for n in names if n}:
+            return supplier
+    return None
+
+
+def _by_unique_id(connection: Connection, unique_id: str) -> SupplierRecord | None:
+    found = connection.execute(
+        select(suppliers.c.id).where(func.lower(suppliers.c.unique_id) == unique_id.strip().lower())
+    ).first()
+    return get_supplier(connection, found.id) if found else None
+
+
+def link_supplier(connection: Connection, company: Company) -> tuple[SupplierRecord | None, str]:
+    """Decide which supplier sent a CMRT: by unique ID, then name or alias; unsure means unassigned."""
+    if company.unique_id:
+        by_id = _by_unique_id(connection, company.unique_id)
+        if by_id is not None:
+            return by_id, f"unique ID {company.unique_id}"
+    if not company.name:
+        return None, "the CMRT names no company"
+    key = name_key(company.name)
+    best: tuple[float, SupplierRecord | None] = (0.0, None)
+    for supplier in list_suppliers(connection):
+        for name in (supplier.name, *supplier.aliases):
+            if name_key(name) == key:
+                return supplier, f"name '{company.name}'"
+            score = fuzz.token_sort_ratio(key, name_key(name))
+            if score > best[0]:
+                best = (score, supplier)
+    if best[1] is not None and best[0] >= LINK_THRESHOLD:
+        return None, f"'{company.name}' resembles supplier '{best[1].name}'; assign it to confirm"
+    return None, f"no supplier named '{company.name}'"

@@ -1,0 +1,1 @@
+"""Review rules: is a supplier's CMRT complete, reasonable and consistent?"""
