@@ -15,6 +15,8 @@ import pytest
 
 from conflict_minerals.cmrt.template_filler import fill_template
 
+pytest_plugins = ["tests.workspace_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT.parent / "shared" / "rmi-templates"
 CMRT_VERSIONS = ("6.01", "6.1", "6.22", "6.31", "6.4", "6.5")

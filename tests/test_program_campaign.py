@@ -14,7 +14,7 @@ import pytest
 from conflict_minerals.cmrt.writer import write_cmrt
 from conflict_minerals.reference.snapshot import bundled_snapshot
 from tests.conftest import FULL_DECLARATION, declaration
-from tests.workspace_fixtures import Program, database_url, program  # noqa: F401
+from tests.workspace_fixtures import Program
 
 GOOD = "Apex Circuit Assembly Sdn. Bhd."
 FLAWED = "Cedar Valley Electronics Corp."
@@ -129,12 +129,25 @@ def test_campaign_end_to_end(program: Program, inbox: Path, tmp_path: Path) -> N
 
     events = json.loads(program("log", "--json").output)
     kinds = [e["kind"] for e in events]
-    for kind in ("suppliers.imported", "campaign.started", "submission.received", "submission.unreadable",
-                 "submission.unassigned", "correction.requested", "decision.accepted", "decision.not_applicable",
-                 "decision.escalated", "reminder.sent"):
+    for kind in (
+        "suppliers.imported",
+        "campaign.started",
+        "submission.received",
+        "submission.unreadable",
+        "submission.unassigned",
+        "correction.requested",
+        "decision.accepted",
+        "decision.not_applicable",
+        "decision.escalated",
+        "reminder.sent",
+    ):
         assert kind in kinds, kind
     accepted = next(e for e in events if e["kind"] == "decision.accepted" and e["supplier"] == FLAWED)
-    assert (accepted["supplier"], accepted["reason"], accepted["detail"]["to"]) == (FLAWED, "corrected version complete", "accepted")
+    assert (accepted["supplier"], accepted["reason"], accepted["detail"]["to"]) == (
+        FLAWED,
+        "corrected version complete",
+        "accepted",
+    )
     assert all("@" not in json.dumps(e["detail"]) for e in events)  # no contact data in the trail
 
 

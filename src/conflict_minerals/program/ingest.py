@@ -31,6 +31,7 @@ from conflict_minerals.smelters.matching import Matcher
 from conflict_minerals.smelters.service import document_revisions, remember_revisions
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+SAVE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +114,18 @@ def _ingest_one(
     except UnreadableFileError as exc:
         document, error = None, exc
     found = _review(workspace, campaign, document, matchers) if document else []
-    try:
-        with workspace.transaction() as connection:
-            return _save(workspace, connection, campaign, path, sha, len(data), stored, document, error, found, forced)
-    except IntegrityError:  # another ingest stored the same file a moment ago
-        return IngestOutcome(str(path), "duplicate", None, None, None, 0, 0, "already ingested; nothing added")
+    for attempt in range(SAVE_ATTEMPTS):
+        try:
+            with workspace.transaction() as connection:
+                return _save(
+                    workspace, connection, campaign, path, sha, len(data), stored, document, error, found, forced
+                )
+        except IntegrityError:
+            # Another ingest running at the same time took the same file, request or version number first:
+            # try again in a fresh transaction, which sees what it wrote.
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _existing(connection: Connection, campaign: Campaign, sha: str) -> int | None:

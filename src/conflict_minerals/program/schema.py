@@ -101,6 +101,7 @@ submissions = Table(
     Column("parsed_json", Text),
     Column("version", Integer, nullable=False, default=1),
     UniqueConstraint("campaign_id", "file_sha256"),
+    UniqueConstraint("campaign_id", "supplier_id", "version", name="uq_submissions_version"),
 )
 
 findings = Table(

@@ -107,13 +107,13 @@ def _section(cls: type, raw: dict[str, Any], where: str, problems: list[str]) ->
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
-            problems.append(f"{where}: unknown setting '{key}'")
+            problems.append(f"{where} unknown setting '{key}'")
             continue
         expected = type(getattr(cls(), key))
         if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
             values[key] = value
         else:
-            problems.append(f"{where}: '{key}' must be {expected.__name__}, not {type(value).__name__}")
+            problems.append(f"{where} '{key}' must be {expected.__name__}, not {type(value).__name__}")
     return cls(**values)
 
 

@@ -1,0 +1,1 @@
+"""Alembic migrations of the workspace database; each schema change is a named file in versions/."""

@@ -1,0 +1,1 @@
+"""Named migrations, applied in order by `open_workspace`."""

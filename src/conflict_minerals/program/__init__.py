@@ -1,0 +1,1 @@
+"""The program workspace: settings, database, suppliers, campaigns, ingest, decisions and the audit trail."""

@@ -1,0 +1,112 @@
+"""Settings are typed and documented; correction requests go out through SMTP when configured."""
+
+from __future__ import annotations
+
+import re
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from conflict_minerals.cmrt.writer import write_cmrt
+from conflict_minerals.program.settings import documented_keys, load_settings, settings_from_dict
+from conflict_minerals.reference.snapshot import bundled_snapshot
+from tests.conftest import FULL_DECLARATION, declaration
+from tests.workspace_fixtures import Program
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+
+
+def test_every_setting_is_documented() -> None:
+    documented = set(re.findall(r"^- `([a-z_]+\.[a-z_0-9]+)`", DOCS.read_text(encoding="utf-8"), re.MULTILINE))
+    assert documented_keys() - documented == set()
+    assert documented - documented_keys() == set()
+
+
+def test_settings_problems_are_collected_not_raised() -> None:
+    settings, problems = settings_from_dict(
+        {"company": {"legal_name": 3, "irs_ein": "12"}, "email": {"mode": "pigeon"}, "colour": "blue"}
+    )
+    assert settings.company.legal_name == ""
+    assert sorted(problems) == [
+        "settings: [company] 'legal_name' must be str, not int",
+        "settings: [company] irs_ein must look like 12-3456789",
+        "settings: [email] mode must be 'files' or 'smtp'",
+        "settings: unknown section or key 'colour'",
+    ]
+
+
+def test_broken_settings_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "conflict-minerals.toml"
+    path.write_text("[company\nlegal_name = 'x'", encoding="utf-8")
+    _, problems = load_settings(path)
+    assert problems and "not valid TOML" in problems[0]
+
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    received: ClassVar[list[str]] = []
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self) -> None:
+        self.reply("220 test ESMTP")
+        while line := self.rfile.readline().decode():
+            command = line.strip().upper()
+            if command.startswith("EHLO") or command.startswith("HELO"):
+                self.reply("250 test")
+            elif command == "DATA":
+                self.reply("354 end with .")
+                body = []
+                while (data := self.rfile.readline().decode()) not in (".\r\n", ""):
+                    body.append(data)
+                _SmtpHandler.received.append("".join(body))
+                self.reply("250 queued")
+            elif command == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 ok")
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[int, list[str]]]:
+    """A local SMTP server (the one thing outside we stand in for)."""
+    _SmtpHandler.received = []
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], _SmtpHandler.received
+    server.shutdown()
+    server.server_close()
+
+
+def test_correction_request_sent_by_smtp(program: Program, tmp_path: Path, smtp_server: tuple[int, list[str]]) -> None:
+    port, received = smtp_server
+    settings = program.root / "conflict-minerals.toml"
+    text = settings.read_text(encoding="utf-8").replace('mode = "files"', 'mode = "smtp"')
+    text = text.replace('smtp_host = ""', 'smtp_host = "127.0.0.1"').replace("smtp_port = 587", f"smtp_port = {port}")
+    text = text.replace("smtp_starttls = true", "smtp_starttls = false").replace(
+        'from_address = ""', 'from_address = "cm@acme.example"'
+    )
+    settings.write_text(text, encoding="utf-8")
+    program("suppliers", "add", "Cedar Valley Electronics Corp.", "--email", "dana@cedar.example")
+    program("campaign", "start", "2025")
+    flawed = tmp_path / "cedar.xlsx"
+    company = dict(FULL_DECLARATION["company"], name="Cedar Valley Electronics Corp.", contact_email="none")
+    write_cmrt(flawed, declaration(company=company), bundled_snapshot().entries)
+    program("ingest", flawed)
+
+    sent = program("corrections", "Cedar Valley Electronics Corp.", "--send")
+    assert "(smtp)" in sent.output
+    for _ in range(50):
+        if received:
+            break
+        time.sleep(0.05)
+    assert len(received) == 1
+    assert "To: dana@cedar.example" in received[0]
+    assert "cell D16" in received[0]
