@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import click
 
 from conflict_minerals import __version__
 from conflict_minerals.cli.program import COMMANDS as PROGRAM_COMMANDS
+from conflict_minerals.cli.report import report
 from conflict_minerals.cli.smelters import refdata, smelters
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.inspection import document_to_json, has_errors, summary_lines
@@ -59,6 +61,7 @@ cli.add_command(refdata)
 cli.add_command(smelters)
 for _command in PROGRAM_COMMANDS:
     cli.add_command(_command)
+cli.add_command(report)
 
 
 def main() -> None:
@@ -68,6 +71,15 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # last resort: a bug must not show a user a traceback
+        if os.environ.get("CONFLICT_MINERALS_DEBUG"):
+            raise
+        click.echo(
+            f"error: unexpected problem ({type(exc).__name__}: {exc}). Nothing was half-written: each "
+            "step runs in a transaction. Set CONFLICT_MINERALS_DEBUG=1 for details and report it.",
+            err=True,
+        )
+        sys.exit(2)
 
 
 if __name__ == "__main__":

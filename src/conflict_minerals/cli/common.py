@@ -65,3 +65,15 @@ def reference_store() -> ReferenceStore:
     if root is not None and (root / SETTINGS_FILE).is_file():
         return ReferenceStore(root / "reference")
     return ReferenceStore()
+
+
+class DefaultGroup(click.Group):
+    """A group that runs its default command when the first argument is not a subcommand."""
+
+    default_command = "consolidate"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Insert the default command name unless a subcommand or help was asked for."""
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from conflict_minerals.cli.common import reference_store
+from conflict_minerals.cli.common import DefaultGroup, reference_store
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.tables import read_table
@@ -112,18 +112,6 @@ def refdata_list() -> None:
         )
     cahra = store.cahra()
     click.echo(f"  CAHRA    {len(cahra)} countries" if cahra is not None else "  CAHRA    no list imported")
-
-
-class DefaultGroup(click.Group):
-    """A group that runs its default command when the first argument is not a subcommand."""
-
-    default_command = "consolidate"
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Insert the default command name unless a subcommand or help was asked for."""
-        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
-            args = [self.default_command, *args]
-        return super().parse_args(ctx, args)
 
 
 @click.group(cls=DefaultGroup)

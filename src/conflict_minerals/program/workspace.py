@@ -18,6 +18,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 
 from conflict_minerals.errors import ConflictMineralsError
@@ -137,10 +139,23 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every pending named migration."""
+def migrate(engine: Engine, target: str = "head") -> None:
+    """Apply every pending named migration (nothing to do is the common, fast case)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        if target == "head" and MigrationContext.configure(connection).get_current_revision() == head:
+            return
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # SQLite rebuilds a table to alter it; foreign keys must be off meanwhile (outside a transaction).
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, target)
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

@@ -1,0 +1,1 @@
+"""Reporting: the report model computed from the workspace, and its renderers."""

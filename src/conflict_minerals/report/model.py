@@ -1,0 +1,182 @@
+"""The report model: every figure of the filing, the Annex, and the records each figure came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from conflict_minerals.program.settings import CompanySettings
+
+STATUS_WORDS = {
+    "conformant": "Conformant",
+    "active": "Active",
+    "not_conformant": "Not conformant",
+    "not_listed": "Not listed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One record behind a figure: a supplier file and, for facilities, the row and Smelter ID."""
+
+    supplier: str
+    file: str | None = None
+    row: int | None = None
+    smelter_id: str | None = None
+    facility: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the record as JSON."""
+        return {
+            k: v
+            for k, v in (
+                ("supplier", self.supplier),
+                ("file", self.file),
+                ("row", self.row),
+                ("smelter_id", self.smelter_id),
+                ("facility", self.facility),
+            )
+            if v is not None
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AnnexRow:
+    """One line of Annex I."""
+
+    metal: str
+    smelter_id: str | None
+    name: str
+    country: str
+    status: str  # bucket
+    status_label: str
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the row as JSON."""
+        return {
+            "metal": self.metal,
+            "smelter_id": self.smelter_id,
+            "name": self.name,
+            "country": self.country,
+            "status": self.status,
+            "status_label": self.status_label,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RiskNote:
+    """The risk assessment of a facility that is not on any RMI list."""
+
+    name: str
+    metal: str
+    country: str
+    risk: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Year over year: what changed since the previous period."""
+
+    previous: int
+    suppliers_added: tuple[str, ...]
+    suppliers_dropped: tuple[str, ...]
+    facilities_added: tuple[str, ...]
+    facilities_removed: tuple[str, ...]
+    status_changes: tuple[tuple[str, str, str], ...]  # facility, before, after
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the comparison as JSON."""
+        return {
+            "previous_period": self.previous,
+            "suppliers_added": list(self.suppliers_added),
+            "suppliers_dropped": list(self.suppliers_dropped),
+            "facilities_added": list(self.facilities_added),
+            "facilities_removed": list(self.facilities_removed),
+            "status_changes": [{"facility": f, "before": b, "after": a} for f, b, a in self.status_changes],
+        }
+
+
+@dataclass
+class ReportModel:
+    """Everything a filing says, computed before any rendering."""
+
+    period: int
+    as_of: dt.date
+    generated: dt.date
+    company: CompanySettings
+    figures: dict[str, int | float] = field(default_factory=dict)
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    annex: list[AnnexRow] = field(default_factory=list)
+    risk_notes: list[RiskNote] = field(default_factory=list)
+    working_papers: dict[str, Any] = field(default_factory=dict)
+    comparison: Comparison | None = None
+    status_lists: list[dict[str, Any]] = field(default_factory=list)
+    texts: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def period_start(self) -> dt.date:
+        """First day of the reporting period."""
+        return dt.date(self.period, 1, 1)
+
+    @property
+    def period_end(self) -> dt.date:
+        """Last day of the reporting period."""
+        return dt.date(self.period, 12, 31)
+
+    def figure(self, name: str) -> int | float:
+        """Return a figure by its dotted name, e.g. 'facilities.conformant'."""
+        return self.figures[name]
+
+    def set(self, name: str, value: int | float, evidence: list[Evidence] | None = None) -> None:
+        """Record a figure and the records it was computed from."""
+        self.figures[name] = value
+        self.evidence[name] = evidence or []
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the documented report.json object."""
+        f = self.figures
+        counts = ("total", "conformant", "active", "not_conformant", "not_listed")
+        return {
+            "period": self.period,
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "company": {"name": self.company.legal_name, "sec_file_number": self.company.sec_file_number},
+            "suppliers": {
+                key: f[f"suppliers.{key}"]
+                for key in (
+                    "surveyed",
+                    "responded",
+                    "response_rate",
+                    "no_3tg",
+                    "no_covered_country_sourcing",
+                    "company_level",
+                    "product_level",
+                    "user_defined",
+                    "incomplete",
+                    "escalated",
+                    "under_review",
+                )
+            },
+            "facilities": {
+                **{key: f[f"facilities.{key}"] for key in counts},
+                "by_metal": {
+                    metal: {key: f[f"facilities.by_metal.{metal}.{key}"] for key in counts}
+                    for metal in ("Tantalum", "Tin", "Gold", "Tungsten")
+                },
+                "in_covered_countries": f["facilities.in_covered_countries"],
+                "in_cahras": f["facilities.in_cahras"],
+                "in_africa": f["facilities.in_africa"],
+            },
+            "annex": [row.as_json() for row in self.annex],
+            "not_listed_facilities": [
+                {"name": n.name, "metal": n.metal, "country": n.country, "risk": n.risk, "reason": n.reason}
+                for n in self.risk_notes
+            ],
+            "status_lists": self.status_lists,
+            "evidence": {name: [e.as_json() for e in records] for name, records in self.evidence.items()},
+            "working_papers": self.working_papers,
+            "comparison": self.comparison.as_json() if self.comparison else None,
+        }

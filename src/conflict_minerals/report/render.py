@@ -1,0 +1,133 @@
+"""Renderers of the report blocks: EDGAR HTML, Markdown and DOCX, all from the same blocks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from conflict_minerals.report.document import Block, Heading, Paragraph
+
+# EDGAR accepts a subset of HTML 3.2 with some HTML 4.0 attributes: no scripts, no external
+# references, no nested tables; we write only these tags and attributes, in ASCII.
+EDGAR_TAGS = frozenset(
+    {"html", "head", "title", "body", "h1", "h2", "h3", "h4", "p", "b", "i", "u", "br", "hr"}
+    | {"table", "tr", "td", "th", "font", "center", "div"}
+)
+EDGAR_ATTRIBUTES = frozenset({"align", "border", "cellpadding", "cellspacing", "width", "valign", "colspan", "size"})
+
+
+def _escape(text: str) -> str:
+    """Escape for EDGAR HTML: the XML specials, then every non-ASCII character as a numeric reference."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return "".join(char if ord(char) < 128 else f"&#{ord(char)};" for char in text)
+
+
+def to_edgar_html(title: str, blocks: Sequence[Block]) -> str:
+    """Render blocks as an EDGAR-ready HTML document."""
+    parts = ["<html>", "<head>", f"<title>{_escape(title)}</title>", "</head>", "<body>"]
+    for block in blocks:
+        if isinstance(block, Heading):
+            level = min(block.level, 4)
+            align = ' align="center"' if level == 1 else ""
+            parts.append(f"<h{level}{align}>{_escape(block.text)}</h{level}>")
+        elif isinstance(block, Paragraph):
+            text = f"<b>{_escape(block.text)}</b>" if block.bold else _escape(block.text)
+            parts.append(f'<p align="center">{text}</p>' if block.centered else f"<p>{text}</p>")
+        else:
+            parts.append('<table border="1" cellpadding="3" cellspacing="0" width="100%">')
+            parts.append("<tr>" + "".join(f"<th>{_escape(h)}</th>" for h in block.headers) + "</tr>")
+            parts += ["<tr>" + "".join(f"<td>{_escape(cell)}</td>" for cell in row) + "</tr>" for row in block.rows]
+            parts.append("</table>")
+    parts += ["</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+def to_markdown(blocks: Sequence[Block]) -> str:
+    """Render blocks as Markdown."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            lines += ["#" * block.level + " " + block.text, ""]
+        elif isinstance(block, Paragraph):
+            lines += [f"**{block.text}**" if block.bold else block.text, ""]
+        else:
+            lines.append("| " + " | ".join(_cell(h) for h in block.headers) + " |")
+            lines.append("|" + "---|" * len(block.headers))
+            lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_docx(blocks: Sequence[Block], path: Path) -> None:
+    """Render blocks as a Word document counsel can edit."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    document = Document()
+    for block in blocks:
+        if isinstance(block, Heading):
+            heading = document.add_heading(block.text, level=min(block.level, 4) - (1 if block.level > 1 else 0))
+            if block.level == 1:
+                heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif isinstance(block, Paragraph):
+            paragraph = document.add_paragraph()
+            run = paragraph.add_run(block.text)
+            run.bold = block.bold
+            if block.centered:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        else:
+            table = document.add_table(rows=1 + len(block.rows), cols=len(block.headers))
+            table.style = "Table Grid"
+            for column, header in enumerate(block.headers):
+                cell = table.cell(0, column)
+                cell.text = header
+                for run in cell.paragraphs[0].runs:
+                    run.bold = True
+            for row_number, row in enumerate(block.rows, start=1):
+                for column, value in enumerate(row):
+                    table.cell(row_number, column).text = value
+    document.save(str(path))
+
+
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)([^>]*)>")
+_ATTRIBUTE = re.compile(r'([a-zA-Z-]+)\s*=\s*"([^"]*)"')
+_ENTITY = re.compile(r"&(#?[a-zA-Z0-9]+);")
+
+
+def edgar_problems(html: str) -> list[str]:
+    """Check an HTML document against the EDGAR rules we write to; return every problem found."""
+    problems = []
+    if any(ord(char) > 127 for char in html):
+        problems.append("non-ASCII character (write it as a numeric character reference)")
+    depth = 0
+    for closing, tag, attributes in _TAG.findall(html):
+        name = tag.lower()
+        if name not in EDGAR_TAGS:
+            problems.append(f"tag <{name}> is not permitted")
+        for attribute, value in _ATTRIBUTE.findall(attributes):
+            if attribute.lower() not in EDGAR_ATTRIBUTES:
+                problems.append(f"attribute {attribute} on <{name}> is not permitted")
+            if re.match(r"\s*(https?:|//|javascript:|file:)", value, re.IGNORECASE):
+                problems.append(f"external reference {value}")
+        if name == "table":
+            depth += -1 if closing else 1
+            if depth > 1:
+                problems.append("nested table")
+    for entity in _ENTITY.findall(html):
+        if not (entity.startswith("#") or entity in ("amp", "lt", "gt", "quot", "nbsp")):
+            problems.append(f"entity &{entity}; is not permitted")
+    return problems
+
+
+def edgar_file_name(company: str, part: str, year: int) -> str:
+    """An EDGAR file name: lower-case letters and digits, a letter first, one '_', '.htm', at most 32 characters."""
+    words = re.sub(r"[^a-z0-9 ]", "", company.lower()).split() or ["registrant"]
+    prefix = words[0] if words[0][0].isalpha() else f"r{words[0]}"
+    name = f"{prefix[:12]}{part}_{year}.htm"
+    assert len(name) <= 32
+    return name

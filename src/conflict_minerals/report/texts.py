@@ -1,0 +1,71 @@
+"""The narrative of the report: default text written by us, overridable per company with Jinja templates.
+
+A company puts a file with the same name (e.g. `conclusion.txt.j2`) in the workspace's
+`templates/` folder to replace a block without forking. Blank lines separate paragraphs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+if TYPE_CHECKING:
+    from conflict_minerals.report.model import ReportModel
+
+BUILT_IN = Path(__file__).parent / "templates"
+BLOCKS = (
+    "form_sd_item_101",
+    "cmr_introduction",
+    "company_overview",
+    "covered_products",
+    "rcoi",
+    "dd_step1",
+    "dd_step2",
+    "dd_step3",
+    "dd_step4",
+    "dd_step5",
+    "facilities",
+    "conclusion",
+    "risk_factors",
+    "future_steps",
+    "annex_note",
+)
+
+
+def long_date(date: Any) -> str:
+    """Write a date as 'May 31, 2026'."""
+    return f"{date:%B} {date.day}, {date.year}"
+
+
+def percent(value: float) -> str:
+    """Write a share as a whole percentage."""
+    return f"{round(value * 100)}%"
+
+
+def render_texts(model: ReportModel, overrides: Path | None = None) -> dict[str, list[str]]:
+    """Render every narrative block to paragraphs of plain text."""
+    folders = [str(overrides)] if overrides and overrides.is_dir() else []
+    environment = Environment(
+        loader=ChoiceLoader([FileSystemLoader(folders), FileSystemLoader(str(BUILT_IN))]),
+        undefined=StrictUndefined,
+        autoescape=False,  # plain text: each renderer escapes for its own format
+        keep_trailing_newline=False,
+    )
+    context = {
+        "model": model,
+        "company": model.company,
+        "name": model.company.legal_name or "The Company",
+        "f": model.figures,
+        "period": model.period,
+        "period_start": long_date(model.period_start),
+        "period_end": long_date(model.period_end),
+        "as_of": long_date(model.as_of),
+        "pct": percent,
+    }
+    texts = {}
+    for block in BLOCKS:
+        rendered = environment.get_template(f"{block}.txt.j2").render(context)
+        texts[block] = [" ".join(part.split()) for part in rendered.split("\n\n") if part.strip()]
+    return texts
