@@ -12,7 +12,7 @@ import click
 
 from conflict_minerals import __version__
 from conflict_minerals.cli.program import COMMANDS as PROGRAM_COMMANDS
-from conflict_minerals.cli.report import report
+from conflict_minerals.cli.report import export_cmrt, report
 from conflict_minerals.cli.smelters import refdata, smelters
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.inspection import document_to_json, has_errors, summary_lines
@@ -62,6 +62,7 @@ cli.add_command(smelters)
 for _command in PROGRAM_COMMANDS:
     cli.add_command(_command)
 cli.add_command(report)
+cli.add_command(export_cmrt)
 
 
 def main() -> None:

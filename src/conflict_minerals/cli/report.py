@@ -75,3 +75,41 @@ def explain(figure: str, period: int, as_of: dt.datetime | None, as_json: bool) 
         where = f"{record.file} row {record.row}" if record.row else (record.file or "")
         facility = f"{record.smelter_id or '(no ID)'} {record.facility}  " if record.facility else ""
         click.echo(f"  {facility}{record.supplier}  {where}".rstrip())
+
+
+@click.command("export-cmrt")
+@click.option("--period", type=int, required=True, help="Reporting year whose suppliers' CMRTs are rolled up.")
+@click.option("--as-of", "as_of", type=DATE, help="Status date (default: the newest imported status list).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="RMI CMRT template to fill.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (.xlsx).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the derived answers and their rules as JSON.")
+def export_cmrt(period: int, as_of: dt.datetime | None, template: Path | None, out: Path | None, as_json: bool) -> None:
+    """Write the company's own company-level CMRT for its customers."""
+    from conflict_minerals.cmrt.patcher import is_rmi_workbook
+    from conflict_minerals.report.build import gather
+    from conflict_minerals.report.company_cmrt import company_declaration, derive_answers, write_company_cmrt
+
+    with workspace() as ws:
+        gathered = gather(ws, period, as_of.date() if as_of else None)
+        if template is None:
+            received = sorted(
+                (c for c in gathered.cmrts if is_rmi_workbook(c.stored)),
+                key=lambda c: [int(p) for p in c.document.template.version.split(".")],
+            )
+            template = received[-1].stored if received else None
+        derived = derive_answers(gathered, ws.settings.company)
+        data = company_declaration(ws.settings.company, derived, gathered.run.consolidation.facilities, dt.date.today())
+        target = out or ws.root / "reports" / str(period) / f"cmrt-{period}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            used = write_company_cmrt(data, target, template)
+        except (ValueError, OSError) as exc:
+            fail(str(exc))
+    if "our own" in used:
+        click.echo(f"warning: written in {used}", err=True)
+    click.echo(f"Company CMRT {period} written to {target} ({len(data['smelters'])} smelter rows; {used}).")
+    for answer in derived:
+        label = f"{answer.question} {answer.metal}" if answer.metal else answer.question
+        click.echo(f"  {label:<14} {answer.answer:<48} {answer.rule}")
+    if as_json:
+        echo_json([{"question": a.question, "metal": a.metal, "answer": a.answer, "rule": a.rule} for a in derived])

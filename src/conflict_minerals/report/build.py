@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Connection, and_, select
 
@@ -28,7 +29,7 @@ from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.model import STATUS_WORDS, AnnexRow, Comparison, Evidence, ReportModel, RiskNote
 from conflict_minerals.report.texts import render_texts
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation
-from conflict_minerals.smelters.service import run_consolidation, status_list_summary
+from conflict_minerals.smelters.service import SmelterRun, run_consolidation, status_list_summary
 
 METALS = tuple(metal.value for metal in DECLARATION_METAL_ORDER)
 BUCKETS = ("conformant", "active", "not_conformant", "not_listed")
@@ -45,12 +46,35 @@ class SupplierCmrt:
     view: RequestView
     document: CmrtDocument
     submission_id: int
+    stored: Path
 
 
 def default_as_of(workspace: Workspace, today: dt.date) -> dt.date:
     """The date of the newest imported status list on or before today, else today."""
     dates = [s.as_of for s in workspace.reference.status_snapshots() if s.as_of <= today]
     return max(dates, default=today)
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """What a period's report and the company's own CMRT are computed from."""
+
+    campaign: Campaign
+    views: list[RequestView]
+    cmrts: list[SupplierCmrt]
+    run: SmelterRun
+    as_of: dt.date
+
+
+def gather(workspace: Workspace, year: int, as_of: dt.date | None = None, today: dt.date | None = None) -> Gathered:
+    """Read the period's current CMRTs and consolidate their smelters as of the date."""
+    as_of = as_of or default_as_of(workspace, today or dt.date.today())
+    with workspace.transaction() as connection:
+        campaign = require_campaign(connection, year)
+        views = overview(connection, campaign)
+        cmrts = _current_cmrts(workspace, connection, views)
+    run = run_consolidation([c.document for c in cmrts], workspace.reference, as_of)
+    return Gathered(campaign, views, cmrts, run, as_of)
 
 
 def build_report(
@@ -62,20 +86,17 @@ def build_report(
 ) -> ReportModel:
     """Compute every figure, the Annex and the evidence for a reporting period."""
     today = today or dt.date.today()
-    as_of = as_of or default_as_of(workspace, today)
+    gathered = gather(workspace, year, as_of, today)
+    views, cmrts, run, as_of = gathered.views, gathered.cmrts, gathered.run, gathered.as_of
     with workspace.transaction() as connection:
-        campaign = require_campaign(connection, year)
-        views = overview(connection, campaign)
-        cmrts = _current_cmrts(workspace, connection, views)
         open_errors = {
             c.view.supplier: [
                 f.code for f in submission_findings(connection, c.submission_id, False) if f.severity == "error"
             ]
             for c in cmrts
         }
-        escalations = _escalations(connection, campaign)
+        escalations = _escalations(connection, gathered.campaign)
         previous = find_campaign(connection, compare if compare is not None else year - 1)
-    run = run_consolidation([c.document for c in cmrts], workspace.reference, as_of)
     model = ReportModel(year, as_of, today, workspace.settings.company)
     model.status_lists = status_list_summary(run.status_book)
     _supplier_figures(model, views, cmrts, open_errors, escalations)
@@ -100,9 +121,9 @@ def _current_cmrts(workspace: Workspace, connection: Connection, views: Sequence
             .join(files, files.c.sha256 == submissions.c.file_sha256)
             .where(submissions.c.id == view.current_submission_id)
         ).one()
-        document = read_cmrt(workspace.root / row.stored_path)
-        document = dataclasses.replace(document, source=SourceRef(row.file_name))
-        found.append(SupplierCmrt(view, document, view.current_submission_id))
+        stored = workspace.root / row.stored_path
+        document = dataclasses.replace(read_cmrt(stored), source=SourceRef(row.file_name))
+        found.append(SupplierCmrt(view, document, view.current_submission_id, stored))
     return found
 
 
