@@ -1,40 +1,154 @@
-"""`make demo`: write the example suppliers' CMRTs and run the main job on them."""
+"""`make demo`: run the whole program on example data the project generates itself.
+
+A fictitious company surveys eight contract manufacturers (one declares no 3TG, one sends a
+flawed CMRT and then a corrected one, one never answers), reviews and accepts the answers,
+checks smelter status against an example status list clearly marked as illustrative (not
+RMI data), and writes the Form SD, the Conflict Minerals Report and its own CMRT.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import os
+import shutil
 import sys
+import time
 from pathlib import Path
 
-from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.cmrt.writer import write_cmrt
 from conflict_minerals.demo_data import demo_suppliers
-from conflict_minerals.inspection import summary_lines
+from conflict_minerals.model import LookupEntry
+from conflict_minerals.program import decisions
+from conflict_minerals.program.campaign import require_campaign, start_campaign
+from conflict_minerals.program.correspondence import request_corrections, send_reminders
+from conflict_minerals.program.ingest import ingest_files
+from conflict_minerals.program.settings import CompanySettings, Settings
+from conflict_minerals.program.suppliers import add_supplier, find_supplier
+from conflict_minerals.program.workspace import Workspace, init_workspace, open_workspace
 from conflict_minerals.reference.snapshot import bundled_snapshot
+from conflict_minerals.reference.status import read_status_list
+from conflict_minerals.report.build import build_report, gather
+from conflict_minerals.report.company_cmrt import company_declaration, derive_answers, write_company_cmrt
+from conflict_minerals.report.write import write_report
+
+PERIOD = 2025
+AS_OF = dt.date(2026, 4, 30)
+DEMO_COMPANY = CompanySettings(
+    legal_name="Northwind Instruments, Inc.",
+    state_of_incorporation="Delaware",
+    sec_file_number="001-99999",
+    irs_ein="12-3456789",
+    address="100 Example Parkway, Springfield, Ohio 45501",
+    phone="(555) 010-0100",
+    contact_name="Morgan Reyes, Director of Compliance",
+    contact_email="compliance@northwind.example",
+    signer_name="Alex Chen",
+    signer_title="General Counsel",
+    policy_url="https://www.northwind.example/responsible-minerals",
+    covered_products="test and measurement instruments and their accessories.",
+    unique_id="000000001",
+    unique_id_authority="DUNS",
+)
+ILLUSTRATIVE = "ILLUSTRATIVE EXAMPLE - NOT RMI DATA. Facility statuses invented for the conflict-minerals demo."
 
 
-def write_demo_files(folder: Path) -> list[Path]:
-    """Write every demo supplier's CMRT files into `folder` and return their paths."""
+def write_supplier_files(folder: Path, reference: tuple[LookupEntry, ...]) -> list[Path]:
+    """Write every demo supplier's CMRTs, oldest first (file times), and return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    reference = bundled_snapshot().entries
     paths = []
+    stamp = time.time() - 100_000
     for supplier in demo_suppliers(reference):
         for name, data in supplier.files:
-            write_cmrt(folder / name, data, reference)
-            paths.append(folder / name)
+            path = folder / name
+            write_cmrt(path, data, reference)
+            stamp += 10
+            os.utime(path, (stamp, stamp))
+            paths.append(path)
     return paths
 
 
+def write_status_list(path: Path, paths: list[Path]) -> Path:
+    """An example status list over the demo's facilities, marked as illustrative in the file itself."""
+    from conflict_minerals.cmrt import read_cmrt
+
+    ids = sorted({row.smelter_id for p in paths for row in read_cmrt(p).smelters if row.smelter_id})
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([ILLUSTRATIVE])
+        writer.writerow([f"List as of: {AS_OF.isoformat()}"])
+        writer.writerow(["Smelter ID", "Metal", "Assessment Status"])
+        for index, smelter_id in enumerate(ids):
+            if index % 5 == 4:
+                continue  # leave some facilities off the list
+            label = "Non-Conformant" if index % 11 == 3 else "Active" if index % 7 == 2 else "Conformant"
+            writer.writerow([smelter_id, "", label])
+    return path
+
+
+def run_program(workspace: Workspace, paths: list[Path], status_list: Path) -> None:
+    """Suppliers, campaign, ingest, review, corrections, decisions and status lists, as a team would."""
+    actor = workspace.actor
+    suppliers = demo_suppliers(bundled_snapshot().entries)
+    with workspace.transaction() as connection:
+        for supplier in suppliers:
+            add_supplier(connection, actor, supplier.name, supplier.unique_id, "DUNS", supplier.contact, supplier.email)
+        start_campaign(connection, actor, PERIOD, dt.date(PERIOD + 1, 3, 31))
+    flawed, corrected = [p for p in paths if "cedarvalley" in p.name]
+    ingest_files(workspace, [p for p in paths if p != corrected])
+    with workspace.transaction() as connection:
+        campaign = require_campaign(connection, PERIOD)
+        cedar = find_supplier(connection, "Cedar Valley Electronics Corp.")
+        assert cedar is not None
+        request_corrections(workspace, connection, campaign, cedar)
+        send_reminders(workspace, connection, campaign)
+    ingest_files(workspace, [corrected])
+    with workspace.transaction() as connection:
+        campaign = require_campaign(connection, PERIOD)
+        for supplier in suppliers:
+            record = find_supplier(connection, supplier.name)
+            assert record is not None
+            if not supplier.files:
+                decisions.escalate(connection, actor, campaign, record, "no answer after a reminder")
+            elif decisions.current_submission(connection, campaign, record) is not None:
+                decisions.accept(connection, actor, campaign, record, "reviewed", despite_findings=True)
+    workspace.reference.add_status(read_status_list(status_list, as_of=AS_OF))
+
+
 def main(argv: list[str]) -> int:
-    """Build the example data in the folder given (default build/demo) and inspect it."""
-    out = Path(argv[1] if len(argv) > 1 else "build/demo")
-    paths = write_demo_files(out / "supplier-cmrts")
-    for result in read_many(paths):
-        if result.document is not None:
-            print("\n".join(summary_lines(result.document)) + "\n")
-        else:
-            print(f"error: {result.error}")
-    print(f"Demo: {len(paths)} example supplier CMRTs read from {out / 'supplier-cmrts'}")
-    print("(Example data is fictitious; smelter facts are from RMI's public Smelter Look-up.)")
+    """Build the demo in the folder given (default build/demo) and print where the reports are."""
+    out = Path(argv[1] if len(argv) > 1 else "build/demo").resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    reference = bundled_snapshot().entries
+    paths = write_supplier_files(out / "supplier-cmrts", reference)
+    status_list = write_status_list(out / "example-status-list-ILLUSTRATIVE.csv", paths)
+    init_workspace(out / "workspace", Settings(company=DEMO_COMPANY))
+    workspace = open_workspace(out / "workspace", actor="demo")
+    try:
+        run_program(workspace, paths, status_list)
+        model = build_report(workspace, PERIOD, AS_OF)
+        written = write_report(model, out / "reports")
+        gathered = gather(workspace, PERIOD, AS_OF)
+        data = company_declaration(
+            DEMO_COMPANY, derive_answers(gathered, DEMO_COMPANY), gathered.run.consolidation.facilities, AS_OF
+        )
+        used = write_company_cmrt(data, out / "reports" / f"northwind-cmrt-{PERIOD}.xlsx", None)
+    finally:
+        workspace.close()
+    f = model.figures
+    print(f"Demo company: {DEMO_COMPANY.legal_name}; {len(paths)} supplier CMRTs in {out / 'supplier-cmrts'}")
+    print(
+        f"Suppliers: {f['suppliers.responded']} of {f['suppliers.surveyed']} responded, {f['suppliers.no_3tg']} declare no 3TG"
+    )
+    print(
+        f"Facilities: {f['facilities.total']} ({f['facilities.conformant']} conformant, {f['facilities.active']} active, "
+        f"{f['facilities.not_conformant'] + f['facilities.not_listed']} neither) as of {AS_OF.isoformat()}"
+    )
+    print(f"Status list used is illustrative, not RMI data: {status_list.name}")
+    print(f"Company CMRT written in {used.split(' (')[0]}")
+    for path in written.files:
+        print(f"  {path.name}")
+    print(f"Reports written to {written.folder}")
     return 0
 
 
