@@ -94,7 +94,7 @@ def run_program(workspace: Workspace, paths: list[Path], status_list: Path) -> N
         for supplier in suppliers:
             add_supplier(connection, actor, supplier.name, supplier.unique_id, "DUNS", supplier.contact, supplier.email)
         start_campaign(connection, actor, PERIOD, dt.date(PERIOD + 1, 3, 31))
-    flawed, corrected = [p for p in paths if "cedarvalley" in p.name]
+    corrected = next(p for p in paths if p.name == "cedarvalley-cmrt-2025-v2.xlsx")
     ingest_files(workspace, [p for p in paths if p != corrected])
     with workspace.transaction() as connection:
         campaign = require_campaign(connection, PERIOD)
