@@ -137,12 +137,12 @@ def main(argv: list[str]) -> int:
         workspace.close()
     f = model.figures
     print(f"Demo company: {DEMO_COMPANY.legal_name}; {len(paths)} supplier CMRTs in {out / 'supplier-cmrts'}")
+    responded, surveyed, no_3tg = f["suppliers.responded"], f["suppliers.surveyed"], f["suppliers.no_3tg"]
+    print(f"Suppliers: {responded} of {surveyed} responded, {no_3tg} declare no 3TG")
+    neither = f["facilities.not_conformant"] + f["facilities.not_listed"]
     print(
-        f"Suppliers: {f['suppliers.responded']} of {f['suppliers.surveyed']} responded, {f['suppliers.no_3tg']} declare no 3TG"
-    )
-    print(
-        f"Facilities: {f['facilities.total']} ({f['facilities.conformant']} conformant, {f['facilities.active']} active, "
-        f"{f['facilities.not_conformant'] + f['facilities.not_listed']} neither) as of {AS_OF.isoformat()}"
+        f"Facilities: {f['facilities.total']} ({f['facilities.conformant']} conformant, "
+        f"{f['facilities.active']} active, {neither} neither) as of {AS_OF.isoformat()}"
     )
     print(f"Status list used is illustrative, not RMI data: {status_list.name}")
     print(f"Company CMRT written in {used.split(' (')[0]}")
