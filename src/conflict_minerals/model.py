@@ -140,6 +140,11 @@ class SmelterRow:
     entered_name: str | None = None
     entered_country: str | None = None
 
+    @property
+    def reported_name(self) -> str | None:
+        """The name to match: what the supplier typed for 'not listed' rows, else the resolved or chosen name."""
+        return self.entered_name if self.not_listed else (self.name or self.lookup_name or self.entered_name)
+
 
 @dataclass(frozen=True, slots=True)
 class Product:

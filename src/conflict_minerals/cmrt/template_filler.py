@@ -23,22 +23,11 @@ from conflict_minerals.model import COMPANY_QUESTION_KEYS, DECLARATION_METAL_ORD
 
 _INPUT_COLUMNS = ("A", "D", "K", "L", "M", "N", "O", "P", "Q")
 _FORMULA_COLUMNS = ("B", "C", "E", "F", "G", "H", "I", "J", "R")
+# The Smelter List columns a supplier fills: column A holds the typed Smelter ID.
 _ROW_FIELDS = {
-    "smelter_id": "A",
-    "metal": "B",
-    "lookup_name": "C",
-    "name": "D",
-    "country": "E",
-    "street": "H",
-    "city": "I",
-    "state_province": "J",
-    "contact_name": "K",
-    "contact_email": "L",
-    "next_steps": "M",
-    "mine_name": "N",
-    "mine_country": "O",
-    "recycled_scrap": "P",
-    "comments": "Q",
+    ("smelter_id" if field == "smelter_id_input" else field): column
+    for field, column in layout.SMELTER_COLUMNS.items()
+    if field not in ("smelter_id", "id_source", "standard_name")
 }
 
 

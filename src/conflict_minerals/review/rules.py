@@ -98,15 +98,13 @@ def used_metal_without_smelters(ctx: ReviewContext) -> Iterator[Finding]:
 
 
 def _matches(ctx: ReviewContext, metal: Metal) -> list[tuple[SmelterRow, SmelterMatch]]:
-    return [(row, ctx.matcher.match(_row_name(row), row.metal, row.country, row.smelter_id)) for row in ctx.rows(metal)]
-
-
-def _row_name(row: SmelterRow) -> str | None:
-    return row.entered_name if row.not_listed else (row.name or row.lookup_name or row.entered_name)
+    return [
+        (row, ctx.matcher.match(row.reported_name, row.metal, row.country, row.smelter_id)) for row in ctx.rows(metal)
+    ]
 
 
 def _country_code(ctx: ReviewContext, row: SmelterRow) -> str | None:
-    match = ctx.matcher.match(_row_name(row), row.metal, row.country, row.smelter_id)
+    match = ctx.matcher.match(row.reported_name, row.metal, row.country, row.smelter_id)
     country = resolve_country(match.country if match.matched else row.country)
     return country.code if country else None
 
@@ -122,7 +120,7 @@ def covered_country_sourcing_denied(ctx: ReviewContext) -> Iterator[Finding]:
             if ctx.value(metal, question) == "No" and inside:
                 message = (
                     f"{question} says no {metal} comes from {name}, but the smelter at row {inside[0].row} "
-                    f"({_row_name(inside[0])}) is located in one; check the answer."
+                    f"({inside[0].reported_name}) is located in one; check the answer."
                 )
                 yield Finding(ctx.at(DECLARATION, ctx.cell(metal, question)), "REV-005", Severity.WARNING, message)
 
@@ -178,7 +176,7 @@ def duplicate_rows(ctx: ReviewContext) -> Iterator[Finding]:
     for row in ctx.document.smelters:
         if row.not_yet_identified and not row.smelter_id:
             continue
-        key = row.smelter_id or f"{row.metal}|{(_row_name(row) or '').casefold()}|{(row.country or '').casefold()}"
+        key = row.smelter_id or f"{row.metal}|{(row.reported_name or '').casefold()}|{(row.country or '').casefold()}"
         keys[key] += 1
         if keys[key] == 1:
             first[key] = row.row
@@ -194,7 +192,7 @@ def not_a_smelter(ctx: ReviewContext) -> Iterator[Finding]:
             if row.not_yet_identified or match.method not in (Method.UNMATCHED, Method.REJECTED):
                 continue
             message = (
-                f"Row {row.row}: '{_row_name(row)}' is not a smelter or refiner in RMI's list "
+                f"Row {row.row}: '{row.reported_name}' is not a smelter or refiner in RMI's list "
                 f"({match.reason}); give the smelter's Smelter ID, or confirm it is a smelter."
             )
             yield Finding(

@@ -127,35 +127,32 @@ def _match_row(matcher: Matcher, row: SmelterRow) -> SmelterMatch:
         return SmelterMatch(
             None, None, row.metal, None, Method.REJECTED, 0.0, "'Smelter not yet identified' placeholder"
         )
-    name = row.entered_name if row.not_listed else (row.name or row.lookup_name or row.entered_name)
-    return matcher.match(name, row.metal, row.country, row.smelter_id)
-
-
-def _row_name(row: SmelterRow) -> str | None:
-    return row.entered_name if row.not_listed else (row.name or row.lookup_name or row.entered_name)
+    return matcher.match(row.reported_name, row.metal, row.country, row.smelter_id)
 
 
 def _unmatched_key(row: SmelterRow) -> str:
     country = resolve_country(row.country)
-    return f"{row.metal or '?'}|{name_key(_row_name(row) or '')}|{country.code if country else row.country or '?'}"
+    return f"{row.metal or '?'}|{name_key(row.reported_name or '')}|{country.code if country else row.country or '?'}"
 
 
 def _outcome(source: RowSource, row: SmelterRow, match: SmelterMatch) -> RowOutcome:
-    return RowOutcome(source, row.metal, _row_name(row), row.country, match.method, match.reason or "")
+    return RowOutcome(source, row.metal, row.reported_name, row.country, match.method, match.reason or "")
 
 
 def _row_findings(document: CmrtDocument, row: SmelterRow, match: SmelterMatch) -> list[Finding]:
     where = document.source.at("Smelter List", f"A{row.row}" if row.smelter_id else f"C{row.row}")
     found = [Finding(where, "SMELTER-003", Severity.WARNING, problem) for problem in match.problems]
     if match.method is Method.PROBABLE:
-        message = f"'{_row_name(row)}' was taken to be {match.smelter_id} ({match.standard_name}); please confirm."
+        message = f"'{row.reported_name}' was taken to be {match.smelter_id} ({match.standard_name}); please confirm."
         found.append(Finding(where, "SMELTER-004", Severity.INFO, message))
     elif match.method is Method.UNMATCHED:
-        message = f"'{_row_name(row)}' matches no facility in RMI's list ({match.reason}); ask the supplier for its ID."
+        message = (
+            f"'{row.reported_name}' matches no facility in RMI's list ({match.reason}); ask the supplier for its ID."
+        )
         found.append(Finding(where, "SMELTER-005", Severity.WARNING, message))
     elif match.method is Method.REJECTED and not row.not_yet_identified:
         found.append(
-            Finding(where, "SMELTER-006", Severity.WARNING, f"'{_row_name(row)}' is not a facility: {match.reason}.")
+            Finding(where, "SMELTER-006", Severity.WARNING, f"'{row.reported_name}' is not a facility: {match.reason}.")
         )
     return found
 
@@ -169,7 +166,7 @@ def _facility(key: str, draft: _Draft, statuses: StatusBook, cahra: frozenset[st
         key=key,
         smelter_id=match.smelter_id,
         metal=match.metal or row.metal,
-        name=(match.standard_name if match.smelter_id else _row_name(row)) or "",
+        name=(match.standard_name if match.smelter_id else row.reported_name) or "",
         country=country_text,
         country_code=country.code if country else None,
         status=bucket,
