@@ -138,3 +138,15 @@ def test_company_cmrt_opens_and_recalculates_in_libreoffice(two_years: Program, 
         "CID000113",
         "CID000460",
     ]
+
+
+def test_due_diligence_settings_reach_the_report(two_years: Program, tmp_path: Path) -> None:
+    settings = two_years.root / "conflict-minerals.toml"
+    text = settings.read_text(encoding="utf-8").replace(
+        'grievance_mechanism = ""', 'grievance_mechanism = "Anyone can write to ethics@alpha.example in confidence."'
+    )
+    settings.write_text(text, encoding="utf-8")
+    report(two_years, tmp_path / "out")
+    cmr = (tmp_path / "out" / "conflict-minerals-report.md").read_text(encoding="utf-8")
+    assert "Anyone can write to ethics@alpha.example in confidence." in cmr
+    assert "general contact channels" not in cmr

@@ -60,6 +60,19 @@ class CampaignSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DueDiligenceSettings:
+    """The company's own words for the OECD steps of the report; empty keeps our default text."""
+
+    management_team: str = ""
+    internal_controls: str = ""
+    supplier_engagement: str = ""
+    grievance_mechanism: str = ""
+    risk_response: str = ""
+    audits_relied_on: str = ""
+    report_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything in conflict-minerals.toml."""
 
@@ -67,9 +80,15 @@ class Settings:
     database_url: str = ""
     email: EmailSettings = field(default_factory=EmailSettings)
     campaign: CampaignSettings = field(default_factory=CampaignSettings)
+    due_diligence: DueDiligenceSettings = field(default_factory=DueDiligenceSettings)
 
 
-_SECTIONS = {"company": CompanySettings, "email": EmailSettings, "campaign": CampaignSettings}
+_SECTIONS = {
+    "company": CompanySettings,
+    "email": EmailSettings,
+    "campaign": CampaignSettings,
+    "due_diligence": DueDiligenceSettings,
+}
 
 
 def load_settings(path: Path) -> tuple[Settings, list[str]]:

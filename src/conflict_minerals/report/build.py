@@ -106,7 +106,7 @@ def build_report(
     model.working_papers = _working_papers(views, cmrts, open_errors, escalations, run.consolidation)
     if previous is not None and previous.year != year:
         model.comparison = _compare(workspace, previous, views, run.consolidation, as_of)
-    model.texts = render_texts(model, workspace.root / "templates")
+    model.texts = render_texts(model, workspace.root / "templates", workspace.settings.due_diligence)
     return model
 
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
+from conflict_minerals.program.settings import DueDiligenceSettings
+
 if TYPE_CHECKING:
     from conflict_minerals.report.model import ReportModel
 
@@ -44,7 +46,7 @@ def percent(value: float) -> str:
     return f"{round(value * 100)}%"
 
 
-def render_texts(model: ReportModel, overrides: Path | None = None) -> dict[str, list[str]]:
+def render_texts(model: ReportModel, overrides: Path | None = None, due_diligence: Any = None) -> dict[str, list[str]]:
     """Render every narrative block to paragraphs of plain text."""
     folders = [str(overrides)] if overrides and overrides.is_dir() else []
     environment = Environment(
@@ -56,6 +58,7 @@ def render_texts(model: ReportModel, overrides: Path | None = None) -> dict[str,
     context = {
         "model": model,
         "company": model.company,
+        "dd": due_diligence or DueDiligenceSettings(),
         "name": model.company.legal_name or "The Company",
         "f": model.figures,
         "period": model.period,
