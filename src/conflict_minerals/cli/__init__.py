@@ -11,11 +11,13 @@ from typing import Any
 import click
 
 from conflict_minerals import __version__
+from conflict_minerals.cli.common import reference_store
 from conflict_minerals.cli.program import COMMANDS as PROGRAM_COMMANDS
 from conflict_minerals.cli.report import export_cmrt, report
 from conflict_minerals.cli.smelters import refdata, smelters
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.inspection import document_to_json, has_errors, summary_lines
+from conflict_minerals.smelters.service import remember_revisions
 
 EXIT_FINDINGS = 1
 EXIT_UNREADABLE = 2
@@ -40,17 +42,20 @@ def inspect(files: tuple[Path, ...], as_json: bool) -> None:
     objects: list[dict[str, Any]] = []
     unreadable = False
     errors = False
+    documents = []
     for result in read_many(list(files)):
         if result.error is not None:
             unreadable = True
             click.echo(f"error: {result.error}", err=True)
             continue
         assert result.document is not None
+        documents.append(result.document)
         errors = errors or has_errors(result.document)
         if as_json:
             objects.append(document_to_json(result.document))
         else:
             click.echo("\n".join(summary_lines(result.document)) + "\n")
+    remember_revisions(reference_store(), documents)  # each template revision read enriches the reference
     if as_json and objects:
         payload: Any = objects[0] if len(files) == 1 else objects
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))

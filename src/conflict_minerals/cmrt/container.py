@@ -45,10 +45,13 @@ class Container:
     part_crc: dict[str, tuple[int, int]]  # zip part -> (CRC-32, size) from the zip directory
 
 
-def open_container(path: str | Path) -> Container:
-    """Read a file's bytes, identify the container and run the safety checks."""
+def open_container(path: str | Path, data: bytes | None = None) -> Container:
+    """Read a file's bytes (unless given), identify the container and run the safety checks."""
     name = str(path)
-    data = _read_bounded(name)
+    if data is None:
+        data = _read_bounded(name)
+    elif len(data) > MAX_FILE_BYTES:
+        raise _error(name, UnreadableKind.TOO_LARGE, "the file is larger than 64 MB; a CMRT is about 1.5 MB.")
     if not data:
         raise _error(name, UnreadableKind.EMPTY, "the file is empty (0 bytes); ask the supplier to send it again.")
     if data.startswith(ZIP_MAGIC):

@@ -23,9 +23,9 @@ from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import CmrtDocument, Finding, Severity, SourceRef, TemplateInfo
 
 
-def read_cmrt(path: str | Path) -> CmrtDocument:
-    """Read a supplier CMRT; raise UnreadableFileError when the file cannot be read at all."""
-    container = open_container(path)
+def read_cmrt(path: str | Path, data: bytes | None = None) -> CmrtDocument:
+    """Read a supplier CMRT (from `data` when the bytes are in hand); raise UnreadableFileError if unreadable."""
+    container = open_container(path, data)
     book = Workbook(container)
     source = SourceRef(str(path))
     declaration = book.sheet(layout.DECLARATION, max_rows=120)

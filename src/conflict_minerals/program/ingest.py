@@ -109,7 +109,7 @@ def _ingest_one(
             return IngestOutcome(str(path), "duplicate", None, None, None, 0, 0, "already ingested; nothing added")
     stored = _store_original(workspace, sha, path.suffix.lower(), data)
     try:
-        document: CmrtDocument | None = read_cmrt(path)
+        document: CmrtDocument | None = read_cmrt(path, data)
         error = None
     except UnreadableFileError as exc:
         document, error = None, exc

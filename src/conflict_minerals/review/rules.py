@@ -38,6 +38,16 @@ class ReviewContext:
     require_product_level: bool = False
     today: dt.date = field(default_factory=dt.date.today)
     cahra: frozenset[str] = frozenset()
+    _matches: dict[int, SmelterMatch] = field(default_factory=dict, repr=False, compare=False)
+
+    def match(self, row: SmelterRow) -> SmelterMatch:
+        """Match a Smelter List row once; several rules ask about the same row."""
+        found = self._matches.get(row.row)
+        if found is None:
+            found = self._matches[row.row] = self.matcher.match(
+                row.reported_name, row.metal, row.country, row.smelter_id
+            )
+        return found
 
     def at(self, sheet: str, cell: str | None) -> SourceRef:
         """Point at a cell of the document."""
@@ -104,7 +114,7 @@ def _matches(ctx: ReviewContext, metal: Metal) -> list[tuple[SmelterRow, Smelter
 
 
 def _country_code(ctx: ReviewContext, row: SmelterRow) -> str | None:
-    match = ctx.matcher.match(row.reported_name, row.metal, row.country, row.smelter_id)
+    match = ctx.match(row)
     country = resolve_country(match.country if match.matched else row.country)
     return country.code if country else None
 
