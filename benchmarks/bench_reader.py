@@ -19,10 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from conflict_minerals.cmrt.template_filler import fill_template
-from conflict_minerals.demo_data import demo_suppliers
-from conflict_minerals.reference.snapshot import bundled_snapshot
-
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT.parent / "shared" / "rmi-templates" / "RMI_CMRT_6.5.xlsx"
 FILES = 48
@@ -31,6 +27,11 @@ BASELINE_FILES = 8
 
 def make_inputs(folder: Path) -> tuple[list[Path], str]:
     """Fill the template with the demo suppliers' data; recalculate with LibreOffice if present."""
+    # Imported here so that each measured side loads only what it uses.
+    from conflict_minerals.cmrt.template_filler import fill_template
+    from conflict_minerals.demo_data import demo_suppliers
+    from conflict_minerals.reference.snapshot import bundled_snapshot
+
     filled = []
     for supplier in demo_suppliers(bundled_snapshot().entries):
         for name, data in supplier.files:
@@ -96,6 +97,13 @@ def side_baseline(paths: list[str]) -> dict[str, float]:
 
 
 def _rss() -> dict[str, float]:
+    """Peak memory of this process: VmHWM (ru_maxrss would carry over the parent's peak across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return {"peak_mb": int(line.split()[1]) / 1024}
+    except OSError:
+        pass
     return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
