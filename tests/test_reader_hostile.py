@@ -210,3 +210,26 @@ def test_legacy_encrypted_ole_without_workbook_stream(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFileError) as caught:
         read_cmrt(path)
     assert caught.value.kind in (UnreadableKind.CORRUPT, UnreadableKind.NOT_EXCEL)
+
+
+def test_part_larger_than_its_zip_header_says_is_refused(tmp_path: Path, small_cmrt: Path) -> None:
+    import struct
+
+    rows = "".join(f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in range(200, 60_000))
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{rows}</sheetData></worksheet>"
+    ).encode()
+    path = rewrite_zip(small_cmrt, tmp_path / "liar.xlsx", {sheet_part(small_cmrt, 2): sheet})
+    data = bytearray(path.read_bytes())
+    name = sheet_part(small_cmrt, 2).encode()
+    position = data.find(name)
+    while position >= 0:  # claim 4 KB in the local header and in the central directory
+        if data[position - 30 : position - 26] == b"PK\x03\x04":
+            struct.pack_into("<I", data, position - 30 + 22, 4096)
+        if data[position - 46 : position - 42] == b"PK\x01\x02":
+            struct.pack_into("<I", data, position - 46 + 24, 4096)
+        position = data.find(name, position + 1)
+    path.write_bytes(bytes(data))
+    assert_unreadable(path, UnreadableKind.CORRUPT, "damaged")
