@@ -190,3 +190,27 @@ def test_commands_outside_a_workspace_say_what_to_do(tmp_path: Path, monkeypatch
 def test_no_campaign_yet(program: Program, inbox: Path) -> None:
     result = program("ingest", inbox, ok=False)
     assert result.exit_code == 2 and "start one with `conflict-minerals campaign start YEAR`" in result.stderr
+
+
+def test_recheck_after_new_reference_data_keeps_waivers(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", GOOD)
+    program("campaign", "start", "2025")
+    peru = {"metal": "Tin", "lookup_name": "Smelter not listed", "name": "Andes Tin Works", "country": "PERU"}
+    smelters = [*FULL_DECLARATION["smelters"], peru]
+    questions = dict(FULL_DECLARATION["questions"], gold=CONSISTENT_GOLD)
+    questions["tin"] = dict(questions["tin"], Q4="No")  # "no tin from conflict-affected areas"
+    program("ingest", cmrt(tmp_path, "apex.xlsx", GOOD, time.time(), smelters=smelters, questions=questions))
+    program("waive", GOOD, "REV-011", "--cell", "D10", "--reason", "known recycler, confirmed by phone")
+    before = json.loads(program("review", GOOD, "--json", "--all").output)[0]["findings"]
+    assert "REV-005" not in {f["code"] for f in before}
+
+    cahra = tmp_path / "cahra.csv"
+    cahra.write_text("Country\nPeru\n", encoding="utf-8")
+    program("refdata", "import-cahra", cahra)
+    rechecked = program("review", GOOD, "--recheck", "--json", "--all")
+    assert "rechecked apex.xlsx" in rechecked.stderr
+    after = json.loads(rechecked.stdout)[0]["findings"]
+    assert "REV-005" in {f["code"] for f in after}
+    waived = [f for f in after if f["code"] == "REV-011" and f["cell"] == "D10"]
+    assert waived and waived[0]["waived"] and waived[0]["waiver_reason"] == "known recycler, confirmed by phone"
+    assert "review.rechecked" in [e["kind"] for e in json.loads(program("log", "--json").output)]

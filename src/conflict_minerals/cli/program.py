@@ -17,6 +17,7 @@ from conflict_minerals.program import decisions
 from conflict_minerals.program.audit import list_events
 from conflict_minerals.program.correspondence import request_corrections, send_reminders
 from conflict_minerals.program.ingest import IngestOutcome, collect_files, ingest_files
+from conflict_minerals.program.ingest import recheck as recheck_findings
 from conflict_minerals.program.settings import Settings, load_settings
 from conflict_minerals.program.status import status_report
 from conflict_minerals.program.suppliers import (
@@ -214,9 +215,17 @@ def _supplier(connection: Any, name: str) -> SupplierRecord:
 @click.argument("supplier", required=False)
 @click.option("--campaign", "year", type=int)
 @click.option("--all", "show_all", is_flag=True, help="Include waived and info findings.")
+@click.option("--recheck", is_flag=True, help="Review the current CMRTs again first (e.g. after new reference data).")
 @click.option("--json", "as_json", is_flag=True)
-def review(supplier: str | None, year: int | None, show_all: bool, as_json: bool) -> None:
+def review(supplier: str | None, year: int | None, show_all: bool, recheck: bool, as_json: bool) -> None:
     """List the findings of suppliers' current CMRTs (exit 1 when there are open errors)."""
+    if recheck:
+        with workspace() as ws:
+            with ws.transaction() as connection:
+                current = campaigns.require_campaign(connection, year)
+                target = _supplier(connection, supplier).id if supplier else None
+            for file_name, before, after in recheck_findings(ws, current, target):
+                click.echo(f"rechecked {file_name}: {before} -> {after} finding(s)", err=True)
     with workspace() as ws, ws.transaction() as connection:
         current = campaigns.require_campaign(connection, year)
         views = [

@@ -299,3 +299,57 @@ def make_current(
         supplier_id=supplier_id,
         submission_id=submission_id,
     )
+
+
+def recheck(workspace: Workspace, campaign: Campaign, supplier_id: int | None = None) -> list[tuple[str, int, int]]:
+    """Review current CMRTs again (after new reference data, say); waivers carry over. Return (file, before, after)."""
+    from conflict_minerals.program.campaign import overview
+    from conflict_minerals.program.decisions import submission_findings
+
+    matchers: dict[tuple[str, ...], Matcher] = {}
+    changed = []
+    with workspace.transaction() as connection:
+        views = [
+            v
+            for v in overview(connection, campaign)
+            if v.current_submission_id and (supplier_id is None or v.supplier_id == supplier_id)
+        ]
+    for view in views:
+        assert view.current_submission_id is not None
+        with workspace.transaction() as connection:
+            stored = connection.execute(
+                select(files.c.stored_path)
+                .join(submissions, submissions.c.file_sha256 == files.c.sha256)
+                .where(submissions.c.id == view.current_submission_id)
+            ).scalar_one()
+        document = read_cmrt(workspace.root / stored)
+        found = _review(workspace, campaign, document, matchers)
+        with workspace.transaction() as connection:
+            old = submission_findings(connection, view.current_submission_id)
+            waived = {(f.code, f.cell): f.waiver_reason for f in old if f.waived}
+            connection.execute(findings.delete().where(findings.c.submission_id == view.current_submission_id))
+            for finding in found:
+                reason = waived.get((finding.code, finding.source.cell))
+                connection.execute(
+                    insert(findings).values(
+                        submission_id=view.current_submission_id,
+                        code=finding.code,
+                        severity=finding.severity.value,
+                        message=finding.message,
+                        sheet=finding.source.sheet,
+                        cell=finding.source.cell,
+                        waived=reason is not None,
+                        waiver_reason=reason,
+                    )
+                )
+            record(
+                connection,
+                workspace.actor,
+                "review.rechecked",
+                {"file": view.current_file, "before": len(old), "after": len(found)},
+                campaign_year=campaign.year,
+                supplier_id=view.supplier_id,
+                submission_id=view.current_submission_id,
+            )
+        changed.append((view.current_file or "", len(old), len(found)))
+    return changed
