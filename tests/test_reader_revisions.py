@@ -93,9 +93,13 @@ def test_every_revision_reads_back_what_was_entered(build_cmrt: BuildCmrt, versi
     [
         ("6.5", "日本語 Japanese"),
         ("6.5", "中文 Chinese"),
+        ("6.4", "한국어 Korean"),
         ("6.31", "Deutsch"),
         ("6.22", "Français"),
+        ("6.1", "Português"),
+        ("6.5", "Español"),
         ("6.01", "italiano"),
+        ("6.4", "Türkçe"),
     ],
 )
 def test_display_language_changes_no_answer(build_cmrt: BuildCmrt, version: str, language: str) -> None:
