@@ -214,3 +214,15 @@ def test_recheck_after_new_reference_data_keeps_waivers(program: Program, tmp_pa
     waived = [f for f in after if f["code"] == "REV-011" and f["cell"] == "D10"]
     assert waived and waived[0]["waived"] and waived[0]["waiver_reason"] == "known recycler, confirmed by phone"
     assert "review.rechecked" in [e["kind"] for e in json.loads(program("log", "--json").output)]
+
+
+def test_inactive_suppliers_get_no_request(program: Program) -> None:
+    program("suppliers", "add", GOOD)
+    program("suppliers", "add", SILENT)
+    program("suppliers", "deactivate", SILENT, "--reason", "no longer supplies us")
+    assert "1 new request(s)" in program("campaign", "start", "2025").output
+    assert [row["supplier"] for row in status(program)["suppliers"]] == [GOOD]
+    listed = json.loads(program("suppliers", "list", "--json").output)
+    assert {(s["name"], s["active"]) for s in listed} == {(GOOD, True), (SILENT, False)}
+    events = json.loads(program("log", "--json").output)
+    assert any(e["kind"] == "supplier.deactivated" and e["reason"] == "no longer supplies us" for e in events)

@@ -26,6 +26,7 @@ from conflict_minerals.program.suppliers import (
     find_supplier,
     import_suppliers,
     list_suppliers,
+    set_active,
 )
 from conflict_minerals.program.workspace import init_workspace
 
@@ -118,6 +119,26 @@ def suppliers_import(file: Path) -> None:
     if report.unknown_columns:
         click.echo(f"warning: unknown columns ignored: {', '.join(report.unknown_columns)}", err=True)
     click.echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated.")
+
+
+@suppliers.command("deactivate")
+@click.argument("name")
+@click.option("--reason", required=True, help="Why (kept in the audit trail), e.g. 'no longer a supplier'.")
+def suppliers_deactivate(name: str, reason: str) -> None:
+    """Stop surveying a supplier from the next campaign on (its history stays)."""
+    with workspace() as ws, ws.transaction() as connection:
+        set_active(connection, ws.actor, _supplier(connection, name), False, reason)
+    click.echo(f"Supplier '{name}' is inactive.")
+
+
+@suppliers.command("activate")
+@click.argument("name")
+@click.option("--reason", required=True)
+def suppliers_activate(name: str, reason: str) -> None:
+    """Survey a supplier again."""
+    with workspace() as ws, ws.transaction() as connection:
+        set_active(connection, ws.actor, _supplier(connection, name), True, reason)
+    click.echo(f"Supplier '{name}' is active.")
 
 
 @suppliers.command("list")

@@ -255,3 +255,10 @@ def link_supplier(connection: Connection, company: Company) -> tuple[SupplierRec
     if best[1] is not None and best[0] >= LINK_THRESHOLD:
         return None, f"'{company.name}' resembles supplier '{best[1].name}'; assign it to confirm"
     return None, f"no supplier named '{company.name}'"
+
+
+def set_active(connection: Connection, actor: str, supplier: SupplierRecord, active: bool, reason: str) -> None:
+    """Mark a supplier active or inactive (inactive suppliers get no request in new campaigns)."""
+    connection.execute(update(suppliers).where(suppliers.c.id == supplier.id).values(active=active))
+    kind = "supplier.activated" if active else "supplier.deactivated"
+    record(connection, actor, kind, {"name": supplier.name}, reason, supplier_id=supplier.id)
