@@ -47,6 +47,19 @@ def replace_text(source: Path, target: Path, old: bytes, new: bytes) -> Path:
     return rewrite_zip(source, target, changed)
 
 
+def sheet_of_rows(first: int, last: int, text: str, dimension: str | None = None) -> bytes:
+    """A worksheet part with one inline-string cell in column B of each row."""
+    rows = "".join(
+        f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>{text}</t></is></c></row>' for n in range(first, last)
+    )
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{declared}<sheetData>{rows}</sheetData></worksheet>"
+    ).encode()
+
+
 def assert_unreadable(path: Path, kind: UnreadableKind, words: str) -> UnreadableFileError:
     with pytest.raises(UnreadableFileError) as caught:
         read_cmrt(path)
@@ -164,13 +177,8 @@ def test_xml_entities_are_never_expanded(tmp_path: Path, small_cmrt: Path) -> No
 
 
 def test_sheet_with_300000_rows_ends_quickly_in_bounded_memory(tmp_path: Path, small_cmrt: Path) -> None:
-    rows = "".join(f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>Gold</t></is></c></row>' for n in range(5, 300_005))
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f'<dimension ref="A1:Q300004"/><sheetData>{rows}</sheetData></worksheet>'
-    )
-    path = rewrite_zip(small_cmrt, tmp_path / "huge.xlsx", {sheet_part(small_cmrt, 3): sheet.encode()})
+    sheet = sheet_of_rows(5, 300_005, "Gold", "A1:Q300004")
+    path = rewrite_zip(small_cmrt, tmp_path / "huge.xlsx", {sheet_part(small_cmrt, 3): sheet})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     assert_unreadable(path, UnreadableKind.TOO_LARGE, "300,004 rows")
@@ -179,13 +187,9 @@ def test_sheet_with_300000_rows_ends_quickly_in_bounded_memory(tmp_path: Path, s
 
 
 def test_sheet_without_dimension_is_still_bounded(tmp_path: Path, small_cmrt: Path) -> None:
-    rows = "".join(f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>Gold</t></is></c></row>' for n in range(5, 100_005))
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f"<sheetData>{rows}</sheetData></worksheet>"
+    path = rewrite_zip(
+        small_cmrt, tmp_path / "nodim.xlsx", {sheet_part(small_cmrt, 3): sheet_of_rows(5, 100_005, "Gold")}
     )
-    path = rewrite_zip(small_cmrt, tmp_path / "nodim.xlsx", {sheet_part(small_cmrt, 3): sheet.encode()})
     started = time.perf_counter()
     doc = read_cmrt(path)
     assert time.perf_counter() - started < 10
@@ -215,13 +219,7 @@ def test_legacy_encrypted_ole_without_workbook_stream(tmp_path: Path) -> None:
 def test_part_larger_than_its_zip_header_says_is_refused(tmp_path: Path, small_cmrt: Path) -> None:
     import struct
 
-    rows = "".join(f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in range(200, 60_000))
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f"<sheetData>{rows}</sheetData></worksheet>"
-    ).encode()
-    path = rewrite_zip(small_cmrt, tmp_path / "liar.xlsx", {sheet_part(small_cmrt, 2): sheet})
+    path = rewrite_zip(small_cmrt, tmp_path / "liar.xlsx", {sheet_part(small_cmrt, 2): sheet_of_rows(200, 60_000, "x")})
     data = bytearray(path.read_bytes())
     name = sheet_part(small_cmrt, 2).encode()
     position = data.find(name)

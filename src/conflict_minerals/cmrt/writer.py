@@ -75,15 +75,8 @@ _LOOKUP_HEADERS = (
     "Smelter City",
     "Smelter Facility Location: State / Province",
 )
-_EXTRA_FIELDS = (
-    "contact_name",
-    "contact_email",
-    "next_steps",
-    "mine_name",
-    "mine_country",
-    "recycled_scrap",
-    "comments",
-)
+# Columns K..Q: what the supplier adds about each smelter.
+_EXTRA_FIELDS = tuple(field for field, column in layout.SMELTER_COLUMNS.items() if "K" <= column <= "Q")
 
 
 def write_cmrt(out: str | Path, data: Mapping[str, Any], reference: Sequence[LookupEntry]) -> None:
