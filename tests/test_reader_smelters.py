@@ -134,3 +134,16 @@ def test_banner_rows_deleted_by_the_supplier(tmp_path: Path) -> None:
     doc = read_cmrt(path)
     assert [row.row for row in doc.smelters] == [2, 3, 4, 5, 6]
     assert doc.smelters[0].smelter_id == "CID000015"
+
+
+def test_renamed_sheets_are_still_found(tmp_path: Path) -> None:
+    path = tmp_path / "renamed.xlsx"
+    write_cmrt(path, FULL_DECLARATION, bundled_snapshot().entries)
+    book = openpyxl.load_workbook(path)
+    book["Declaration"].title = "Declaration (2)"
+    book["Smelter List"].title = "smelter list 1"
+    book.save(path)
+
+    doc = read_cmrt(path)
+    assert doc.company.name == "Acme Components Ltd."
+    assert [row.smelter_id for row in doc.smelters][:2] == ["CID000015", "CID001182"]

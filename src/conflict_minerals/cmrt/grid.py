@@ -78,9 +78,20 @@ class Workbook:
         """Return the sheet names in workbook order."""
         return list(self._book.sheet_names)
 
+    def real_name(self, name: str) -> str | None:
+        """Return the workbook's own name for a sheet: exact after trimming and case, else a renamed copy.
+
+        Suppliers' tools sometimes rename sheets ("Declaration (2)", "Smelter List 1"); such a name
+        is accepted when it starts with the expected one.
+        """
+        key = fold(name)
+        if key in self._names:
+            return self._names[key]
+        return next((real for folded, real in self._names.items() if folded.startswith(key)), None)
+
     def has_sheet(self, name: str) -> bool:
-        """Tell whether a sheet exists, matching names case-insensitively after trimming."""
-        return fold(name) in self._names
+        """Tell whether a sheet exists (see real_name)."""
+        return self.real_name(name) is not None
 
     def sheet(self, name: str, max_rows: int | None = None) -> Grid | None:
         """Return a sheet's grid, or None when the workbook has no such sheet."""
@@ -92,7 +103,7 @@ class Workbook:
         return cached[1]
 
     def _load(self, key: str, max_rows: int | None) -> Grid | None:
-        real = self._names.get(key)
+        real = self.real_name(key)
         if real is None:
             return None
         try:

@@ -18,7 +18,6 @@ from conflict_minerals.cmrt.fastsheet import fast_grid
 from conflict_minerals.cmrt.grid import Grid, Workbook
 from conflict_minerals.cmrt.lookup import Parsed, read_lookup, read_lookup_keyed
 from conflict_minerals.cmrt.smelter_list import read_products, read_smelter_list
-from conflict_minerals.cmrt.values import fold
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import CmrtDocument, Finding, Severity, SourceRef, TemplateInfo
 
@@ -70,13 +69,13 @@ def read_cmrt(path: str | Path, data: bytes | None = None) -> CmrtDocument:
     return dataclasses.replace(document, findings=tuple(findings + run_checker(document)))
 
 
-def _part(container: Container, sheet: str) -> str | None:
-    wanted = fold(sheet)
-    return next((part for name, part in container.sheet_parts.items() if fold(name) == wanted), None)
+def _part(container: Container, book: Workbook, sheet: str) -> str | None:
+    real = book.real_name(sheet)
+    return container.sheet_parts.get(real) if real else None
 
 
 def _lookup(container: Container, book: Workbook) -> Parsed:
-    part = _part(container, layout.SMELTER_LOOKUP)
+    part = _part(container, book, layout.SMELTER_LOOKUP)
     if part is None or part not in container.part_crc:
         return read_lookup(book.sheet(layout.SMELTER_LOOKUP))
     return read_lookup_keyed(("crc", *container.part_crc[part]), lambda: book.sheet(layout.SMELTER_LOOKUP))
@@ -85,7 +84,7 @@ def _lookup(container: Container, book: Workbook) -> Parsed:
 def _smelter_grid(container: Container, book: Workbook) -> Grid | None:
     """Read the Smelter List with the fast cell picker, or the full parser when it declines."""
     max_rows = layout.SMELTER_LAST_ROW + layout.MAX_SMELTER_ROWS
-    part = _part(container, layout.SMELTER_LIST)
+    part = _part(container, book, layout.SMELTER_LIST)
     if part is not None:
         try:
             with zipfile.ZipFile(io.BytesIO(container.data)) as archive:
