@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socketserver
 import threading
@@ -110,3 +111,27 @@ def test_correction_request_sent_by_smtp(program: Program, tmp_path: Path, smtp_
     assert len(received) == 1
     assert "To: dana@cedar.example" in received[0]
     assert "cell D16" in received[0]
+
+
+def test_smtp_failure_is_clear_and_changes_nothing(program: Program, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port on which nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = program.root / "conflict-minerals.toml"
+    text = settings.read_text(encoding="utf-8").replace('mode = "files"', 'mode = "smtp"')
+    text = text.replace('smtp_host = ""', 'smtp_host = "127.0.0.1"').replace("smtp_port = 587", f"smtp_port = {port}")
+    settings.write_text(text, encoding="utf-8")
+    program("suppliers", "add", "Cedar Valley Electronics Corp.", "--email", "dana@cedar.example")
+    program("campaign", "start", "2025")
+    flawed = tmp_path / "cedar.xlsx"
+    company = dict(FULL_DECLARATION["company"], name="Cedar Valley Electronics Corp.", contact_email="none")
+    write_cmrt(flawed, declaration(company=company), bundled_snapshot().entries)
+    program("ingest", flawed)
+
+    failed = program("corrections", "Cedar Valley Electronics Corp.", "--send", ok=False)
+    assert failed.exit_code == 2
+    assert "could not send through 127.0.0.1" in failed.stderr and "Traceback" not in failed.output
+    state = json.loads(program("status", "--json").output)["suppliers"][0]["state"]
+    assert state == "under_review"  # the decision was not recorded, so it can simply be retried
