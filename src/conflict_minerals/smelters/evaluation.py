@@ -15,8 +15,52 @@ from dataclasses import dataclass
 from conflict_minerals.model import Metal, SmelterId
 from conflict_minerals.reference.smelter_reference import SmelterReference
 from conflict_minerals.smelters.matching import Matcher
+from conflict_minerals.smelters.names import name_key
 
 _LEGAL_SUFFIXES = (" Co., Ltd.", " Ltd.", " Inc.", " GmbH", " S.A.", " Corporation", " LLC")
+# Real companies suppliers list by mistake: component makers and contract manufacturers, not smelters.
+REAL_NON_SMELTERS = (
+    "Foxconn Technology Group",
+    "Murata Manufacturing Co., Ltd.",
+    "TDK Corporation",
+    "Samsung Electro-Mechanics",
+    "Vishay Intertechnology",
+    "AVX Corporation",
+    "Molex LLC",
+    "Amphenol Corporation",
+    "TE Connectivity",
+    "Flex Ltd.",
+    "Jabil Inc.",
+    "Kyocera Corporation",
+    "Panasonic Corporation",
+    "Nichicon Corporation",
+    "Yageo Corporation",
+    "Littelfuse Inc.",
+    "Texas Instruments",
+    "Infineon Technologies AG",
+    "STMicroelectronics",
+    "NXP Semiconductors",
+    "Analog Devices",
+    "Microchip Technology",
+    "Rohm Co., Ltd.",
+    "Taiyo Yuden Co., Ltd.",
+    "Walsin Technology",
+    "Delta Electronics",
+    "Lite-On Technology",
+    "Sanmina Corporation",
+    "Celestica Inc.",
+    "Benchmark Electronics",
+    "Plexus Corp.",
+    "Kingboard Holdings",
+    "Nan Ya PCB",
+    "Unimicron Technology",
+    "Ibiden Co., Ltd.",
+    "Shennan Circuits",
+    "Tripod Technology",
+    "Zhen Ding Technology",
+    "Compeq Manufacturing",
+    "Henkel AG",
+)
 _INVENTED_WORDS = ("Zephyr", "Quillon", "Marrowind", "Tessaly", "Oberhaus", "Vantrel", "Kestrova", "Pellucid")
 _INVENTED_KINDS = ("Refining Works", "Metal Smelting Plant", "Precious Metals", "Tin Industries", "Alloy Foundry")
 
@@ -70,6 +114,11 @@ def build_cases(reference: SmelterReference, seed: int = 1502) -> list[Case]:
     for index in range(200):
         name = f"{rng.choice(_INVENTED_WORDS)} {rng.choice(_INVENTED_WORDS)} {rng.choice(_INVENTED_KINDS)}"
         cases.append(Case(rng.choice(list(Metal)), name, None, None, f"invented {index}"))
+    known = {(f.metal, name_key(n)) for f in reference.facilities.values() for n in f.names}
+    for name in REAL_NON_SMELTERS:
+        cases += [
+            Case(metal, name, None, None, "real non-smelter") for metal in Metal if (metal, name_key(name)) not in known
+        ]
     return cases
 
 
