@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from conflict_minerals.program.suppliers import (
     list_suppliers,
     set_active,
 )
-from conflict_minerals.program.workspace import init_workspace
+from conflict_minerals.program.workspace import init_workspace, open_workspace
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -46,31 +47,15 @@ def init(directory: Path, company: str | None, settings_file: Path | None, datab
         if problems:
             fail("the settings have problems:\n  " + "\n  ".join(problems))
     if company:
-        settings = _replace(settings, company=_replace(settings.company, legal_name=company))
+        settings = replace(settings, company=replace(settings.company, legal_name=company))
     if database_url:
-        settings = _replace(settings, database_url=database_url)
+        settings = replace(settings, database_url=database_url)
     try:
         init_workspace(directory, settings)
+        open_workspace(directory).close()  # creates the database and applies the migrations
     except ConflictMineralsError as exc:
         fail(str(exc))
-    with workspace_at(directory):
-        pass
     click.echo(f"Workspace ready in {directory.resolve()} (edit conflict-minerals.toml for the company profile).")
-
-
-def _replace(obj: Any, **changes: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(obj, **changes)
-
-
-def workspace_at(directory: Path) -> Any:
-    """Open a workspace at a given folder (creates and migrates its database)."""
-    from conflict_minerals.cli.common import workspace as open_current
-
-    context = click.get_current_context()
-    context.find_root().params["workspace"] = str(directory)
-    return open_current()
 
 
 @click.group()

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from conflict_minerals.cli.common import DefaultGroup, reference_store
+from conflict_minerals.cli.common import EXIT_ERROR, DefaultGroup, fail, reference_store
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.tables import read_table
@@ -31,13 +31,6 @@ from conflict_minerals.smelters.service import (
 )
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
-EXIT_UNREADABLE = 2
-
-
-def fail(message: str) -> None:
-    """Print a one-line error and exit 2."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_UNREADABLE)
 
 
 @click.group()
@@ -159,7 +152,7 @@ def smelters_consolidate(
         click.echo(consolidation_to_csv(run.consolidation), nl=False)
     else:
         _print_consolidation(run)
-    sys.exit(EXIT_UNREADABLE if unreadable else 0)
+    sys.exit(EXIT_ERROR if unreadable else 0)
 
 
 def _given_lists(

@@ -123,23 +123,6 @@ def smelters_per_metal(doc: CmrtDocument) -> Iterator[Finding]:
             yield Finding(where, "CMRT-C-302", Severity.ERROR, message)
 
 
-CHECKER_RULES: tuple[Rule, ...] = (
-    required_company_fields,
-    scope_description,
-    email_addresses,
-    effective_date,
-    question_answers,
-    company_questions,
-    product_list,
-    smelters_per_metal,
-)
-
-
-def run_checker(doc: CmrtDocument) -> list[Finding]:
-    """Run every Checker rule over a document."""
-    return [finding for rule in CHECKER_RULES for finding in rule(doc)]
-
-
 def gated_answers(doc: CmrtDocument) -> Iterator[Finding]:
     """Answers left behind after Q1/Q2 turned 'No' are ignored by the template; say so (pitfall P9)."""
     scope = metals_in_scope(doc)
@@ -158,4 +141,19 @@ def gated_answers(doc: CmrtDocument) -> Iterator[Finding]:
         yield Finding(where, "CMRT-D-006", Severity.INFO, message)
 
 
-CHECKER_RULES = (*CHECKER_RULES, gated_answers)
+CHECKER_RULES: tuple[Rule, ...] = (
+    required_company_fields,
+    scope_description,
+    email_addresses,
+    effective_date,
+    question_answers,
+    company_questions,
+    product_list,
+    smelters_per_metal,
+    gated_answers,
+)
+
+
+def run_checker(doc: CmrtDocument) -> list[Finding]:
+    """Run every Checker rule over a document."""
+    return [finding for rule in CHECKER_RULES for finding in rule(doc)]

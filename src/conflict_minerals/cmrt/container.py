@@ -40,7 +40,6 @@ class Container:
     path: str
     data: bytes
     kind: str  # "xlsx" or "xls"
-    sheet_rows: dict[str, int]  # declared row count per sheet name, where known
     sheet_parts: dict[str, str]  # sheet name -> zip part (xlsx only)
     part_crc: dict[str, tuple[int, int]]  # zip part -> (CRC-32, size) from the zip directory
 
@@ -55,8 +54,8 @@ def open_container(path: str | Path, data: bytes | None = None) -> Container:
     if not data:
         raise _error(name, UnreadableKind.EMPTY, "the file is empty (0 bytes); ask the supplier to send it again.")
     if data.startswith(ZIP_MAGIC):
-        rows, parts, crcs = _check_zip(name, data)
-        return Container(name, data, "xlsx", rows, parts, crcs)
+        parts, crcs = _check_zip(name, data)
+        return Container(name, data, "xlsx", parts, crcs)
     if data.startswith(OLE_MAGIC):
         return _open_ole(name, data)
     raise _error(name, UnreadableKind.NOT_EXCEL, _not_excel_message(data))
@@ -93,7 +92,7 @@ def _not_excel_message(data: bytes) -> str:
     return f"this file is {kind}, not an Excel workbook; ask the supplier for the CMRT as .xlsx."
 
 
-def _check_zip(name: str, data: bytes) -> tuple[dict[str, int], dict[str, str], dict[str, tuple[int, int]]]:
+def _check_zip(name: str, data: bytes) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
@@ -108,8 +107,7 @@ def _check_zip(name: str, data: bytes) -> tuple[dict[str, int], dict[str, str], 
             raise _error(name, UnreadableKind.NOT_EXCEL, _zip_kind_message(names))
         crcs = {info.filename: (info.CRC, info.file_size) for info in infos}
         try:
-            rows, parts = _check_parts(name, archive)
-            return rows, parts, crcs
+            return _check_parts(name, archive), crcs
         except (zipfile.BadZipFile, EOFError, OSError, KeyError, SafeET.ParseError):
             raise _error(
                 name, UnreadableKind.CORRUPT, "the workbook is damaged or truncated; ask the supplier to send it again."
@@ -147,28 +145,27 @@ def _zip_kind_message(names: set[str]) -> str:
     return "this zip archive is not an Excel workbook; ask the supplier for the CMRT as .xlsx."
 
 
-def _check_parts(name: str, archive: zipfile.ZipFile) -> tuple[dict[str, int], dict[str, str]]:
+def _check_parts(name: str, archive: zipfile.ZipFile) -> dict[str, str]:
+    """Refuse DTDs and sheets declaring too many rows; return the sheet name -> part map."""
     for part in ("xl/workbook.xml", "xl/sharedStrings.xml", "xl/_rels/workbook.xml.rels"):
         if part in archive.NameToInfo:
             _refuse_dtd(name, _head(archive, part))
     sheet_parts = _sheet_parts(archive)
-    rows: dict[str, int] = {}
     for sheet, part in sheet_parts.items():
         if part not in archive.NameToInfo:
             continue
         head = _head(archive, part)
         _refuse_dtd(name, head)
         match = _DIMENSION.search(head)
-        if match:
-            rows[sheet] = int(match.group(1))
-            if rows[sheet] > MAX_SHEET_ROWS:
-                raise _error(
-                    name,
-                    UnreadableKind.TOO_LARGE,
-                    f"sheet '{sheet}' has {rows[sheet]:,} rows; a CMRT has at most 2,504 smelter rows. "
-                    "Ask the supplier to remove the extra rows.",
-                )
-    return rows, sheet_parts
+        declared = int(match.group(1)) if match else 0
+        if declared > MAX_SHEET_ROWS:
+            raise _error(
+                name,
+                UnreadableKind.TOO_LARGE,
+                f"sheet '{sheet}' has {declared:,} rows; a CMRT has at most 2,504 smelter rows. "
+                "Ask the supplier to remove the extra rows.",
+            )
+    return sheet_parts
 
 
 def _head(archive: zipfile.ZipFile, part: str) -> bytes:
@@ -231,7 +228,7 @@ def _open_ole(name: str, data: bytes) -> Container:
         )
     if "Workbook" not in streams and "Book" not in streams:
         raise _error(name, UnreadableKind.NOT_EXCEL, "this is an old Office file but not an Excel workbook.")
-    return Container(name, _decrypt_legacy(name, data), "xls", {}, {}, {})
+    return Container(name, _decrypt_legacy(name, data), "xls", {}, {})
 
 
 def _decrypt_legacy(name: str, data: bytes) -> bytes:

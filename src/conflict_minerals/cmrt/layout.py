@@ -11,8 +11,6 @@ from decimal import Decimal
 from conflict_minerals.model import COMPANY_QUESTION_KEYS, DECLARATION_METAL_ORDER, QUESTION_KEYS, Metal
 
 VERIFIED_CMRT_VERSIONS: tuple[str, ...] = ("6.01", "6.1", "6.22", "6.31", "6.4", "6.5")
-# Revisions RMI published whose workbooks we have not examined; their notes say same layout.
-KNOWN_CMRT_VERSIONS: tuple[str, ...] = ("6.0", "6.2", "6.21", "6.3")
 NEWEST_CMRT_VERSION = "6.5"
 
 DECLARATION = "Declaration"

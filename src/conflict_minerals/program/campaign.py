@@ -212,3 +212,39 @@ def response_rate(views: list[RequestView]) -> tuple[int, int, float]:
     """Return (responded, surveyed, rate) for a campaign."""
     responded = sum(1 for view in views if view.state in RESPONDED)
     return responded, len(views), (responded / len(views) if views else 0.0)
+
+
+def next_version(connection: Connection, campaign: Campaign, supplier_id: int) -> int:
+    """Return the version number the supplier's next submission in this campaign gets."""
+    query = select(func.max(submissions.c.version)).where(
+        and_(submissions.c.campaign_id == campaign.id, submissions.c.supplier_id == supplier_id)
+    )
+    return int(connection.execute(query).scalar() or 0) + 1
+
+
+def make_current(
+    connection: Connection,
+    actor: str,
+    campaign: Campaign,
+    supplier_id: int,
+    submission_id: int,
+    version: int,
+    detail: dict[str, object],
+) -> None:
+    """Make a submission the supplier's current CMRT; earlier versions stay."""
+    request_id = ensure_request(connection, actor, campaign, supplier_id)
+    previous = connection.execute(select(requests.c.state).where(requests.c.id == request_id)).scalar_one()
+    connection.execute(
+        update(requests)
+        .where(requests.c.id == request_id)
+        .values(current_submission_id=submission_id, state=RequestState.UNDER_REVIEW.value, last_contact_at=now())
+    )
+    record(
+        connection,
+        actor,
+        "submission.received",
+        {**detail, "version": version, "from": previous, "to": RequestState.UNDER_REVIEW.value},
+        campaign_year=campaign.year,
+        supplier_id=supplier_id,
+        submission_id=submission_id,
+    )

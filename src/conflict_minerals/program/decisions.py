@@ -8,7 +8,14 @@ from sqlalchemy import Connection, and_, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.audit import record
-from conflict_minerals.program.campaign import Campaign, RequestState, ensure_request, set_state
+from conflict_minerals.program.campaign import (
+    Campaign,
+    RequestState,
+    ensure_request,
+    make_current,
+    next_version,
+    set_state,
+)
 from conflict_minerals.program.schema import findings, requests, submissions
 from conflict_minerals.program.suppliers import SupplierRecord
 
@@ -166,14 +173,12 @@ def assign(
     connection: Connection, actor: str, campaign: Campaign, submission_id: int, supplier: SupplierRecord
 ) -> None:
     """Assign an unassigned (or wrongly linked) submission to a supplier; it becomes the current version."""
-    from conflict_minerals.program.ingest import _next_version, make_current
-
     row = connection.execute(select(submissions).where(submissions.c.id == submission_id)).first()
     if row is None or row.campaign_id != campaign.id:
         raise DecisionError(f"no submission {submission_id} in the {campaign.year} campaign.")
     if not row.readable:
         raise DecisionError(f"submission {submission_id} could not be read; it cannot become a current CMRT.")
-    version = _next_version(connection, campaign, supplier.id)
+    version = next_version(connection, campaign, supplier.id)
     connection.execute(
         update(submissions).where(submissions.c.id == submission_id).values(supplier_id=supplier.id, version=version)
     )

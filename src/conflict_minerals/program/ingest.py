@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from conflict_minerals.cmrt import read_cmrt
@@ -22,9 +22,10 @@ from conflict_minerals.errors import UnreadableFileError
 from conflict_minerals.inspection import document_to_json
 from conflict_minerals.model import CmrtDocument, Finding, Severity
 from conflict_minerals.program.audit import now, record
-from conflict_minerals.program.campaign import Campaign, RequestState, ensure_request, require_campaign
-from conflict_minerals.program.schema import files, findings, inserted_id, requests, submissions
-from conflict_minerals.program.suppliers import SupplierRecord, find_supplier, link_supplier
+from conflict_minerals.program.campaign import Campaign, make_current, next_version, overview, require_campaign
+from conflict_minerals.program.decisions import submission_findings
+from conflict_minerals.program.schema import files, findings, inserted_id, submissions
+from conflict_minerals.program.suppliers import SupplierError, SupplierRecord, find_supplier, link_supplier
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.review.rules import ReviewContext, review_document
 from conflict_minerals.smelters.matching import Matcher
@@ -86,8 +87,6 @@ def _forced_supplier(connection: Connection, name: str | None) -> SupplierRecord
         return None
     supplier = find_supplier(connection, name)
     if supplier is None:
-        from conflict_minerals.program.suppliers import SupplierError
-
         raise SupplierError(f"no supplier '{name}'; add it with `conflict-minerals suppliers add`.")
     return supplier
 
@@ -197,7 +196,7 @@ def _save(
         if forced
         else (link_supplier(connection, document.company) if document else (None, ""))
     )
-    version = _next_version(connection, campaign, supplier.id) if supplier and document else None
+    version = next_version(connection, campaign, supplier.id) if supplier and document else None
     submission_id = inserted_id(
         connection.execute(
             insert(submissions).values(
@@ -266,46 +265,8 @@ def _save(
     return IngestOutcome(str(path), "added", supplier.name, submission_id, version, errors, warnings, how)
 
 
-def _next_version(connection: Connection, campaign: Campaign, supplier_id: int) -> int:
-    query = select(func.max(submissions.c.version)).where(
-        and_(submissions.c.campaign_id == campaign.id, submissions.c.supplier_id == supplier_id)
-    )
-    return int(connection.execute(query).scalar() or 0) + 1
-
-
-def make_current(
-    connection: Connection,
-    actor: str,
-    campaign: Campaign,
-    supplier_id: int,
-    submission_id: int,
-    version: int,
-    detail: dict[str, object],
-) -> None:
-    """Make a submission the supplier's current CMRT; earlier versions stay."""
-    request_id = ensure_request(connection, actor, campaign, supplier_id)
-    previous = connection.execute(select(requests.c.state).where(requests.c.id == request_id)).scalar_one()
-    connection.execute(
-        update(requests)
-        .where(requests.c.id == request_id)
-        .values(current_submission_id=submission_id, state=RequestState.UNDER_REVIEW.value, last_contact_at=now())
-    )
-    record(
-        connection,
-        actor,
-        "submission.received",
-        {**detail, "version": version, "from": previous, "to": RequestState.UNDER_REVIEW.value},
-        campaign_year=campaign.year,
-        supplier_id=supplier_id,
-        submission_id=submission_id,
-    )
-
-
 def recheck(workspace: Workspace, campaign: Campaign, supplier_id: int | None = None) -> list[tuple[str, int, int]]:
     """Review current CMRTs again (after new reference data, say); waivers carry over. Return (file, before, after)."""
-    from conflict_minerals.program.campaign import overview
-    from conflict_minerals.program.decisions import submission_findings
-
     matchers: dict[tuple[str, ...], Matcher] = {}
     changed = []
     with workspace.transaction() as connection:

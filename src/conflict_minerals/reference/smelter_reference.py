@@ -88,7 +88,3 @@ class SmelterReference:
     def get(self, smelter_id: SmelterId | None) -> Facility | None:
         """Return the facility with this ID, or None."""
         return self.facilities.get(smelter_id) if smelter_id else None
-
-    def in_newest(self, facility: Facility) -> bool:
-        """Tell whether the newest revision still lists a facility."""
-        return self.newest is None or self.newest in facility.revisions

@@ -12,7 +12,6 @@ from pathlib import Path
 from sqlalchemy import Connection, and_, select
 
 from conflict_minerals.cmrt import read_cmrt
-from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import DECLARATION_METAL_ORDER, CmrtDocument, Metal, SourceRef
 from conflict_minerals.program.campaign import (
     RESPONDED,
@@ -33,10 +32,6 @@ from conflict_minerals.smelters.service import SmelterRun, run_consolidation, st
 
 METALS = tuple(metal.value for metal in DECLARATION_METAL_ORDER)
 BUCKETS = ("conformant", "active", "not_conformant", "not_listed")
-
-
-class ReportError(ConflictMineralsError):
-    """A report that cannot be built as asked."""
 
 
 @dataclass(frozen=True, slots=True)

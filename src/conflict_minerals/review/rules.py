@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from conflict_minerals.cmrt import layout
 from conflict_minerals.model import (
     DECLARATION_METAL_ORDER,
     CmrtDocument,
@@ -23,7 +24,6 @@ from conflict_minerals.model import (
 from conflict_minerals.reference.countries import resolve_country
 from conflict_minerals.smelters.matching import Matcher, Method, SmelterMatch
 
-NEWEST_CMRT = "6.5"
 DECLARATION = "Declaration"
 SMELTER_LIST = "Smelter List"
 
@@ -71,16 +71,12 @@ class ReviewContext:
 Rule = Callable[[ReviewContext], Iterator[Finding]]
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    major, _, minor = version.partition(".")
-    return (int(major), int(minor.ljust(2, "0")[:2]) if minor.isdigit() else 0)
-
-
 def outdated_revision(ctx: ReviewContext) -> Iterator[Finding]:
     """REV-001: the CMRT is an older revision than the newest RMI template."""
     version = ctx.document.template.version
-    if _version_key(version) < _version_key(NEWEST_CMRT):
-        message = f"The CMRT is revision {version}; please use the current revision {NEWEST_CMRT} next time."
+    if layout.version_key(version) < layout.version_key(layout.NEWEST_CMRT_VERSION):
+        newest = layout.NEWEST_CMRT_VERSION
+        message = f"The CMRT is revision {version}; please use the current revision {newest} next time."
         yield Finding(ctx.at(DECLARATION, "J3"), "REV-001", Severity.WARNING, message)
 
 

@@ -48,7 +48,6 @@ class SmelterRun:
 
     consolidation: Consolidation
     status_book: StatusBook
-    reference_revisions: tuple[str, ...]
 
 
 def run_consolidation(
@@ -62,7 +61,7 @@ def run_consolidation(
     reference = store.reference(document_revisions(documents))
     book = StatusBook.build([*store.status_snapshots(), *extra_status], as_of)
     result = consolidate(documents, Matcher(reference), book, cahra if cahra is not None else store.cahra())
-    return SmelterRun(result, book, reference.revisions)
+    return SmelterRun(result, book)
 
 
 def read_cahra_codes(rows: Sequence[Sequence[object]]) -> list[str]:
