@@ -41,14 +41,14 @@ class Detected:
 
 def detect(book: Workbook, declaration: Grid) -> Detected:
     """Detect type, revision and language, or raise the error a person can act on."""
-    template_type = _template_type(book)
-    if template_type != "CMRT":
+    kind = template_type(book)
+    if kind != "CMRT":
         raise UnreadableFileError(
             book.path,
             UnreadableKind.UNSUPPORTED_TEMPLATE,
-            f"this is {_TYPE_NAMES[template_type]}, not a CMRT; only CMRTs are supported so far.",
+            f"this is {_TYPE_NAMES[kind]}, not a CMRT; only CMRTs are supported so far.",
         )
-    version = _version(book, declaration)
+    version = find_version(book, declaration)
     if version is None:
         raise UnreadableFileError(
             book.path,
@@ -66,8 +66,9 @@ def detect(book: Workbook, declaration: Grid) -> Detected:
     return Detected("CMRT", version, language)
 
 
-def _template_type(book: Workbook) -> str:
-    revision = book.sheet(layout.REVISION, max_rows=5)
+def template_type(book: Workbook) -> str:
+    """Return CMRT, EMRT, CRT or AMRT from Revision!B3, else from the workbook's structure."""
+    revision = book.sheet(layout.REVISION)  # small; read whole once, the list date needs it later
     if revision is not None:
         title = clean_text(revision.cell("B3"))
         found = _TYPE_TITLES.get(fold(title)) if title else None
@@ -90,20 +91,22 @@ def _template_type(book: Workbook) -> str:
     )
 
 
-def _version(book: Workbook, declaration: Grid) -> str | None:
-    found = _parse_revision(declaration.cell(layout.REVISION_CELL))
+def find_version(book: Workbook, declaration: Grid) -> str | None:
+    """Return the revision from Declaration!J3, else Smelter List!Q3, else the Revision table."""
+    found = parse_revision(declaration.cell(layout.REVISION_CELL))
     if found:
         return found
     smelters = book.sheet(layout.SMELTER_LIST, max_rows=5)
     if smelters is not None:
         for row in range(1, 6):
-            found = _parse_revision(smelters.cell(f"{layout.SMELTER_LIST_REVISION_COLUMN}{row}"))
+            found = parse_revision(smelters.cell(f"{layout.SMELTER_LIST_REVISION_COLUMN}{row}"))
             if found:
                 return found
     return _version_from_history(book.sheet(layout.REVISION))
 
 
-def _parse_revision(value: object) -> str | None:
+def parse_revision(value: object) -> str | None:
+    """Return '6.5' from a cell reading 'Revision 6.5\nApril 25, 2025', or None."""
     text = clean_text(value)
     match = _REVISION.match(text) if text else None
     return match.group(1) if match else None
@@ -125,7 +128,7 @@ def _version_from_history(revision: Grid | None) -> str | None:
 
 def lookup_list_date(revision: Grid | None, version: str) -> dt.date | None:
     """Find 'Standard Smelter List as of <date>' on the Revision sheet row of this version."""
-    if revision is None or _version_from_history(revision) is None:
+    if revision is None:
         return None
     for number in range(revision.last_row, 12, -1):
         label = revision.cell(f"B{number}")

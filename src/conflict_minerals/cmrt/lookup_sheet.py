@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conflict_minerals.cmrt import layout
 from conflict_minerals.cmrt.container import open_container
-from conflict_minerals.cmrt.detect import _template_type, _version, lookup_list_date
+from conflict_minerals.cmrt.detect import find_version, lookup_list_date, template_type
 from conflict_minerals.cmrt.grid import Workbook
 from conflict_minerals.cmrt.lookup import read_lookup
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
@@ -34,7 +34,7 @@ def read_lookup_sheet(path: str | Path) -> LookupSheet:
         raise UnreadableFileError(
             str(path), UnreadableKind.NOT_CMRT, "this workbook has no Smelter Look-up sheet to import."
         )
-    template = _template_type(book)
-    version = _version(book, declaration) or "unknown"
+    template = template_type(book)
+    version = find_version(book, declaration) or "unknown"
     entries, _ = read_lookup(lookup_grid)
     return LookupSheet(template, version, lookup_list_date(book.sheet(layout.REVISION), version), entries)

@@ -18,7 +18,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.worksheet.worksheet import Worksheet
 
 from conflict_minerals.cmrt import layout
-from conflict_minerals.cmrt.detect import _parse_revision
+from conflict_minerals.cmrt.detect import parse_revision
 from conflict_minerals.model import COMPANY_QUESTION_KEYS, DECLARATION_METAL_ORDER, QUESTION_KEYS, Metal
 
 _INPUT_COLUMNS = ("A", "D", "K", "L", "M", "N", "O", "P", "Q")
@@ -37,7 +37,7 @@ def fill_template(template: str | Path, out: str | Path, data: Mapping[str, Any]
         warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not keep
         book = openpyxl.load_workbook(template)
     declaration = book[layout.DECLARATION]
-    version = _parse_revision(declaration[layout.REVISION_CELL].value) or layout.NEWEST_CMRT_VERSION
+    version = parse_revision(declaration[layout.REVISION_CELL].value) or layout.NEWEST_CMRT_VERSION
     _clear_declaration(declaration)
     _fill_declaration(declaration, data, layout.layout_for(version))
     smelters = book[layout.SMELTER_LIST]
