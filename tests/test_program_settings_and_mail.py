@@ -86,23 +86,29 @@ def smtp_server() -> Iterator[tuple[int, list[str]]]:
     server.server_close()
 
 
-def test_correction_request_sent_by_smtp(program: Program, tmp_path: Path, smtp_server: tuple[int, list[str]]) -> None:
-    port, received = smtp_server
+CEDAR = "Cedar Valley Electronics Corp."
+
+
+def flawed_cmrt_under_smtp(program: Program, tmp_path: Path, port: int) -> None:
+    """Configure SMTP on localhost:port and ingest a CMRT with a bad contact e-mail (CMRT-C-005 at D16)."""
     settings = program.root / "conflict-minerals.toml"
     text = settings.read_text(encoding="utf-8").replace('mode = "files"', 'mode = "smtp"')
     text = text.replace('smtp_host = ""', 'smtp_host = "127.0.0.1"').replace("smtp_port = 587", f"smtp_port = {port}")
-    text = text.replace("smtp_starttls = true", "smtp_starttls = false").replace(
-        'from_address = ""', 'from_address = "cm@acme.example"'
-    )
-    settings.write_text(text, encoding="utf-8")
-    program("suppliers", "add", "Cedar Valley Electronics Corp.", "--email", "dana@cedar.example")
+    text = text.replace("smtp_starttls = true", "smtp_starttls = false")
+    settings.write_text(text.replace('from_address = ""', 'from_address = "cm@acme.example"'), encoding="utf-8")
+    program("suppliers", "add", CEDAR, "--email", "dana@cedar.example")
     program("campaign", "start", "2025")
     flawed = tmp_path / "cedar.xlsx"
-    company = dict(FULL_DECLARATION["company"], name="Cedar Valley Electronics Corp.", contact_email="none")
+    company = dict(FULL_DECLARATION["company"], name=CEDAR, contact_email="none")
     write_cmrt(flawed, declaration(company=company), bundled_snapshot().entries)
     program("ingest", flawed)
 
-    sent = program("corrections", "Cedar Valley Electronics Corp.", "--send")
+
+def test_correction_request_sent_by_smtp(program: Program, tmp_path: Path, smtp_server: tuple[int, list[str]]) -> None:
+    port, received = smtp_server
+    flawed_cmrt_under_smtp(program, tmp_path, port)
+
+    sent = program("corrections", CEDAR, "--send")
     assert "(smtp)" in sent.output
     for _ in range(50):
         if received:
@@ -119,18 +125,9 @@ def test_smtp_failure_is_clear_and_changes_nothing(program: Program, tmp_path: P
     with socket.socket() as probe:  # a port on which nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = program.root / "conflict-minerals.toml"
-    text = settings.read_text(encoding="utf-8").replace('mode = "files"', 'mode = "smtp"')
-    text = text.replace('smtp_host = ""', 'smtp_host = "127.0.0.1"').replace("smtp_port = 587", f"smtp_port = {port}")
-    settings.write_text(text, encoding="utf-8")
-    program("suppliers", "add", "Cedar Valley Electronics Corp.", "--email", "dana@cedar.example")
-    program("campaign", "start", "2025")
-    flawed = tmp_path / "cedar.xlsx"
-    company = dict(FULL_DECLARATION["company"], name="Cedar Valley Electronics Corp.", contact_email="none")
-    write_cmrt(flawed, declaration(company=company), bundled_snapshot().entries)
-    program("ingest", flawed)
+    flawed_cmrt_under_smtp(program, tmp_path, port)
 
-    failed = program("corrections", "Cedar Valley Electronics Corp.", "--send", ok=False)
+    failed = program("corrections", CEDAR, "--send", ok=False)
     assert failed.exit_code == 2
     assert "could not send through 127.0.0.1" in failed.stderr and "Traceback" not in failed.output
     state = json.loads(program("status", "--json").output)["suppliers"][0]["state"]
