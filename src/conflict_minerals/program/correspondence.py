@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import smtplib
@@ -115,10 +116,14 @@ def request_corrections(
 def send_reminders(
     workspace: Workspace, connection: Connection, campaign: Campaign, send: bool = False
 ) -> list[Written]:
-    """Write (and optionally send) a reminder to every supplier that has not answered."""
+    """Write (and optionally send) a reminder to every supplier that has not answered.
+
+    A supplier contacted less than `reminder_interval_days` ago (settings) is left alone.
+    """
     written = []
+    quiet_since = now() - dt.timedelta(days=workspace.settings.campaign.reminder_interval_days)
     for view in overview(connection, campaign):
-        if view.state not in OUTSTANDING:
+        if view.state not in OUTSTANDING or _utc(view.last_contact_at) > quiet_since:
             continue
         supplier = get_supplier(connection, view.supplier_id)
         body = reminder_text(supplier, campaign, _sender(workspace))
@@ -138,6 +143,13 @@ def send_reminders(
         )
         written.append(message)
     return written
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime:
+    """Stored times are UTC; SQLite hands them back without a zone."""
+    if moment is None:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _sender(workspace: Workspace) -> str:

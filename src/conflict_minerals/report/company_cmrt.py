@@ -235,7 +235,7 @@ def write_company_cmrt(data: dict[str, Any], out: Path, template: Path | None) -
     if template is not None:
         sheet = read_lookup_sheet(template)
         if sheet.template != "CMRT":
-            raise ValueError(f"{template} is a {sheet.template}, not a CMRT template.")
+            raise ValueError(f"{template} is not a CMRT template (it is an RMI {sheet.template}).")
         patch_workbook(template, out, template_cells(data, layout.layout_for(sheet.version)))
         return f"RMI CMRT {sheet.version} template {template.name}"
     from conflict_minerals.reference.snapshot import bundled_snapshot

@@ -1,0 +1,82 @@
+"""Failure paths of the program commands: each ends in one clear line, exit 2, nothing half-done."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+
+from tests.conftest import template_path
+from tests.workspace_fixtures import Program
+
+
+def test_broken_settings_stop_every_command(program: Program) -> None:
+    settings = program.root / "conflict-minerals.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('mode = "files"', 'mode = "pigeon"'))
+    result = program("status", ok=False)
+    assert result.exit_code == 2
+    assert "the settings have problems" in result.stderr and "mode must be 'files' or 'smtp'" in result.stderr
+
+
+def test_supplier_file_without_name_column(program: Program, tmp_path: Path) -> None:
+    listing = tmp_path / "suppliers.csv"
+    listing.write_text("company,duns\nApex,1\n", encoding="utf-8")
+    result = program("suppliers", "import", listing)
+    assert "has no 'name' column" in result.stderr
+    assert "0 added, 0 updated" in result.output
+    assert json.loads(program("suppliers", "list", "--json").output) == []
+
+
+def test_ingest_for_an_unknown_supplier(program: Program, tmp_path: Path) -> None:
+    program("campaign", "start", "2025")
+    result = program("ingest", template_path("RMI_CMRT_6.5.xlsx"), "--supplier", "Nobody Ltd.", ok=False)
+    assert result.exit_code == 2 and "no supplier 'Nobody Ltd.'" in result.stderr
+    assert json.loads(program("status", "--json").output)["unassigned"] == []
+
+
+def test_report_for_a_year_without_campaign(program: Program, tmp_path: Path) -> None:
+    result = program("report", "--period", "2030", "--out", tmp_path / "out", ok=False)
+    assert result.exit_code == 2 and "no campaign for 2030" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_into_something_that_is_not_a_cmrt_template(program: Program, tmp_path: Path) -> None:
+    program("campaign", "start", "2025")
+    emrt = program(
+        "export-cmrt",
+        "--period",
+        "2025",
+        "--template",
+        template_path("RMI_EMRT_2.1.xlsx"),
+        "--out",
+        tmp_path / "x.xlsx",
+        ok=False,
+    )
+    assert emrt.exit_code == 2 and "not a CMRT template" in emrt.stderr
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook")
+    broken = program("export-cmrt", "--period", "2025", "--template", junk, "--out", tmp_path / "y.xlsx", ok=False)
+    assert broken.exit_code == 2 and "not an Excel workbook" in broken.stderr
+    assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "y.xlsx").exists()
+
+
+def test_refdata_import_of_a_workbook_without_lookup(program: Program, tmp_path: Path) -> None:
+    path = tmp_path / "budget.xlsx"
+    book = openpyxl.Workbook()
+    book.active["A1"] = "Budget"  # type: ignore[index]
+    book.save(path)
+    result = program("refdata", "import", path, ok=False)
+    assert result.exit_code == 2 and "no Smelter Look-up sheet" in result.stderr
+
+
+def test_reminders_wait_for_the_interval(program: Program) -> None:
+    program("suppliers", "add", "Granite Peak Metalworks LLC", "--email", "sales@granite.example")
+    program("campaign", "start", "2025")
+    assert "1 reminder(s)" in program("remind").output
+    assert "0 reminder(s)" in program("remind").output  # contacted minutes ago; the interval is 14 days
+    settings = program.root / "conflict-minerals.toml"
+    text = settings.read_text(encoding="utf-8").replace("reminder_interval_days = 14", "reminder_interval_days = 0")
+    settings.write_text(text, encoding="utf-8")
+    assert "1 reminder(s)" in program("remind").output
+    assert json.loads(program("status", "--json").output)["suppliers"][0]["reminders_sent"] == 2
