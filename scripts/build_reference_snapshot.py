@@ -1,28 +1,39 @@
-"""Build the bundled smelter reference snapshot from the newest public CMRT template.
+"""Build the bundled smelter reference from RMI's public templates: facts only, one folder per revision.
 
-Usage: python scripts/build_reference_snapshot.py ../shared/rmi-templates/RMI_CMRT_6.5.xlsx
+Usage: python scripts/build_reference_snapshot.py ../shared/rmi-templates/RMI_CMRT_*.xlsx  (CMRT only for now)
 
-Only facts are kept (ID, metal, names, country, city, state); the workbook itself is never
-copied into the project.
+The newest revision becomes the package's main snapshot (`data/smelter-reference.csv`); every
+revision is kept under `data/revisions/`, so IDs RMI has since retired stay known without ever
+trusting a supplier's look-up. Only facts are kept (ID, metal, names, country, city, state);
+no workbook is copied into the project.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
-from conflict_minerals.reference.snapshot import SNAPSHOT_DIR, write_snapshot
+from conflict_minerals.reference.snapshot import REVISIONS_DIR, SNAPSHOT_DIR, revision_slug, write_snapshot
 
 
 def main(argv: list[str]) -> int:
-    """Read the template given on the command line and write the snapshot files."""
-    if len(argv) != 2:
+    """Read the templates given on the command line and write the snapshot files."""
+    if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    sheet = read_lookup_sheet(Path(argv[1]))
-    write_snapshot(sheet.entries, f"{sheet.template} {sheet.version}", sheet.list_date, SNAPSHOT_DIR)
-    print(f"wrote {len(sheet.entries)} look-up rows of {sheet.template} {sheet.version} to {SNAPSHOT_DIR}")
+    sheets = sorted(
+        (read_lookup_sheet(Path(arg)) for arg in argv[1:]), key=lambda s: (s.list_date or dt.date.min, s.version)
+    )
+    newest = [s for s in sheets if s.template == "CMRT"][-1]
+    for sheet in sheets:
+        label = f"{sheet.template} {sheet.version}"
+        if sheet is not newest and sheet.entries:
+            write_snapshot(sheet.entries, label, sheet.list_date, REVISIONS_DIR / revision_slug(label))
+            print(f"wrote {len(sheet.entries)} look-up rows of {label} ({sheet.list_date})")
+    write_snapshot(newest.entries, f"{newest.template} {newest.version}", newest.list_date, SNAPSHOT_DIR)
+    print(f"main snapshot: {newest.template} {newest.version}")
     return 0
 
 

@@ -140,10 +140,13 @@ def test_csv_output(files: list[Path]) -> None:
     assert len(lines) == 5
 
 
-def test_supplier_lookup_revisions_are_remembered(files: list[Path]) -> None:
+def test_supplier_lookups_never_become_reference(files: list[Path]) -> None:
     CliRunner().invoke(cli, ["smelters", *map(str, files), "--json"])
-    labels = [r.label for r in ReferenceStore().revisions()]
-    assert labels == ["CMRT 6.4", "CMRT 6.5"]
+    store = ReferenceStore()
+    labels = [r.label for r in store.revisions()]
+    # every public revision is bundled; nothing read from a supplier's file was kept
+    assert labels == ["CMRT 6.01", "CMRT 6.1", "CMRT 6.22", "CMRT 6.31", "CMRT 6.4", "CMRT 6.5"]
+    assert not list((store.root / "lookups").glob("*"))
 
 
 def test_unreadable_file_is_reported_and_the_rest_consolidated(files: list[Path], tmp_path: Path) -> None:
@@ -180,9 +183,8 @@ def test_refdata_import_and_status_import(tmp_path: Path) -> None:
 
     runner = CliRunner()
     imported = runner.invoke(cli, ["refdata", "import", str(cmrt_template("6.01"))])
-    assert "CMRT 6.01, list as of 2020-03-03" in imported.output and "(imported)" in imported.output
-    again = runner.invoke(cli, ["refdata", "import", str(cmrt_template("6.01"))])
-    assert "(already known)" in again.output
+    # every public revision ships with the package, so RMI's own 6.01 is already known
+    assert "CMRT 6.01, list as of 2020-03-03" in imported.output and "(already known)" in imported.output
     listed = tmp_path / "active.csv"
     listed.write_text("Smelter ID\nCID001182\n", encoding="utf-8")
     status = runner.invoke(cli, ["refdata", "import-status", str(listed), "--list", "active", "--as-of", "2026-01-15"])

@@ -159,8 +159,19 @@ def test_reingesting_adds_nothing(program: Program, inbox: Path) -> None:
     again = program("ingest", inbox, ok=False)
     assert "0 added, 6 duplicate" in again.output
     assert status(program) == before
-    originals = list((program.root / "files").rglob("*.xlsx"))
-    assert len(originals) == 5  # apex (its copy has the same bytes), cedar, bluewater, stranger, broken
+    from sqlalchemy import func, select
+
+    from conflict_minerals.program.schema import file_contents, files
+    from conflict_minerals.program.workspace import open_workspace
+
+    # apex (its copy has the same bytes), cedar, bluewater, stranger, broken
+    workspace = open_workspace(program.root)
+    with workspace.read() as connection:
+        assert connection.execute(select(func.count()).select_from(files)).scalar() == 5
+        in_database = connection.execute(select(func.count()).select_from(file_contents)).scalar()
+    on_disk = list((program.root / "files").rglob("*.xlsx"))
+    assert (in_database, len(on_disk)) == ((5, 0) if workspace.shared_database else (0, 5))
+    workspace.close()
 
 
 def test_waive_then_accept(program: Program, tmp_path: Path) -> None:
@@ -184,7 +195,7 @@ def test_commands_outside_a_workspace_say_what_to_do(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["status"])
     assert result.exit_code == 2
-    assert "no workspace here; run `conflict-minerals init DIR`" in result.stderr
+    assert "no workspace in this folder or above it; run `conflict-minerals init DIR`" in result.stderr
 
 
 def test_no_campaign_yet(program: Program, inbox: Path) -> None:

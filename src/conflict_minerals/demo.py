@@ -28,9 +28,8 @@ from conflict_minerals.program.suppliers import add_supplier, find_supplier
 from conflict_minerals.program.workspace import Workspace, init_workspace, open_workspace
 from conflict_minerals.reference.snapshot import bundled_snapshot
 from conflict_minerals.reference.status import read_status_list
-from conflict_minerals.report.build import build_report, gather
-from conflict_minerals.report.company_cmrt import company_declaration, derive_answers, write_company_cmrt
-from conflict_minerals.report.write import write_report
+from conflict_minerals.service.reports import run_report
+from conflict_minerals.service.templates import export_company_cmrt
 
 PERIOD = 2025
 AS_OF = dt.date(2026, 4, 30)
@@ -123,16 +122,12 @@ def main(argv: list[str]) -> int:
     paths = write_supplier_files(out / "supplier-cmrts", reference)
     status_list = write_status_list(out / "example-status-list-ILLUSTRATIVE.csv", paths)
     init_workspace(out / "workspace", Settings(company=DEMO_COMPANY))
-    workspace = open_workspace(out / "workspace", actor="demo")
+    workspace = open_workspace(out / "workspace", actor="demo", upgrade=True)
     try:
         run_program(workspace, paths, status_list)
-        model = build_report(workspace, PERIOD, AS_OF)
-        written = write_report(model, out / "reports")
-        gathered = gather(workspace, PERIOD, AS_OF)
-        data = company_declaration(
-            DEMO_COMPANY, derive_answers(gathered, DEMO_COMPANY), gathered.run.consolidation.facilities, AS_OF
-        )
-        used = write_company_cmrt(data, out / "reports" / f"northwind-cmrt-{PERIOD}.xlsx", None)
+        result = run_report(workspace, PERIOD, "demo", AS_OF, out / "reports")
+        model, written = result.model, result.written
+        used = export_company_cmrt(workspace, PERIOD, out / "reports" / f"northwind-cmrt-{PERIOD}.xlsx", AS_OF).used
     finally:
         workspace.close()
     f = model.figures

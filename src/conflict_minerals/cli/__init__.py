@@ -11,13 +11,11 @@ from typing import Any
 import click
 
 from conflict_minerals import __version__
-from conflict_minerals.cli.common import reference_store
 from conflict_minerals.cli.program import COMMANDS as PROGRAM_COMMANDS
 from conflict_minerals.cli.report import export_cmrt, report
 from conflict_minerals.cli.smelters import refdata, smelters
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.inspection import document_to_json, has_errors, summary_lines
-from conflict_minerals.smelters.service import remember_revisions
 
 EXIT_FINDINGS = 1
 EXIT_UNREADABLE = 2
@@ -55,7 +53,6 @@ def inspect(files: tuple[Path, ...], as_json: bool) -> None:
             objects.append(document_to_json(result.document))
         else:
             click.echo("\n".join(summary_lines(result.document)) + "\n")
-    remember_revisions(reference_store(), documents)  # each template revision read enriches the reference
     if as_json and objects:
         payload: Any = objects[0] if len(files) == 1 else objects
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))

@@ -8,23 +8,49 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from conflict_minerals.errors import ConflictMineralsError
-from conflict_minerals.program.settings import SETTINGS_FILE
-from conflict_minerals.program.workspace import WORKSPACE_VARIABLE, Workspace, find_workspace, open_workspace
-from conflict_minerals.reference.store import ReferenceStore
+from conflict_minerals.program.locate import SETTINGS_FILE, WORKSPACE_VARIABLE, find_workspace
+
+if TYPE_CHECKING:
+    from conflict_minerals.program.workspace import Workspace
+    from conflict_minerals.reference.store import ReferenceStore
 
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+
+
+# What to type next, per error code: the library's messages name no command-line flag.
+HINTS = {
+    "workspace.none": "run `conflict-minerals init DIR`, or give --workspace DIR",
+    "workspace.missing": "run `conflict-minerals init {root}`",
+    "workspace.schema_outdated": "run `conflict-minerals migrate` to upgrade it",
+    "campaign.none": "start one with `conflict-minerals campaign start YEAR`",
+    "supplier.unknown": "see `conflict-minerals suppliers list`, or add it with `conflict-minerals suppliers add`",
+    "decision.open_errors": "request a correction, waive them with a reason, or accept with --despite-findings "
+    "and --reason",
+    "decision.reason_needed": "give --reason",
+    "message.not_smtp": 'set [email] mode = "smtp" and smtp_host in conflict-minerals.toml',
+    "status.no_kind": "say which list it is with --list conformant or --list active",
+}
 
 
 def fail(message: str) -> NoReturn:
     """Print a one-line error on stderr and exit 2."""
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def fail_with(error: ConflictMineralsError) -> NoReturn:
+    """Print a library error with the command-line hint for its code, and exit 2."""
+    hint = HINTS.get(error.code)
+    text = str(error)
+    if hint:
+        text = f"{text.rstrip('.')}; {hint.format(**error.params)}."
+    fail(text)
 
 
 def echo_json(data: Any) -> None:
@@ -46,25 +72,42 @@ def workspace_root() -> Path | None:
 @contextmanager
 def workspace() -> Iterator[Workspace]:
     """Open the workspace in use; errors become one clear line."""
+    from conflict_minerals.program.workspace import open_workspace
+
     root = workspace_root()
     try:
         opened = open_workspace(root)
     except ConflictMineralsError as exc:
-        fail(str(exc))
+        fail_with(exc)
     try:
         yield opened
     except ConflictMineralsError as exc:
-        fail(str(exc))
+        fail_with(exc)
     finally:
         opened.close()
 
 
-def reference_store() -> ReferenceStore:
-    """The reference store: the workspace's when inside one, otherwise the per-user one."""
+def in_workspace() -> bool:
+    """Tell whether a command runs inside a workspace."""
     root = workspace_root()
-    if root is not None and (root / SETTINGS_FILE).is_file():
-        return ReferenceStore(root / "reference")
+    return root is not None and (root / SETTINGS_FILE).is_file()
+
+
+def reference_store() -> ReferenceStore:
+    """The per-user reference store, used outside a workspace."""
+    from conflict_minerals.reference.store import ReferenceStore
+
     return ReferenceStore()
+
+
+@contextmanager
+def reference() -> Iterator[Any]:
+    """The reference data in use: the workspace's (in its database) inside one, else the per-user folder."""
+    if in_workspace():
+        with workspace() as opened:
+            yield opened.reference
+    else:
+        yield reference_store()
 
 
 class DefaultGroup(click.Group):

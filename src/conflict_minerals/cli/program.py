@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import Progress
+from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from conflict_minerals.cli.common import EXIT_FINDINGS, echo_json, fail, workspace
+from conflict_minerals.cli.common import EXIT_FINDINGS, echo_json, fail, fail_with, workspace, workspace_root
 from conflict_minerals.cmrt.tables import read_table
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program import campaign as campaigns
@@ -18,7 +18,7 @@ from conflict_minerals.program import decisions
 from conflict_minerals.program.audit import list_events
 from conflict_minerals.program.correspondence import request_corrections, send_reminders
 from conflict_minerals.program.ingest import IngestOutcome, collect_files, ingest_files
-from conflict_minerals.program.ingest import recheck as recheck_findings
+from conflict_minerals.program.reprocess import recheck as recheck_findings
 from conflict_minerals.program.settings import Settings, load_settings
 from conflict_minerals.program.status import status_report
 from conflict_minerals.program.suppliers import (
@@ -52,10 +52,29 @@ def init(directory: Path, company: str | None, settings_file: Path | None, datab
         settings = replace(settings, database_url=database_url)
     try:
         init_workspace(directory, settings)
-        open_workspace(directory).close()  # creates the database and applies the migrations
+        open_workspace(directory, upgrade=True).close()  # creates the database and applies the migrations
     except ConflictMineralsError as exc:
-        fail(str(exc))
+        fail_with(exc)
     click.echo(f"Workspace ready in {directory.resolve()} (edit conflict-minerals.toml for the company profile).")
+
+
+@click.command()
+def migrate() -> None:
+    """Upgrade the workspace database to this version's schema and derive what the new schema keeps."""
+    from conflict_minerals.program.upgrade import upgrade_workspace
+
+    try:
+        result = upgrade_workspace(workspace_root())
+    except ConflictMineralsError as exc:
+        fail_with(exc)
+    if result.before == result.after and not result.reprocessed and not result.imported:
+        click.echo(f"The workspace database is up to date ({result.after}).")
+        return
+    click.echo(f"Workspace database upgraded from {result.before or 'empty'} to {result.after}.")
+    if result.reprocessed:
+        click.echo(f"  {result.reprocessed} stored CMRT(s) parsed into rows from their originals.")
+    if result.imported:
+        click.echo(f"  {result.imported} reference file(s) moved from reference/ into the database.")
 
 
 @click.group()
@@ -178,19 +197,21 @@ def campaign_start(year: int, due: dt.datetime | None, product_level: bool | Non
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--campaign", "year", type=int, help="Campaign year (default: the latest).")
 @click.option("--supplier", help="Assign every file to this supplier.")
-def ingest(inputs: tuple[Path, ...], year: int | None, supplier: str | None) -> None:
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes reading files (default: one per core).")
+def ingest(inputs: tuple[Path, ...], year: int | None, supplier: str | None, jobs: int | None) -> None:
     """Ingest received CMRTs: keep the originals, read, review and link them to suppliers."""
     paths = collect_files(inputs)
     if not paths:
         fail("no spreadsheet files found in the given paths.")
-    with workspace() as ws, Progress(transient=True, disable=len(paths) < 3) as progress:
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
+    with workspace() as ws, Progress(*columns, transient=True, disable=len(paths) < 3) as progress:
         task = progress.add_task("Ingesting", total=len(paths))
 
         def done(outcome: IngestOutcome) -> None:
             progress.advance(task)
             progress.console.print(_outcome_line(outcome), highlight=False, soft_wrap=True, markup=False)
 
-        outcomes = ingest_files(ws, paths, year, supplier, done)
+        outcomes = ingest_files(ws, paths, year, supplier, done, jobs)
     counts = {
         status: sum(1 for o in outcomes if o.status == status)
         for status in ("added", "duplicate", "unassigned", "unreadable")
@@ -230,8 +251,10 @@ def review(supplier: str | None, year: int | None, show_all: bool, recheck: bool
             with ws.transaction() as connection:
                 current = campaigns.require_campaign(connection, year)
                 target = _supplier(connection, supplier).id if supplier else None
-            for file_name, before, after in recheck_findings(ws, current, target):
-                click.echo(f"rechecked {file_name}: {before} -> {after} finding(s)", err=True)
+            for change in recheck_findings(ws, current, target, ws.actor):
+                click.echo(
+                    f"rechecked {change.file}: {change.findings_before} -> {change.findings_after} finding(s)", err=True
+                )
     with workspace() as ws, ws.transaction() as connection:
         current = campaigns.require_campaign(connection, year)
         views = [
@@ -447,6 +470,7 @@ def status(year: int | None, as_json: bool) -> None:
 
 COMMANDS = (
     init,
+    migrate,
     suppliers,
     campaign,
     ingest,

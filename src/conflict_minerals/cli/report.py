@@ -1,4 +1,4 @@
-"""CLI commands of the report stage: `report` (the main job), `report explain`, `export-cmrt`."""
+"""CLI commands of the report stage: `report` (the main job), `report explain`, `report evidence`, `export-cmrt`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from pathlib import Path
 import click
 
 from conflict_minerals.cli.common import DefaultGroup, echo_json, fail, workspace
-from conflict_minerals.report.build import build_report
-from conflict_minerals.report.texts import long_date
-from conflict_minerals.report.write import write_report
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -33,14 +30,15 @@ def report() -> None:
 @click.option("--compare", type=int, help="Compare with this earlier period (default: the year before).")
 def generate(period: int, as_of: dt.datetime | None, out: Path | None, compare: int | None) -> None:
     """Write Form SD and CMR as EDGAR HTML, DOCX and Markdown, plus report.json and working papers."""
+    from conflict_minerals.report.texts import long_date
+    from conflict_minerals.service.reports import run_report
+
     with workspace() as ws:
-        model = build_report(ws, period, as_of.date() if as_of else None, compare=compare)
-        folder = out or ws.root / "reports" / str(period)
-        written = write_report(model, folder)
-    f = model.figures
+        result = run_report(ws, period, ws.actor, as_of.date() if as_of else None, out, compare)
+    model, f = result.model, result.model.figures
     click.echo(
-        f"Report {period}, statuses as of {long_date(model.as_of)}: {f['suppliers.responded']} of "
-        f"{f['suppliers.surveyed']} suppliers responded; {f['facilities.total']} facilities "
+        f"Report {period} (run {result.run_id}), statuses as of {long_date(model.as_of)}: {f['suppliers.responded']} "
+        f"of {f['suppliers.surveyed']} suppliers responded; {f['facilities.total']} facilities "
         f"({f['facilities.conformant']} conformant, {f['facilities.active']} active)."
     )
     if model.comparison:
@@ -49,32 +47,52 @@ def generate(period: int, as_of: dt.datetime | None, out: Path | None, compare: 
             f"Compared with {c.previous}: {len(c.facilities_added)} facilities added, "
             f"{len(c.facilities_removed)} removed, {len(c.status_changes)} status changes."
         )
-    for path in written.files:
+    for path in result.written.files:
         click.echo(f"  {path}")
-    click.echo(f"Reports written to {written.folder}")
+    click.echo(f"Reports written to {result.written.folder}")
 
 
 @report.command("explain")
 @click.argument("figure")
 @click.option("--period", type=int, required=True)
-@click.option("--as-of", "as_of", type=DATE)
+@click.option("--as-of", "as_of", type=DATE, help="Explain the run on this status date.")
+@click.option("--run", "run_id", type=int, help="Explain this stored report run (default: the newest).")
 @click.option("--json", "as_json", is_flag=True)
-def explain(figure: str, period: int, as_of: dt.datetime | None, as_json: bool) -> None:
+def explain(figure: str, period: int, as_of: dt.datetime | None, run_id: int | None, as_json: bool) -> None:
     """List the facilities, supplier files and rows behind a figure, e.g. `facilities.conformant`."""
+    from conflict_minerals.service.reports import explain_figure
+
     with workspace() as ws:
-        model = build_report(ws, period, as_of.date() if as_of else None)
-    if figure not in model.figures:
-        known = ", ".join(sorted(model.figures)[:12])
-        fail(f"no figure '{figure}'; figures are named like {known}, ...")
-    records = model.evidence.get(figure, [])
+        run, records = explain_figure(ws, period, figure, as_of.date() if as_of else None, run_id)
+    value = run.figures[figure]
+    if run.stale:
+        click.echo(
+            f"note: the data changed since report run {run.id}; run `conflict-minerals report --period {period}` "
+            "to explain the current figures.",
+            err=True,
+        )
     if as_json:
-        echo_json({"figure": figure, "value": model.figures[figure], "evidence": [r.as_json() for r in records]})
+        echo_json({"figure": figure, "value": value, "run": run.id, "evidence": [r.as_json() for r in records]})
         return
-    click.echo(f"{figure} = {model.figures[figure]} (as of {model.as_of.isoformat()})")
+    click.echo(f"{figure} = {value} (as of {run.as_of.isoformat()}, report run {run.id})")
     for record in records:
         where = f"{record.file} row {record.row}" if record.row else (record.file or "")
         facility = f"{record.smelter_id or '(no ID)'} {record.facility}  " if record.facility else ""
         click.echo(f"  {facility}{record.supplier}  {where}".rstrip())
+
+
+@report.command("evidence")
+@click.option("--period", type=int, required=True)
+@click.option("--run", "run_id", type=int, help="The stored report run (default: the newest).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="CSV file to write.")
+def evidence(period: int, run_id: int | None, out: Path) -> None:
+    """Export every figure's records (supplier, file, row, facility) of a report run as CSV."""
+    from conflict_minerals.service.reports import evidence_csv
+
+    with workspace() as ws:
+        run, text = evidence_csv(ws, period, run_id)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"Evidence of report run {run.id} written to {out} ({text.count(chr(10)) - 1} records).")
 
 
 @click.command("export-cmrt")
@@ -82,34 +100,33 @@ def explain(figure: str, period: int, as_of: dt.datetime | None, as_json: bool) 
 @click.option("--as-of", "as_of", type=DATE, help="Status date (default: the newest imported status list).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="RMI CMRT template to fill.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (.xlsx).")
-@click.option("--json", "as_json", is_flag=True, help="Also print the derived answers and their rules as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the derived answers and their rules as JSON only.")
 def export_cmrt(period: int, as_of: dt.datetime | None, template: Path | None, out: Path | None, as_json: bool) -> None:
-    """Write the company's own company-level CMRT for its customers."""
-    from conflict_minerals.cmrt.patcher import is_rmi_workbook
-    from conflict_minerals.report.build import gather
-    from conflict_minerals.report.company_cmrt import company_declaration, derive_answers, write_company_cmrt
+    """Write the company's own company-level CMRT for its customers.
+
+    The workbook filled is --template, else the newest blank RMI template imported with
+    `refdata import-template`, else our own 6.5 layout; never a supplier's workbook.
+    """
+    from conflict_minerals.service.templates import export_company_cmrt
 
     with workspace() as ws:
-        gathered = gather(ws, period, as_of.date() if as_of else None)
-        if template is None:
-            received = sorted(
-                (c for c in gathered.cmrts if is_rmi_workbook(c.stored)),
-                key=lambda c: [int(p) for p in c.document.template.version.split(".")],
-            )
-            template = received[-1].stored if received else None
-        derived = derive_answers(gathered, ws.settings.company)
-        data = company_declaration(ws.settings.company, derived, gathered.run.consolidation.facilities, dt.date.today())
         target = out or ws.root / "reports" / str(period) / f"cmrt-{period}.xlsx"
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            used = write_company_cmrt(data, target, template)
+            result = export_company_cmrt(ws, period, target, as_of.date() if as_of else None, template)
         except (ValueError, OSError) as exc:
             fail(str(exc))
-    if "our own" in used:
-        click.echo(f"warning: written in {used}", err=True)
-    click.echo(f"Company CMRT {period} written to {target} ({len(data['smelters'])} smelter rows; {used}).")
-    for answer in derived:
+    if result.own_layout:
+        click.echo(
+            f"warning: written in {result.used}; import RMI's blank template with "
+            "`conflict-minerals refdata import-template FILE` to use it.",
+            err=True,
+        )
+    if as_json:
+        echo_json(
+            [{"question": a.question, "metal": a.metal, "answer": a.answer, "rule": a.rule} for a in result.answers]
+        )
+        return
+    click.echo(f"Company CMRT {period} written to {result.path} ({result.smelter_rows} smelter rows; {result.used}).")
+    for answer in result.answers:
         label = f"{answer.question} {answer.metal}" if answer.metal else answer.question
         click.echo(f"  {label:<14} {answer.answer:<48} {answer.rule}")
-    if as_json:
-        echo_json([{"question": a.question, "metal": a.metal, "answer": a.answer, "rule": a.rule} for a in derived])

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from conflict_minerals.cli.common import EXIT_ERROR, DefaultGroup, fail, reference_store
+from conflict_minerals.cli.common import EXIT_ERROR, DefaultGroup, fail, reference
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.tables import read_table
@@ -25,7 +25,6 @@ from conflict_minerals.smelters.matching import Matcher
 from conflict_minerals.smelters.service import (
     path_kind,
     read_cahra_codes,
-    remember_revisions,
     run_consolidation,
     status_list_summary,
 )
@@ -42,14 +41,14 @@ def refdata() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def refdata_import(files: tuple[Path, ...]) -> None:
     """Import the Smelter Look-up of CMRT/EMRT templates or supplier files (every revision is kept)."""
-    store = reference_store()
     for path in files:
         try:
             sheet = read_lookup_sheet(path)
         except ConflictMineralsError as exc:
             fail(str(exc))
         label = f"{sheet.template} {sheet.version}"
-        added = store.add_revision(ReferenceRevision(label, sheet.list_date, sheet.entries))
+        with reference() as store:
+            added = store.add_revision(ReferenceRevision(label, sheet.list_date, sheet.entries), path.name)
         state = "imported" if added else "already known"
         listed = f", list as of {sheet.list_date.isoformat()}" if sheet.list_date else ""
         click.echo(f"{path}: {label}{listed}: {len(sheet.entries)} look-up rows ({state})")
@@ -67,7 +66,8 @@ def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime 
         snapshot = read_status_list(file, list_kind or path_kind(file), as_of.date() if as_of else None)
     except ConflictMineralsError as exc:
         fail(str(exc))
-    reference_store().add_status(snapshot)
+    with reference() as store:
+        store.add_status(snapshot)
     counts: dict[str, int] = {}
     for entry in snapshot.entries:
         counts[entry.bucket.value] = counts.get(entry.bucket.value, 0) + 1
@@ -86,15 +86,21 @@ def refdata_import_cahra(file: Path) -> None:
     codes = read_cahra_codes(rows)
     if not codes:
         fail(f"{file}: no country names found; is this the CAHRA list?")
-    reference_store().set_cahra(codes, file.name)
+    with reference() as store:
+        store.set_cahra(codes, file.name)
     click.echo(f"{file}: {len(set(codes))} countries with conflict-affected or high-risk areas")
 
 
 @refdata.command("list")
 def refdata_list() -> None:
     """Show the reference revisions, status snapshots and CAHRA list in use."""
-    store = reference_store()
-    click.echo(f"Reference data in {store.root}")
+    with reference() as store:
+        _list_reference(store)
+
+
+def _list_reference(store: Any) -> None:
+    where = getattr(store, "root", None)
+    click.echo(f"Reference data in {where}" if where else "Reference data in the workspace database")
     for revision in store.revisions():
         date = revision.list_date.isoformat() if revision.list_date else "date unknown"
         click.echo(f"  look-up  {revision.label:<12} {date}  {len(revision.entries)} rows")
@@ -137,9 +143,8 @@ def smelters_consolidate(
     date = as_of.date() if as_of else dt.date.today()
     extra = _given_lists(status_lists, conformant_list, active_list, date)
     documents, unreadable = _read_documents(files)
-    store = reference_store()
-    remember_revisions(store, documents)
-    run = run_consolidation(documents, store, date, extra)
+    with reference() as store:
+        run = run_consolidation(documents, store, date, extra)
     if as_json:
         click.echo(
             json.dumps(
@@ -239,7 +244,8 @@ def smelters_match(
         if csv_file
         else [{"metal": metal, "name": name, "country": country, "smelter_id": smelter_id}]
     )
-    matcher = Matcher(reference_store().reference())
+    with reference() as store:
+        matcher = Matcher(store.reference())
     results = []
     for query in queries:
         match = matcher.match(

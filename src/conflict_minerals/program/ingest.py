@@ -1,38 +1,37 @@
-"""Ingest received supplier files: keep the original, read and review it, link it to its supplier.
+"""Ingest received supplier files: keep the original, read and review it once, store what it declares.
 
-Each file is one transaction, so an interrupted run leaves the database consistent and a
-re-run picks up where it stopped; the same file twice adds nothing.
+Files are read and reviewed in worker processes (see `prepare`); the database writes happen
+here, one short transaction per file holding its submission row, its parsed rows and its
+findings, so an interrupted run leaves the database consistent and a re-run finishes the
+job. The same file twice adds nothing. Whatever a file does, it costs only its own outcome.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import json
-import os
-import tempfile
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, select
 from sqlalchemy.exc import IntegrityError
 
-from conflict_minerals.cmrt import read_cmrt
-from conflict_minerals.errors import UnreadableFileError
-from conflict_minerals.inspection import document_to_json
-from conflict_minerals.model import CmrtDocument, Finding, Severity
+from conflict_minerals.model import Finding, Severity
 from conflict_minerals.program.audit import now, record
-from conflict_minerals.program.campaign import Campaign, make_current, next_version, overview, require_campaign
-from conflict_minerals.program.decisions import submission_findings
-from conflict_minerals.program.schema import files, findings, inserted_id, submissions
-from conflict_minerals.program.suppliers import SupplierError, SupplierRecord, find_supplier, link_supplier
+from conflict_minerals.program.campaign import Campaign, make_current, next_version, require_campaign
+from conflict_minerals.program.documents import save_parsed
+from conflict_minerals.program.originals import SUFFIXES, keep_in_database, keep_on_disk
+from conflict_minerals.program.prepare import Prepared, Preparer, ReviewSetup, default_jobs
+from conflict_minerals.program.schema import bulk_insert, files, findings, inserted_id, submissions
+from conflict_minerals.program.suppliers import SupplierDirectory, SupplierError, SupplierRecord, find_supplier
 from conflict_minerals.program.workspace import Workspace
-from conflict_minerals.review.rules import ReviewContext, review_document
-from conflict_minerals.smelters.matching import Matcher
-from conflict_minerals.smelters.service import document_revisions, remember_revisions
 
-SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+SUPPORTED_SUFFIXES = SUFFIXES
+MAX_FILE_BYTES = 64 * 1024 * 1024  # the reader's own limit; larger files are refused without reading them whole
 SAVE_ATTEMPTS = 5
+FILES_PER_WORKER = 4  # small batches are read in this process: starting workers costs more than it saves
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +52,34 @@ def collect_files(inputs: Iterable[Path]) -> list[Path]:
     """Expand folders into the spreadsheet files they hold, oldest first, so a resubmission comes last."""
     found: list[Path] = []
     for path in inputs:
-        if path.is_dir():
-            inside = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES]
-            found += sorted(inside, key=lambda p: (p.stat().st_mtime, p.name))
+        if path.is_dir() and not path.is_symlink():
+            inside = [p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES and _regular(p)]
+            found += sorted(inside, key=lambda p: (p.lstat().st_mtime, p.name))
         else:
             found.append(path)
     return found
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def review_setup(workspace: Workspace, campaign: Campaign, today: dt.date | None = None) -> ReviewSetup:
+    """Collect once what reviewing every file of a run needs."""
+    store = workspace.reference
+    revisions = tuple(store.revisions())
+    labels = [r.label for r in revisions]
+    return ReviewSetup(
+        revisions,
+        f"{labels[-1]} ({len(labels)} revisions)" if labels else "none",
+        store.cahra() or frozenset(),
+        campaign.year,
+        campaign.require_product_level,
+        today or dt.date.today(),
+    )
 
 
 def ingest_files(
@@ -67,19 +88,25 @@ def ingest_files(
     campaign_year: int | None = None,
     supplier_name: str | None = None,
     on_file: Callable[[IngestOutcome], None] | None = None,
+    jobs: int | None = None,
+    actor: str | None = None,
 ) -> list[IngestOutcome]:
     """Ingest every file; a file that cannot be read is recorded and reported, and the rest go on."""
-    with workspace.transaction() as connection:
+    with workspace.read() as connection:
         campaign = require_campaign(connection, campaign_year)
         forced = _forced_supplier(connection, supplier_name)
-    matchers: dict[tuple[str, ...], Matcher] = {}
-    outcomes = []
-    for path in paths:
-        outcome = _ingest_one(workspace, campaign, path, forced, matchers)
-        outcomes.append(outcome)
-        if on_file is not None:
-            on_file(outcome)
-    return outcomes
+        directory = SupplierDirectory.load(connection)
+    setup = review_setup(workspace, campaign)
+    run = _Run(workspace, campaign, forced, directory, actor or workspace.actor, on_file, setup.reference_label)
+    wanted = jobs or default_jobs()
+    workers = min(wanted, max(1, len(paths) // FILES_PER_WORKER))
+    with Preparer(setup, workers) as preparer:
+        for path in paths:
+            for token, prepared in run.submit(preparer, path):
+                run.save(token, prepared)
+        for token, prepared in preparer.drain():
+            run.save(token, prepared)
+    return run.outcomes
 
 
 def _forced_supplier(connection: Connection, name: str | None) -> SupplierRecord | None:
@@ -87,44 +114,171 @@ def _forced_supplier(connection: Connection, name: str | None) -> SupplierRecord
         return None
     supplier = find_supplier(connection, name)
     if supplier is None:
-        raise SupplierError(f"no supplier '{name}'; add it with `conflict-minerals suppliers add`.")
+        raise SupplierError(f"there is no supplier '{name}'.", "supplier.unknown", name=name)
     return supplier
 
 
-def _ingest_one(
-    workspace: Workspace,
-    campaign: Campaign,
-    path: Path,
-    forced: SupplierRecord | None,
-    matchers: dict[tuple[str, ...], Matcher],
-) -> IngestOutcome:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return IngestOutcome(str(path), "unreadable", None, None, None, 0, 0, f"cannot open the file ({exc.strerror})")
-    sha = hashlib.sha256(data).hexdigest()
-    with workspace.transaction() as connection:
-        if _existing(connection, campaign, sha) is not None:
-            return IngestOutcome(str(path), "duplicate", None, None, None, 0, 0, "already ingested; nothing added")
-    stored = _store_original(workspace, sha, path.suffix.lower(), data)
-    try:
-        document: CmrtDocument | None = read_cmrt(path, data)
-        error = None
-    except UnreadableFileError as exc:
-        document, error = None, exc
-    found = _review(workspace, campaign, document, matchers) if document else []
-    for attempt in range(SAVE_ATTEMPTS):
+@dataclass(frozen=True, slots=True)
+class _Received:
+    path: Path
+    sha: str
+    size: int
+    stored: str
+
+
+class _Run:
+    """One ingest run: checks and stores files, collects outcomes."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        campaign: Campaign,
+        forced: SupplierRecord | None,
+        directory: SupplierDirectory,
+        actor: str,
+        on_file: Callable[[IngestOutcome], None] | None,
+        reference_label: str,
+    ) -> None:
+        self.workspace, self.campaign, self.forced, self.directory = workspace, campaign, forced, directory
+        self.actor, self.on_file, self.reference_label = actor, on_file, reference_label
+        self.outcomes: list[IngestOutcome] = []
+
+    def report(self, outcome: IngestOutcome) -> None:
+        """Keep an outcome and tell the caller."""
+        self.outcomes.append(outcome)
+        if self.on_file is not None:
+            self.on_file(outcome)
+
+    def submit(self, preparer: Preparer, path: Path) -> Iterable[tuple[object, Prepared]]:
+        """Read a file's bytes (a regular file, within the size limit) and queue it unless already ingested."""
         try:
-            with workspace.transaction() as connection:
-                return _save(
-                    workspace, connection, campaign, path, sha, len(data), stored, document, error, found, forced
+            data = _read_bounded(path)
+        except _Refused as refused:
+            self.report(IngestOutcome(str(path), "unreadable", None, None, None, 0, 0, refused.message))
+            return ()
+        sha = hashlib.sha256(data).hexdigest()
+        with self.workspace.read() as connection:
+            if _existing(connection, self.campaign, sha) is not None:
+                self.report(_duplicate(path))
+                return ()
+        suffix = path.suffix.lower()
+        stored = keep_on_disk(self.workspace, sha, suffix, data) if not self.workspace.shared_database else ""
+        token = (_Received(path, sha, len(data), stored), data if self.workspace.shared_database else b"")
+        return preparer.submit(token, path.name, data)
+
+    def save(self, token: object, prepared: Prepared) -> None:
+        """Store one prepared file in one transaction (retried when a concurrent ingest got there first)."""
+        assert isinstance(token, tuple)
+        received: _Received = token[0]
+        data: bytes = token[1]
+        for attempt in range(SAVE_ATTEMPTS):
+            try:
+                with self.workspace.transaction() as connection:
+                    self.report(self._save(connection, received, data, prepared))
+                    return
+            except IntegrityError:
+                # Another ingest running at the same time took the same file, request or version number first:
+                # try again in a fresh transaction, which sees what it wrote.
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise
+
+    def _save(self, connection: Connection, received: _Received, data: bytes, prepared: Prepared) -> IngestOutcome:
+        if _existing(connection, self.campaign, received.sha) is not None:
+            return _duplicate(received.path)
+        stored = received.stored or keep_in_database(connection, received.sha, data)
+        if connection.execute(select(files.c.sha256).where(files.c.sha256 == received.sha)).first() is None:
+            connection.execute(
+                files.insert().values(
+                    sha256=received.sha,
+                    size=received.size,
+                    stored_path=stored,
+                    first_name=received.path.name[:500],
+                    stored_at=now(),
                 )
-        except IntegrityError:
-            # Another ingest running at the same time took the same file, request or version number first:
-            # try again in a fresh transaction, which sees what it wrote.
-            if attempt == SAVE_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+            )
+        document = prepared.document
+        supplier, how = (
+            ((self.forced.id, self.forced.name), "given by the person ingesting")
+            if self.forced
+            else (self.directory.link(connection, document.company) if document else (None, ""))
+        )
+        version = next_version(connection, self.campaign, supplier[0]) if supplier and document else None
+        submission_id = inserted_id(
+            connection.execute(
+                submissions.insert().values(
+                    campaign_id=self.campaign.id,
+                    supplier_id=supplier[0] if supplier else None,
+                    file_sha256=received.sha,
+                    file_name=received.path.name[:500],
+                    received_at=now(),
+                    readable=document is not None,
+                    error=prepared.error,
+                    version=version or 0,
+                )
+            )
+        )
+        detail = {"file": received.path.name, "sha256": received.sha, "linked_by": how, "findings": 0}
+        if document is None:
+            record(
+                connection,
+                self.actor,
+                "submission.unreadable",
+                {**detail, "error": prepared.error or "", "kind": prepared.error_kind},
+                campaign_year=self.campaign.year,
+                supplier_id=supplier[0] if supplier else None,
+                submission_id=submission_id,
+            )
+            message = prepared.error or "unreadable"
+            return IngestOutcome(str(received.path), "unreadable", None, submission_id, None, 0, 0, message)
+        save_parsed(connection, submission_id, document, prepared.matches, self.reference_label)
+        bulk_insert(connection, findings, [finding_row(submission_id, f) for f in prepared.findings])
+        detail["findings"] = len(prepared.findings)
+        errors = sum(1 for f in prepared.findings if f.severity is Severity.ERROR)
+        warnings = sum(1 for f in prepared.findings if f.severity is Severity.WARNING)
+        if supplier is None:
+            record(
+                connection,
+                self.actor,
+                "submission.unassigned",
+                detail,
+                campaign_year=self.campaign.year,
+                submission_id=submission_id,
+            )
+            return IngestOutcome(str(received.path), "unassigned", None, submission_id, None, errors, warnings, how)
+        make_current(connection, self.actor, self.campaign, supplier[0], submission_id, version or 1, detail)
+        return IngestOutcome(str(received.path), "added", supplier[1], submission_id, version, errors, warnings, how)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _read_bounded(path: Path) -> bytes:
+    """Read a regular file (no link, device or pipe) of at most MAX_FILE_BYTES."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        raise _Refused(f"cannot open the file ({exc.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise _Refused("is a symbolic link; only regular files are ingested")
+    if not stat.S_ISREG(info.st_mode):
+        raise _Refused("is not a regular file (a folder, device or pipe); only regular files are ingested")
+    if info.st_size > MAX_FILE_BYTES:
+        raise _Refused(f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; a CMRT is never that large")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _Refused(f"cannot open the file ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _Refused(f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; a CMRT is never that large")
+    return data
+
+
+def _duplicate(path: Path) -> IngestOutcome:
+    return IngestOutcome(str(path), "duplicate", None, None, None, 0, 0, "already ingested; nothing added")
 
 
 def _existing(connection: Connection, campaign: Campaign, sha: str) -> int | None:
@@ -134,183 +288,15 @@ def _existing(connection: Connection, campaign: Campaign, sha: str) -> int | Non
     return connection.execute(query).scalar()
 
 
-def _store_original(workspace: Workspace, sha: str, suffix: str, data: bytes) -> Path:
-    """Keep the original bytes under their hash; written atomically, never changed afterwards."""
-    target = workspace.files_dir / sha[:2] / f"{sha}{suffix if suffix in SUPPORTED_SUFFIXES else '.bin'}"
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".partial") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    Path(handle.name).replace(target)
-    return target
-
-
-def _review(
-    workspace: Workspace, campaign: Campaign, document: CmrtDocument, matchers: dict[tuple[str, ...], Matcher]
-) -> list[Finding]:
-    remember_revisions(workspace.reference, [document])
-    reference = workspace.reference.reference(document_revisions([document]))
-    matcher = matchers.get(reference.revisions)
-    if matcher is None:
-        matcher = matchers[reference.revisions] = Matcher(reference)
-    context = ReviewContext(
-        document,
-        matcher,
-        campaign.year,
-        campaign.require_product_level,
-        cahra=workspace.reference.cahra() or frozenset(),
-    )
-    return [*document.findings, *review_document(context)]
-
-
-def _save(
-    workspace: Workspace,
-    connection: Connection,
-    campaign: Campaign,
-    path: Path,
-    sha: str,
-    size: int,
-    stored: Path,
-    document: CmrtDocument | None,
-    error: UnreadableFileError | None,
-    found: list[Finding],
-    forced: SupplierRecord | None,
-) -> IngestOutcome:
-    if _existing(connection, campaign, sha) is not None:
-        return IngestOutcome(str(path), "duplicate", None, None, None, 0, 0, "already ingested; nothing added")
-    if connection.execute(select(files.c.sha256).where(files.c.sha256 == sha)).first() is None:
-        connection.execute(
-            insert(files).values(
-                sha256=sha,
-                size=size,
-                stored_path=str(stored.relative_to(workspace.root)),
-                first_name=path.name,
-                stored_at=now(),
-            )
-        )
-    supplier, how = (
-        (forced, "given with --supplier")
-        if forced
-        else (link_supplier(connection, document.company) if document else (None, ""))
-    )
-    version = next_version(connection, campaign, supplier.id) if supplier and document else None
-    submission_id = inserted_id(
-        connection.execute(
-            insert(submissions).values(
-                campaign_id=campaign.id,
-                supplier_id=supplier.id if supplier else None,
-                file_sha256=sha,
-                file_name=path.name,
-                received_at=now(),
-                readable=document is not None,
-                error=error.message if error else None,
-                template_version=document.template.version if document else None,
-                declared_company=document.company.name if document else None,
-                declaration_scope=document.company.declaration_scope if document else None,
-                effective_date=document.company.effective_date if document else None,
-                parsed_json=json.dumps(document_to_json(document), ensure_ascii=False) if document else None,
-                version=version or 0,
-            )
-        )
-    )
-    for finding in found:
-        connection.execute(
-            insert(findings).values(
-                submission_id=submission_id,
-                code=finding.code,
-                severity=finding.severity.value,
-                message=finding.message,
-                sheet=finding.source.sheet,
-                cell=finding.source.cell,
-                waived=False,
-            )
-        )
-    detail = {"file": path.name, "sha256": sha, "linked_by": how, "findings": len(found)}
-    if document is None:
-        record(
-            connection,
-            workspace.actor,
-            "submission.unreadable",
-            {**detail, "error": error.message if error else ""},
-            campaign_year=campaign.year,
-            supplier_id=supplier.id if supplier else None,
-            submission_id=submission_id,
-        )
-        return IngestOutcome(
-            str(path),
-            "unreadable",
-            supplier.name if supplier else None,
-            submission_id,
-            None,
-            0,
-            0,
-            error.message if error else "unreadable",
-        )
-    errors = sum(1 for f in found if f.severity is Severity.ERROR)
-    warnings = sum(1 for f in found if f.severity is Severity.WARNING)
-    if supplier is None:
-        record(
-            connection,
-            workspace.actor,
-            "submission.unassigned",
-            detail,
-            campaign_year=campaign.year,
-            submission_id=submission_id,
-        )
-        return IngestOutcome(str(path), "unassigned", None, submission_id, None, errors, warnings, how)
-    make_current(connection, workspace.actor, campaign, supplier.id, submission_id, version or 1, detail)
-    return IngestOutcome(str(path), "added", supplier.name, submission_id, version, errors, warnings, how)
-
-
-def recheck(workspace: Workspace, campaign: Campaign, supplier_id: int | None = None) -> list[tuple[str, int, int]]:
-    """Review current CMRTs again (after new reference data, say); waivers carry over. Return (file, before, after)."""
-    matchers: dict[tuple[str, ...], Matcher] = {}
-    changed = []
-    with workspace.transaction() as connection:
-        views = [
-            v
-            for v in overview(connection, campaign)
-            if v.current_submission_id and (supplier_id is None or v.supplier_id == supplier_id)
-        ]
-    for view in views:
-        assert view.current_submission_id is not None
-        with workspace.transaction() as connection:
-            stored = connection.execute(
-                select(files.c.stored_path)
-                .join(submissions, submissions.c.file_sha256 == files.c.sha256)
-                .where(submissions.c.id == view.current_submission_id)
-            ).scalar_one()
-        document = read_cmrt(workspace.root / stored)
-        found = _review(workspace, campaign, document, matchers)
-        with workspace.transaction() as connection:
-            old = submission_findings(connection, view.current_submission_id)
-            waived = {(f.code, f.cell): f.waiver_reason for f in old if f.waived}
-            connection.execute(findings.delete().where(findings.c.submission_id == view.current_submission_id))
-            for finding in found:
-                reason = waived.get((finding.code, finding.source.cell))
-                connection.execute(
-                    insert(findings).values(
-                        submission_id=view.current_submission_id,
-                        code=finding.code,
-                        severity=finding.severity.value,
-                        message=finding.message,
-                        sheet=finding.source.sheet,
-                        cell=finding.source.cell,
-                        waived=reason is not None,
-                        waiver_reason=reason,
-                    )
-                )
-            record(
-                connection,
-                workspace.actor,
-                "review.rechecked",
-                {"file": view.current_file, "before": len(old), "after": len(found)},
-                campaign_year=campaign.year,
-                supplier_id=view.supplier_id,
-                submission_id=view.current_submission_id,
-            )
-        changed.append((view.current_file or "", len(old), len(found)))
-    return changed
+def finding_row(submission_id: int, finding: Finding, waiver: str | None = None) -> dict[str, object]:
+    """The database row of a finding."""
+    return {
+        "submission_id": submission_id,
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "sheet": finding.source.sheet,
+        "cell": finding.source.cell,
+        "waived": waiver is not None,
+        "waiver_reason": waiver,
+    }

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     CursorResult,
     Date,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    insert,
 )
 
 metadata = MetaData()
@@ -29,6 +37,9 @@ suppliers = Table(
     Column("tier", Integer, nullable=False, default=1),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("name_key", String(300)),
+    Index("ix_suppliers_name_key", "name_key"),
+    Index("ix_suppliers_unique_id", "unique_id"),
 )
 
 supplier_aliases = Table(
@@ -37,7 +48,9 @@ supplier_aliases = Table(
     Column("id", Integer, primary_key=True),
     Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
     Column("alias", String(300), nullable=False),
+    Column("alias_key", String(300)),
     UniqueConstraint("supplier_id", "alias"),
+    Index("ix_supplier_aliases_key", "alias_key"),
 )
 
 supplier_contacts = Table(
@@ -98,10 +111,91 @@ submissions = Table(
     Column("declared_company", String(300)),
     Column("declaration_scope", String(1)),
     Column("effective_date", Date),
-    Column("parsed_json", Text),
     Column("version", Integer, nullable=False, default=1),
+    Column("template_type", String(10)),
+    Column("language", String(40)),
+    Column("declared_unique_id", String(100)),
+    Column("company_json", Text),
+    Column("reader_version", String(20)),
+    Column("reference_version", String(200)),
+    Column("parsed_at", DateTime(timezone=True)),
     UniqueConstraint("campaign_id", "file_sha256"),
     UniqueConstraint("campaign_id", "supplier_id", "version", name="uq_submissions_version"),
+    Index("ix_submissions_supplier", "supplier_id"),
+)
+
+# What each CMRT declares, parsed once at ingest (or by an explicit reprocess).
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("question", String(10), nullable=False),
+    Column("metal", String(20)),
+    Column("value", Text),
+    Column("comment", Text),
+    Column("cell", String(20), nullable=False),
+    Column("comment_cell", String(20), nullable=False),
+    Column("recognized", Boolean, nullable=False),
+    Index("ix_answers_submission", "submission_id"),
+)
+
+smelter_rows = Table(
+    "smelter_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("metal", String(20)),
+    Column("smelter_id", String(20)),
+    Column("name", Text),
+    Column("country", Text),
+    Column("lookup_name", Text),
+    Column("id_source", Text),
+    Column("street", Text),
+    Column("city", Text),
+    Column("state_province", Text),
+    Column("contact_name", Text),
+    Column("contact_email", Text),
+    Column("next_steps", Text),
+    Column("mine_name", Text),
+    Column("mine_country", Text),
+    Column("recycled_scrap", Text),
+    Column("comments", Text),
+    Column("not_listed", Boolean, nullable=False),
+    Column("not_yet_identified", Boolean, nullable=False),
+    Column("entered_name", Text),
+    Column("entered_country", Text),
+    Column("match_smelter_id", String(20)),
+    Column("match_name", Text),
+    Column("match_metal", String(20)),
+    Column("match_country", Text),
+    Column("match_method", String(12), nullable=False),
+    Column("match_confidence", Float, nullable=False),
+    Column("match_reason", Text),
+    Column("match_problems", Text),
+    Column("facility_key", Text),
+    Index("ix_smelter_rows_submission", "submission_id"),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("number", Text),
+    Column("name", Text),
+    Column("comments", Text),
+    Index("ix_products_submission", "submission_id"),
+)
+
+# Originals kept in the database when it is shared (PostgreSQL); SQLite keeps them in files/.
+file_contents = Table(
+    "file_contents",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
 )
 
 findings = Table(
@@ -116,6 +210,7 @@ findings = Table(
     Column("cell", String(20)),
     Column("waived", Boolean, nullable=False, default=False),
     Column("waiver_reason", Text),
+    Index("ix_findings_submission", "submission_id"),
 )
 
 events = Table(
@@ -130,6 +225,7 @@ events = Table(
     Column("submission_id", Integer),
     Column("detail", Text, nullable=False),
     Column("reason", Text),
+    Index("ix_events_supplier", "supplier_id"),
 )
 
 messages = Table(
@@ -141,7 +237,128 @@ messages = Table(
     Column("path", String(500), nullable=False),
     Column("sent_via", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False, default="written"),
+    Column("subject", Text),
+    Column("recipients", Text),
+    Column("content", Text),
+    Column("message_id", String(200)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("error", Text),
+    Index("ix_messages_request", "request_id"),
 )
+
+# Trusted reference data: RMI look-up revisions, status lists and the CAHRA list, shared by every user.
+reference_revisions = Table(
+    "reference_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(100), nullable=False, unique=True),
+    Column("list_date", Date),
+    Column("source", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+)
+
+reference_entries = Table(
+    "reference_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision_id", Integer, ForeignKey("reference_revisions.id"), nullable=False),
+    Column("metal", String(20), nullable=False),
+    Column("lookup_name", Text, nullable=False),
+    Column("standard_name", Text, nullable=False),
+    Column("country", Text, nullable=False),
+    Column("smelter_id", String(20), nullable=False),
+    Column("id_source", Text),
+    Column("city", Text),
+    Column("state_province", Text),
+    Index("ix_reference_entries_revision", "revision_id"),
+)
+
+status_lists = Table(
+    "status_lists",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("list_kind", String(20)),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+)
+
+status_entries = Table(
+    "status_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_id", Integer, ForeignKey("status_lists.id"), nullable=False),
+    Column("smelter_id", String(20), nullable=False),
+    Column("metal", String(20)),
+    Column("name", Text),
+    Column("country", Text),
+    Column("bucket", String(20), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("last_audit", Text),
+    Column("audit_cycle", Text),
+    Index("ix_status_entries_list", "list_id"),
+)
+
+cahra_lists = Table(
+    "cahra_lists",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("countries", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+)
+
+# Blank RMI templates an operator imported as trusted: the only workbooks the company's own templates are written into.
+trusted_templates = Table(
+    "trusted_templates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("template_type", String(10), nullable=False),
+    Column("version", String(20), nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("file_name", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+)
+
+# A report run: what it was computed from and the model it produced, so explain looks it up.
+report_runs = Table(
+    "report_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("inputs_digest", String(64), nullable=False),
+    Column("model", Text, nullable=False),
+    Index("ix_report_runs_campaign", "campaign_id"),
+)
+
+report_inputs = Table(
+    "report_inputs",
+    metadata,
+    Column("run_id", Integer, ForeignKey("report_runs.id"), primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), primary_key=True),
+    Column("supplier", Text, nullable=False),
+)
+
+
+BULK_CHUNK = 500  # rows per INSERT statement
+
+
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows with few statements."""
+    for start in range(0, len(rows), BULK_CHUNK):
+        connection.execute(insert(table), list(rows[start : start + BULK_CHUNK]))
 
 
 def inserted_id(result: CursorResult[object]) -> int:

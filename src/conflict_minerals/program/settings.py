@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SETTINGS_FILE = "conflict-minerals.toml"
-
 
 @dataclass(frozen=True, slots=True)
 class CompanySettings:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from rapidfuzz import fuzz
-from sqlalchemy import Connection, func, insert, select, update
+from rapidfuzz import fuzz, process
+from sqlalchemy import Connection, insert, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Company
@@ -83,6 +84,7 @@ def add_supplier(
         connection.execute(
             insert(suppliers).values(
                 name=name,
+                name_key=name_key(name),
                 unique_id=unique_id,
                 unique_id_authority=unique_id_authority,
                 tier=tier,
@@ -92,7 +94,9 @@ def add_supplier(
         )
     )
     for alias in aliases:
-        connection.execute(insert(supplier_aliases).values(supplier_id=supplier_id, alias=alias))
+        connection.execute(
+            insert(supplier_aliases).values(supplier_id=supplier_id, alias=alias, alias_key=name_key(alias))
+        )
     if contact_name or contact_email:
         connection.execute(
             insert(supplier_contacts).values(supplier_id=supplier_id, name=contact_name, email=contact_email)
@@ -178,7 +182,9 @@ def _update_existing(
         connection.execute(update(suppliers).where(suppliers.c.id == existing.id).values(**changes))
     new_aliases = [alias for alias in aliases if alias not in existing.aliases]
     for alias in new_aliases:
-        connection.execute(insert(supplier_aliases).values(supplier_id=existing.id, alias=alias))
+        connection.execute(
+            insert(supplier_aliases).values(supplier_id=existing.id, alias=alias, alias_key=name_key(alias))
+        )
     contact = (values.get("contact_name"), values.get("contact_email"))
     new_contact = any(contact) and contact not in existing.contacts
     if new_contact:
@@ -191,13 +197,30 @@ def list_suppliers(connection: Connection, active_only: bool = False) -> list[Su
     query = select(suppliers).order_by(suppliers.c.name)
     if active_only:
         query = query.where(suppliers.c.active.is_(True))
+    return _records(connection, query)
+
+
+def get_supplier(connection: Connection, supplier_id: int) -> SupplierRecord:
+    """Return one supplier by ID."""
+    found = _records(connection, select(suppliers).where(suppliers.c.id == supplier_id))
+    if not found:
+        raise SupplierError(f"there is no supplier number {supplier_id}.", "supplier.unknown", id=supplier_id)
+    return found[0]
+
+
+def _records(connection: Connection, query: Any) -> list[SupplierRecord]:
     rows = connection.execute(query).all()
+    ids = [r.id for r in rows]
     aliases: dict[int, list[str]] = {}
-    for row in connection.execute(select(supplier_aliases).order_by(supplier_aliases.c.id)):
-        aliases.setdefault(row.supplier_id, []).append(row.alias)
     contacts: dict[int, list[tuple[str | None, str | None]]] = {}
-    for row in connection.execute(select(supplier_contacts).order_by(supplier_contacts.c.id)):
-        contacts.setdefault(row.supplier_id, []).append((row.name, row.email))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query_aliases = select(supplier_aliases).where(supplier_aliases.c.supplier_id.in_(chunk))
+        for row in connection.execute(query_aliases.order_by(supplier_aliases.c.id)):
+            aliases.setdefault(row.supplier_id, []).append(row.alias)
+        query_contacts = select(supplier_contacts).where(supplier_contacts.c.supplier_id.in_(chunk))
+        for row in connection.execute(query_contacts.order_by(supplier_contacts.c.id)):
+            contacts.setdefault(row.supplier_id, []).append((row.name, row.email))
     return [
         SupplierRecord(
             r.id,
@@ -213,48 +236,80 @@ def list_suppliers(connection: Connection, active_only: bool = False) -> list[Su
     ]
 
 
-def get_supplier(connection: Connection, supplier_id: int) -> SupplierRecord:
-    """Return one supplier by ID."""
-    return next(s for s in list_suppliers(connection) if s.id == supplier_id)
+def _spaced(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def find_supplier(connection: Connection, text: str) -> SupplierRecord | None:
-    """Find a supplier by exact name, alias or unique ID, ignoring case and spacing."""
-    wanted = " ".join(text.split()).casefold()
-    for supplier in list_suppliers(connection):
-        names = {supplier.name, *supplier.aliases, supplier.unique_id or ""}
-        if wanted in {" ".join(n.split()).casefold() for n in names if n}:
-            return supplier
-    return None
+    """Find a supplier by exact name, alias or unique ID, ignoring case and spacing (by index, not by scan)."""
+    wanted, key = _spaced(text), name_key(text)
+    by_name = select(suppliers.c.id, suppliers.c.name).where(suppliers.c.name_key == key)
+    by_alias = select(supplier_aliases.c.supplier_id, supplier_aliases.c.alias).where(
+        supplier_aliases.c.alias_key == key
+    )
+    for supplier_id, name in [*connection.execute(by_name), *connection.execute(by_alias)]:
+        if _spaced(name) == wanted:
+            return get_supplier(connection, supplier_id)
+    return _by_unique_id(connection, text)
 
 
 def _by_unique_id(connection: Connection, unique_id: str) -> SupplierRecord | None:
+    wanted = unique_id.strip()
+    if not wanted:
+        return None
     found = connection.execute(
-        select(suppliers.c.id).where(func.lower(suppliers.c.unique_id) == unique_id.strip().lower())
+        # Unique IDs are digits or upper-case codes: exact variants keep the look-up on the index.
+        select(suppliers.c.id)
+        .where(suppliers.c.unique_id.in_({wanted, wanted.lower(), wanted.upper()}))
+        .order_by(suppliers.c.id)
     ).first()
     return get_supplier(connection, found.id) if found else None
 
 
-def link_supplier(connection: Connection, company: Company) -> tuple[SupplierRecord | None, str]:
-    """Decide which supplier sent a CMRT: by unique ID, then name or alias; unsure means unassigned."""
-    if company.unique_id:
-        by_id = _by_unique_id(connection, company.unique_id)
-        if by_id is not None:
-            return by_id, f"unique ID {company.unique_id}"
-    if not company.name:
-        return None, "the CMRT names no company"
-    key = name_key(company.name)
-    best: tuple[float, SupplierRecord | None] = (0.0, None)
-    for supplier in list_suppliers(connection):
-        for name in (supplier.name, *supplier.aliases):
-            if name_key(name) == key:
-                return supplier, f"name '{company.name}'"
-            score = fuzz.token_sort_ratio(key, name_key(name))
-            if score > best[0]:
-                best = (score, supplier)
-    if best[1] is not None and best[0] >= LINK_THRESHOLD:
-        return None, f"'{company.name}' resembles supplier '{best[1].name}'; assign it to confirm"
-    return None, f"no supplier named '{company.name}'"
+SupplierRef = tuple[int, str]  # (id, name)
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierDirectory:
+    """Every supplier's names and unique IDs, loaded once to link many received files."""
+
+    by_unique_id: dict[str, SupplierRef]
+    by_key: dict[str, SupplierRef]
+    keys: tuple[str, ...]
+    owners: tuple[SupplierRef, ...]
+
+    @classmethod
+    def load(cls, connection: Connection) -> SupplierDirectory:
+        """Read the directory with two queries."""
+        by_id: dict[int, SupplierRef] = {}
+        by_unique_id: dict[str, SupplierRef] = {}
+        names: list[tuple[str, SupplierRef]] = []
+        for row in connection.execute(select(suppliers.c.id, suppliers.c.name, suppliers.c.unique_id)):
+            ref = by_id[row.id] = (row.id, row.name)
+            if row.unique_id:
+                by_unique_id.setdefault(row.unique_id.strip().lower(), ref)
+            names.append((name_key(row.name), ref))
+        for supplier_id, alias in connection.execute(select(supplier_aliases.c.supplier_id, supplier_aliases.c.alias)):
+            if supplier_id in by_id:
+                names.append((name_key(alias), by_id[supplier_id]))
+        by_key: dict[str, SupplierRef] = {}
+        for key, ref in names:
+            by_key.setdefault(key, ref)
+        return cls(by_unique_id, by_key, tuple(k for k, _ in names), tuple(r for _, r in names))
+
+    def link(self, connection: Connection, company: Company) -> tuple[SupplierRef | None, str]:
+        """Decide which supplier sent a CMRT: by unique ID, then name or alias; unsure means unassigned."""
+        if company.unique_id and (found := self.by_unique_id.get(company.unique_id.strip().lower())):
+            return found, f"unique ID {company.unique_id}"
+        if not company.name:
+            return None, "the CMRT names no company"
+        key = name_key(company.name)
+        if key in self.by_key:
+            return self.by_key[key], f"name '{company.name}'"
+        best = process.extractOne(key, self.keys, scorer=fuzz.token_sort_ratio, score_cutoff=LINK_THRESHOLD)
+        if best is not None:
+            return None, f"'{company.name}' resembles supplier '{self.owners[best[2]][1]}'; assign it to confirm"
+        return None, f"no supplier named '{company.name}'"
 
 
 def set_active(connection: Connection, actor: str, supplier: SupplierRecord, active: bool, reason: str) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from conflict_minerals.model import LookupEntry, Metal
 
 SNAPSHOT_DIR = Path(__file__).parent / "data"
+REVISIONS_DIR = SNAPSHOT_DIR / "revisions"
 _CSV = "smelter-reference.csv"
 _META = "smelter-reference.meta.json"
 _FIELDS = ("metal", "lookup_name", "standard_name", "country", "smelter_id", "id_source", "city", "state_province")
@@ -49,6 +50,21 @@ def write_snapshot(entries: Iterable[LookupEntry], revision: str, list_date: dt.
 def bundled_snapshot() -> Snapshot:
     """Return the snapshot shipped with the package."""
     return read_snapshot(SNAPSHOT_DIR)
+
+
+@cache
+def bundled_revisions() -> tuple[Snapshot, ...]:
+    """Return every look-up revision shipped with the package (facts of RMI's public templates), oldest first."""
+    found = {bundled_snapshot().revision: bundled_snapshot()}
+    for meta in sorted(REVISIONS_DIR.glob(f"*/{_META}")):
+        snapshot = read_snapshot(meta.parent)
+        found.setdefault(snapshot.revision, snapshot)
+    return tuple(sorted(found.values(), key=lambda s: (s.list_date or dt.date.min, s.revision)))
+
+
+def revision_slug(label: str) -> str:
+    """A folder name for a revision label ('CMRT 6.5' -> 'cmrt-6.5')."""
+    return "-".join(label.lower().split())
 
 
 def read_snapshot(folder: Path) -> Snapshot:

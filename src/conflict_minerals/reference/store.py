@@ -14,15 +14,32 @@ import re
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import Protocol
 
 import platformdirs
 
 from conflict_minerals.model import Metal
 from conflict_minerals.reference.smelter_reference import ReferenceRevision, SmelterReference
-from conflict_minerals.reference.snapshot import bundled_snapshot, read_snapshot, write_snapshot
+from conflict_minerals.reference.snapshot import bundled_revisions, read_snapshot, write_snapshot
 from conflict_minerals.reference.status import StatusBucket, StatusEntry, StatusSnapshot
 
 DATA_DIR_VARIABLE = "CONFLICT_MINERALS_DATA_DIR"
+
+
+class ReferenceSource(Protocol):
+    """What consolidation reads from a reference store (a folder, or a workspace's database)."""
+
+    def reference(self, extra: list[ReferenceRevision] | None = None) -> SmelterReference:
+        """Return every trusted revision merged."""
+        ...
+
+    def status_snapshots(self) -> list[StatusSnapshot]:
+        """Return every status list, oldest first."""
+        ...
+
+    def cahra(self) -> frozenset[str] | None:
+        """Return the CAHRA countries, or None."""
+        ...
 
 
 def default_store_dir() -> Path:
@@ -52,10 +69,12 @@ class ReferenceStore:
         self.root = root or default_store_dir()
 
     # Look-up revisions -------------------------------------------------------------
-    def add_revision(self, revision: ReferenceRevision) -> bool:
+    def add_revision(self, revision: ReferenceRevision, source: str = "") -> bool:
         """Keep a look-up revision; return False when that revision was already known."""
         folder = self.root / "lookups" / _slug(revision.label)
-        if (folder / "smelter-reference.meta.json").exists() or revision.label == bundled_snapshot().revision:
+        if (folder / "smelter-reference.meta.json").exists() or revision.label in {
+            s.revision for s in bundled_revisions()
+        }:
             return False
         staging = folder.with_name(folder.name + ".partial")
         write_snapshot(revision.entries, revision.label, revision.list_date, staging)
@@ -64,8 +83,7 @@ class ReferenceStore:
 
     def revisions(self) -> list[ReferenceRevision]:
         """Return the bundled snapshot and every imported revision, oldest first."""
-        bundled = bundled_snapshot()
-        found = {bundled.revision: ReferenceRevision(bundled.revision, bundled.list_date, bundled.entries)}
+        found = {s.revision: ReferenceRevision(s.revision, s.list_date, s.entries) for s in bundled_revisions()}
         for meta in sorted((self.root / "lookups").glob("*/smelter-reference.meta.json")):
             snapshot = read_snapshot(meta.parent)
             found.setdefault(

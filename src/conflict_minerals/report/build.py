@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Connection, and_, select
 
-from conflict_minerals.cmrt import read_cmrt
-from conflict_minerals.model import DECLARATION_METAL_ORDER, CmrtDocument, Metal, SourceRef
+from conflict_minerals.model import DECLARATION_METAL_ORDER, CmrtDocument, Metal
 from conflict_minerals.program.campaign import (
     RESPONDED,
     Campaign,
@@ -22,13 +19,16 @@ from conflict_minerals.program.campaign import (
     overview,
     require_campaign,
 )
-from conflict_minerals.program.decisions import submission_findings
-from conflict_minerals.program.schema import events, files, submissions, suppliers
+from conflict_minerals.program.documents import StoredDocument, known_matches, load_documents
+from conflict_minerals.program.refstore import load_status_snapshots
+from conflict_minerals.program.schema import cahra_lists, events, findings, suppliers
 from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.reference.status import StatusSnapshot
 from conflict_minerals.report.model import STATUS_WORDS, AnnexRow, Comparison, Evidence, ReportModel, RiskNote
 from conflict_minerals.report.texts import render_texts
-from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation
-from conflict_minerals.smelters.service import SmelterRun, run_consolidation, status_list_summary
+from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, consolidate
+from conflict_minerals.smelters.service import SmelterRun, status_list_summary
+from conflict_minerals.smelters.status_book import StatusBook
 
 METALS = tuple(metal.value for metal in DECLARATION_METAL_ORDER)
 BUCKETS = ("conformant", "active", "not_conformant", "not_listed")
@@ -41,13 +41,11 @@ class SupplierCmrt:
     view: RequestView
     document: CmrtDocument
     submission_id: int
-    stored: Path
 
 
-def default_as_of(workspace: Workspace, today: dt.date) -> dt.date:
+def default_as_of(snapshots: Sequence[StatusSnapshot], today: dt.date) -> dt.date:
     """The date of the newest imported status list on or before today, else today."""
-    dates = [s.as_of for s in workspace.reference.status_snapshots() if s.as_of <= today]
-    return max(dates, default=today)
+    return max((s.as_of for s in snapshots if s.as_of <= today), default=today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +60,31 @@ class Gathered:
 
 
 def gather(workspace: Workspace, year: int, as_of: dt.date | None = None, today: dt.date | None = None) -> Gathered:
-    """Read the period's current CMRTs and consolidate their smelters as of the date."""
-    as_of = as_of or default_as_of(workspace, today or dt.date.today())
-    with workspace.transaction() as connection:
+    """Read the period's current CMRTs (stored rows) and consolidate their smelters as of the date."""
+    with workspace.read() as connection:
         campaign = require_campaign(connection, year)
-        views = overview(connection, campaign)
-        cmrts = _current_cmrts(workspace, connection, views)
-    run = run_consolidation([c.document for c in cmrts], workspace.reference, as_of)
-    return Gathered(campaign, views, cmrts, run, as_of)
+        return gather_campaign(connection, campaign, as_of, today or dt.date.today())
+
+
+def gather_campaign(connection: Connection, campaign: Campaign, as_of: dt.date | None, today: dt.date) -> Gathered:
+    """Like gather, inside the caller's read transaction."""
+    snapshots = load_status_snapshots(connection)
+    as_of = as_of or default_as_of(snapshots, today)
+    views = overview(connection, campaign)
+    stored = _current_documents(connection, views)
+    cmrts = [SupplierCmrt(view, doc.document, doc.submission_id) for view, doc in stored]
+    book = StatusBook.build(snapshots, as_of)
+    newest_cahra = connection.execute(select(cahra_lists.c.countries).order_by(cahra_lists.c.id.desc())).first()
+    cahra = frozenset(json.loads(newest_cahra.countries)) if newest_cahra else frozenset()
+    result = consolidate(
+        [c.document for c in cmrts],
+        None,
+        book,
+        cahra,
+        known=known_matches(doc for _, doc in stored),
+        supplier_of={c.document.sha256: c.view.supplier for c in cmrts},
+    )
+    return Gathered(campaign, views, cmrts, SmelterRun(result, book), as_of)
 
 
 def build_report(
@@ -81,45 +96,54 @@ def build_report(
 ) -> ReportModel:
     """Compute every figure, the Annex and the evidence for a reporting period."""
     today = today or dt.date.today()
-    gathered = gather(workspace, year, as_of, today)
-    views, cmrts, run, as_of = gathered.views, gathered.cmrts, gathered.run, gathered.as_of
-    with workspace.transaction() as connection:
-        open_errors = {
-            c.view.supplier: [
-                f.code for f in submission_findings(connection, c.submission_id, False) if f.severity == "error"
-            ]
-            for c in cmrts
-        }
+    with workspace.read() as connection:
+        gathered = gather_campaign(connection, require_campaign(connection, year), as_of, today)
+        views, cmrts, run, as_of = gathered.views, gathered.cmrts, gathered.run, gathered.as_of
+        open_errors = _open_errors(connection, cmrts)
         escalations = _escalations(connection, gathered.campaign)
         previous = find_campaign(connection, compare if compare is not None else year - 1)
+        old = gather_campaign(connection, previous, _year_before(as_of), today) if previous else None
     model = ReportModel(year, as_of, today, workspace.settings.company)
     model.status_lists = status_list_summary(run.status_book)
+    model.input_submissions = [c.submission_id for c in cmrts]
     _supplier_figures(model, views, cmrts, open_errors, escalations)
     _facility_figures(model, run.consolidation)
     model.annex = [_annex_row(f) for f in run.consolidation.facilities]
     model.risk_notes = [_risk(f) for f in run.consolidation.facilities if f.status.value == "not_listed"]
     model.working_papers = _working_papers(views, cmrts, open_errors, escalations, run.consolidation)
-    if previous is not None and previous.year != year:
-        model.comparison = _compare(workspace, previous, views, run.consolidation, as_of)
+    if old is not None and old.campaign.year != year:
+        model.comparison = _compare(old, views, run.consolidation)
     model.texts = render_texts(model, workspace.root / "templates", workspace.settings.due_diligence)
     return model
 
 
-def _current_cmrts(workspace: Workspace, connection: Connection, views: Sequence[RequestView]) -> list[SupplierCmrt]:
-    """Read each supplier's current CMRT from the stored original, unless it was rejected."""
-    found = []
-    for view in views:
-        if view.current_submission_id is None or view.state is RequestState.REJECTED:
-            continue
-        row = connection.execute(
-            select(submissions.c.file_name, files.c.stored_path)
-            .join(files, files.c.sha256 == submissions.c.file_sha256)
-            .where(submissions.c.id == view.current_submission_id)
-        ).one()
-        stored = workspace.root / row.stored_path
-        document = dataclasses.replace(read_cmrt(stored), source=SourceRef(row.file_name))
-        found.append(SupplierCmrt(view, document, view.current_submission_id, stored))
-    return found
+def _current_documents(
+    connection: Connection, views: Sequence[RequestView]
+) -> list[tuple[RequestView, StoredDocument]]:
+    """Each supplier's current CMRT from its stored rows, unless it was rejected."""
+    chosen = [v for v in views if v.current_submission_id is not None and v.state is not RequestState.REJECTED]
+    stored = load_documents(connection, [v.current_submission_id for v in chosen if v.current_submission_id])
+    return [(v, stored[v.current_submission_id]) for v in chosen if v.current_submission_id in stored]
+
+
+def _open_errors(connection: Connection, cmrts: Sequence[SupplierCmrt]) -> dict[str, list[str]]:
+    by_submission = {c.submission_id: c.view.supplier for c in cmrts}
+    codes: dict[str, list[str]] = {c.view.supplier: [] for c in cmrts}
+    query = select(findings.c.submission_id, findings.c.code).where(
+        findings.c.severity == "error", findings.c.waived.is_(False)
+    )
+    ids = list(by_submission)
+    for start in range(0, len(ids), 500):
+        chunk = query.where(findings.c.submission_id.in_(ids[start : start + 500])).order_by(findings.c.id)
+        for submission_id, code in connection.execute(chunk):
+            codes[by_submission[submission_id]].append(code)
+    return codes
+
+
+def _year_before(as_of: dt.date) -> dt.date:
+    return (
+        as_of.replace(year=as_of.year - 1) if not (as_of.month == 2 and as_of.day == 29) else as_of - dt.timedelta(366)
+    )
 
 
 def _escalations(connection: Connection, campaign: Campaign) -> list[dict[str, str]]:
@@ -179,27 +203,24 @@ def _supplier_figures(
     model.set("suppliers.under_review", len(under_review), of(under_review))
 
 
-def _facility_evidence(facilities: Sequence[ConsolidatedFacility]) -> list[Evidence]:
-    return [Evidence(s.supplier, s.file, s.row, f.smelter_id, f.name) for f in facilities for s in f.sources]
-
-
 def _facility_figures(model: ReportModel, consolidation: Consolidation) -> None:
     facilities = consolidation.facilities
+    model.facilities = {f.key: f for f in facilities}
     groups: dict[str, Sequence[ConsolidatedFacility]] = {"facilities": facilities}
     for metal in METALS:
         groups[f"facilities.by_metal.{metal}"] = [f for f in facilities if f.metal is Metal(metal)]
     for prefix, members in groups.items():
-        model.set(f"{prefix}.total", len(members), _facility_evidence(members))
+        model.set_facilities(f"{prefix}.total", members)
         for bucket in BUCKETS:
             chosen = [f for f in members if f.status.value == bucket]
-            model.set(f"{prefix}.{bucket}", len(chosen), _facility_evidence(chosen))
+            model.set_facilities(f"{prefix}.{bucket}", chosen)
     for key, attribute in (
         ("in_covered_countries", "covered_country"),
         ("in_cahras", "cahra"),
         ("in_africa", "in_africa"),
     ):
         chosen = [f for f in facilities if getattr(f, attribute)]
-        model.set(f"facilities.{key}", len(chosen), _facility_evidence(chosen))
+        model.set_facilities(f"facilities.{key}", chosen)
 
 
 def _annex_row(facility: ConsolidatedFacility) -> AnnexRow:
@@ -276,21 +297,10 @@ def _working_papers(
     }
 
 
-def _compare(
-    workspace: Workspace, previous: Campaign, views: Sequence[RequestView], current: Consolidation, as_of: dt.date
-) -> Comparison:
-    with workspace.transaction() as connection:
-        old_views = overview(connection, previous)
-        old_cmrts = _current_cmrts(workspace, connection, old_views)
-    earlier = (
-        as_of.replace(year=as_of.year - 1)
-        if not (as_of.month == 2 and as_of.day == 29)
-        else as_of - dt.timedelta(days=366)
-    )
-    old = run_consolidation([c.document for c in old_cmrts], workspace.reference, earlier).consolidation
-    now_names, old_names = {v.supplier for v in views}, {v.supplier for v in old_views}
+def _compare(old: Gathered, views: Sequence[RequestView], current: Consolidation) -> Comparison:
+    now_names, old_names = {v.supplier for v in views}, {v.supplier for v in old.views}
     now_f = {f.key: f for f in current.facilities}
-    old_f = {f.key: f for f in old.facilities}
+    old_f = {f.key: f for f in old.run.consolidation.facilities}
     changes = tuple(
         sorted(
             (
@@ -303,7 +313,7 @@ def _compare(
         )
     )
     return Comparison(
-        previous.year,
+        old.campaign.year,
         tuple(sorted(now_names - old_names)),
         tuple(sorted(old_names - now_names)),
         tuple(sorted(_label(now_f[k]) for k in now_f.keys() - old_f.keys())),

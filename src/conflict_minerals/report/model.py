@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from conflict_minerals.program.settings import CompanySettings
 
+METALS = ("Tantalum", "Tin", "Gold", "Tungsten")
 STATUS_WORDS = {
     "conformant": "Conformant",
     "active": "Active",
@@ -107,7 +109,11 @@ class ReportModel:
     generated: dt.date
     company: CompanySettings
     figures: dict[str, int | float] = field(default_factory=dict)
-    evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # supplier figures: the suppliers counted
+    members: dict[str, list[str]] = field(default_factory=dict)  # facility figures: the facility keys counted
+    facilities: dict[str, Any] = field(default_factory=dict)  # key -> ConsolidatedFacility (this run only)
+    run_id: int | None = None
+    input_submissions: list[int] = field(default_factory=list)
     annex: list[AnnexRow] = field(default_factory=list)
     risk_notes: list[RiskNote] = field(default_factory=list)
     working_papers: dict[str, Any] = field(default_factory=dict)
@@ -130,9 +136,31 @@ class ReportModel:
         return self.figures[name]
 
     def set(self, name: str, value: int | float, evidence: list[Evidence] | None = None) -> None:
-        """Record a figure and the records it was computed from."""
+        """Record a supplier figure and the records it was computed from."""
         self.figures[name] = value
         self.evidence[name] = evidence or []
+
+    def set_facilities(self, name: str, facilities: Sequence[Any]) -> None:
+        """Record a facility figure: the count and the facilities (their rows are found from them)."""
+        self.figures[name] = len(facilities)
+        self.members[name] = [f.key for f in facilities]
+
+    def evidence_for(self, name: str) -> list[Evidence]:
+        """Return the records behind a figure: suppliers, or each facility's supplier rows."""
+        if name in self.evidence:
+            return self.evidence[name]
+        return [
+            Evidence(s.supplier, s.file, s.row, f.smelter_id, f.name)
+            for f in (self.facilities[key] for key in self.members.get(name, []))
+            for s in f.sources
+        ]
+
+    def evidence_counts(self) -> dict[str, int]:
+        """Return how many records stand behind each figure."""
+        counts = {name: len(records) for name, records in self.evidence.items()}
+        for name, keys in self.members.items():
+            counts[name] = sum(len(self.facilities[key].sources) for key in keys) if self.facilities else len(keys)
+        return counts
 
     def as_json(self) -> dict[str, Any]:
         """Return the documented report.json object."""
@@ -163,8 +191,7 @@ class ReportModel:
             "facilities": {
                 **{key: f[f"facilities.{key}"] for key in counts},
                 "by_metal": {
-                    metal: {key: f[f"facilities.by_metal.{metal}.{key}"] for key in counts}
-                    for metal in ("Tantalum", "Tin", "Gold", "Tungsten")
+                    metal: {key: f[f"facilities.by_metal.{metal}.{key}"] for key in counts} for metal in METALS
                 },
                 "in_covered_countries": f["facilities.in_covered_countries"],
                 "in_cahras": f["facilities.in_cahras"],
@@ -176,7 +203,12 @@ class ReportModel:
                 for n in self.risk_notes
             ],
             "status_lists": self.status_lists,
-            "evidence": {name: [e.as_json() for e in records] for name, records in self.evidence.items()},
+            "evidence": {
+                "report_run": self.run_id,
+                "explain": f"conflict-minerals report explain FIGURE --period {self.period}"
+                + (f" --run {self.run_id}" if self.run_id else ""),
+                "records": self.evidence_counts(),
+            },
             "working_papers": self.working_papers,
             "comparison": self.comparison.as_json() if self.comparison else None,
         }

@@ -6,7 +6,7 @@ name + metal + country. Rows that are not facilities are reported, never counted
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from conflict_minerals.model import CmrtDocument, Finding, Metal, Severity, SmelterRow
@@ -92,27 +92,40 @@ class _Draft:
     methods: list[Method] = field(default_factory=list)
 
 
+KnownMatches = Mapping[tuple[str, int], SmelterMatch]  # (document sha256, row) -> match stored at ingest
+
+
 def consolidate(
-    documents: Sequence[CmrtDocument], matcher: Matcher, statuses: StatusBook, cahra: Iterable[str] | None = None
+    documents: Sequence[CmrtDocument],
+    matcher: Matcher | None,
+    statuses: StatusBook,
+    cahra: Iterable[str] | None = None,
+    known: KnownMatches | None = None,
+    supplier_of: Mapping[str, str] | None = None,
 ) -> Consolidation:
-    """Merge the smelter rows of all documents into unique facilities."""
+    """Merge the smelter rows of all documents into unique facilities.
+
+    `known` gives the matches stored at ingest (no row is matched twice); `supplier_of` names
+    the supplier of record of each document (by sha256) instead of the name it declares.
+    """
     cahra_codes = frozenset(cahra or ())
     drafts: dict[str, _Draft] = {}
     unmatched: list[RowOutcome] = []
     rejected: list[RowOutcome] = []
     findings: list[Finding] = []
     for document in documents:
-        supplier = document.company.name or document.source.file
+        supplier = (supplier_of or {}).get(document.sha256) or document.company.name or document.source.file
         for row in document.smelters:
             source = RowSource(document.source.file, row.row, supplier)
-            match = _match_row(matcher, row)
+            stored = known.get((document.sha256, row.row)) if known is not None else None
+            match = stored or match_row(_require(matcher), row)
             findings += _row_findings(document, row, match)
             if match.method is Method.REJECTED:
                 rejected.append(_outcome(source, row, match))
                 continue
             if match.method is Method.UNMATCHED:
                 unmatched.append(_outcome(source, row, match))
-            key = match.smelter_id or _unmatched_key(row)
+            key = facility_key(row, match)
             draft = drafts.setdefault(key, _Draft(match, row))
             draft.sources.append(source)
             draft.methods.append(match.method)
@@ -122,7 +135,14 @@ def consolidate(
     return Consolidation(statuses.as_of.isoformat(), facilities, tuple(unmatched), tuple(rejected), tuple(findings))
 
 
-def _match_row(matcher: Matcher, row: SmelterRow) -> SmelterMatch:
+def _require(matcher: Matcher | None) -> Matcher:
+    if matcher is None:
+        raise ValueError("a row has no stored match and no matcher was given")
+    return matcher
+
+
+def match_row(matcher: Matcher, row: SmelterRow) -> SmelterMatch:
+    """Match one Smelter List row; 'not yet identified' placeholders are rejected without a look-up."""
     if row.not_yet_identified and row.smelter_id is None:
         return SmelterMatch(
             None, None, row.metal, None, Method.REJECTED, 0.0, "'Smelter not yet identified' placeholder"
@@ -130,7 +150,10 @@ def _match_row(matcher: Matcher, row: SmelterRow) -> SmelterMatch:
     return matcher.match(row.reported_name, row.metal, row.country, row.smelter_id)
 
 
-def _unmatched_key(row: SmelterRow) -> str:
+def facility_key(row: SmelterRow, match: SmelterMatch) -> str:
+    """The consolidation key of a row: its Smelter ID, else normalised metal + name + country."""
+    if match.smelter_id:
+        return match.smelter_id
     country = resolve_country(row.country)
     return f"{row.metal or '?'}|{name_key(row.reported_name or '')}|{country.code if country else row.country or '?'}"
 

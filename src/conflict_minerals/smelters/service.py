@@ -11,7 +11,7 @@ from pathlib import Path
 from conflict_minerals.model import CmrtDocument
 from conflict_minerals.reference.smelter_reference import ReferenceRevision
 from conflict_minerals.reference.status import StatusSnapshot
-from conflict_minerals.reference.store import ReferenceStore
+from conflict_minerals.reference.store import ReferenceSource
 from conflict_minerals.smelters.consolidate import Consolidation, consolidate
 from conflict_minerals.smelters.matching import Matcher
 from conflict_minerals.smelters.status_book import StatusBook
@@ -30,18 +30,6 @@ def document_revisions(documents: Sequence[CmrtDocument]) -> list[ReferenceRevis
     return list(revisions.values())
 
 
-def remember_revisions(store: ReferenceStore, documents: Sequence[CmrtDocument]) -> list[str]:
-    """Keep the look-up revisions of supplier files the store does not know yet; return their labels."""
-    added = []
-    for revision in document_revisions(documents):
-        try:
-            if store.add_revision(revision):
-                added.append(revision.label)
-        except OSError:  # a read-only data folder must not stop the work at hand
-            log.debug("could not keep look-up revision %s", revision.label, exc_info=True)
-    return added
-
-
 @dataclass(frozen=True, slots=True)
 class SmelterRun:
     """What a consolidation used and produced."""
@@ -52,13 +40,16 @@ class SmelterRun:
 
 def run_consolidation(
     documents: Sequence[CmrtDocument],
-    store: ReferenceStore,
+    store: ReferenceSource,
     as_of: dt.date,
     extra_status: Sequence[StatusSnapshot] = (),
     cahra: frozenset[str] | None = None,
 ) -> SmelterRun:
-    """Consolidate the documents' smelters against every known reference revision and status list."""
-    reference = store.reference(document_revisions(documents))
+    """Consolidate the documents' smelters against the trusted reference and every status list.
+
+    A supplier's own look-up served to read its file; it never names or places facilities here.
+    """
+    reference = store.reference()
     book = StatusBook.build([*store.status_snapshots(), *extra_status], as_of)
     result = consolidate(documents, Matcher(reference), book, cahra if cahra is not None else store.cahra())
     return SmelterRun(result, book)

@@ -1,0 +1,205 @@
+"""Parse once: what a CMRT declares, stored as rows at ingest and read back by every later command.
+
+A stored document is rebuilt as the same `CmrtDocument` the reader produced (without the
+template's look-up, which only served to read the file), together with the match of each
+smelter row against the trusted reference at ingest time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from conflict_minerals.model import Answer, CmrtDocument, Company, Metal, Product, SmelterRow, SourceRef, TemplateInfo
+from conflict_minerals.program.audit import now
+from conflict_minerals.program.schema import answers, bulk_insert, products, smelter_rows, submissions
+from conflict_minerals.smelters.consolidate import facility_key
+from conflict_minerals.smelters.matching import Method, SmelterMatch
+
+READER_VERSION = "2"  # bump when the reader changes what it derives; `reprocess` re-derives stored rows
+_COMPANY_FIELDS = tuple(f for f in Company.__slots__ if f != "effective_date")  # type: ignore[attr-defined]
+_ROW_FIELDS = tuple(f for f in SmelterRow.__slots__ if f not in ("row", "metal"))  # type: ignore[attr-defined]
+CHUNK = 500  # rows per INSERT statement
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A submission's parsed CMRT and the match of each smelter row, as stored."""
+
+    submission_id: int
+    document: CmrtDocument
+    matches: tuple[SmelterMatch, ...]  # aligned with document.smelters
+
+
+def save_parsed(
+    connection: Connection,
+    submission_id: int,
+    document: CmrtDocument,
+    matches: Sequence[SmelterMatch],
+    reference_version: str,
+) -> None:
+    """Store what the document declares, in bulk, with the reader and reference versions used."""
+    _clear(connection, submission_id)
+    company = {f: getattr(document.company, f) for f in _COMPANY_FIELDS}
+    connection.execute(
+        update(submissions)
+        .where(submissions.c.id == submission_id)
+        .values(
+            template_type=document.template.type,
+            template_version=document.template.version,
+            language=document.template.language,
+            declared_company=_cap(document.company.name, 300),
+            declared_unique_id=_cap(document.company.unique_id, 100),
+            declaration_scope=document.company.declaration_scope,
+            effective_date=document.company.effective_date,
+            company_json=json.dumps({**company, "layout_version": document.template.layout_version}),
+            reader_version=READER_VERSION,
+            reference_version=_cap(reference_version, 200),
+            parsed_at=now(),
+        )
+    )
+    bulk_insert(
+        connection, answers, [_answer_row(submission_id, a) for a in (*document.answers, *document.company_answers)]
+    )
+    bulk_insert(
+        connection,
+        smelter_rows,
+        [_smelter_row(submission_id, r, m) for r, m in zip(document.smelters, matches, strict=False)],
+    )
+    bulk_insert(
+        connection,
+        products,
+        [
+            {"submission_id": submission_id, "row": p.row, "number": p.number, "name": p.name, "comments": p.comments}
+            for p in document.products
+        ],
+    )
+
+
+def _cap(text: str | None, length: int) -> str | None:
+    return text[:length] if text else text
+
+
+def _clear(connection: Connection, submission_id: int) -> None:
+    for table in (answers, smelter_rows, products):
+        connection.execute(table.delete().where(table.c.submission_id == submission_id))
+
+
+def _answer_row(submission_id: int, answer: Answer) -> dict[str, Any]:
+    return {
+        "submission_id": submission_id,
+        "question": answer.question,
+        "metal": answer.metal.value if answer.metal else None,
+        "value": answer.value,
+        "comment": answer.comment,
+        "cell": answer.cell,
+        "comment_cell": answer.comment_cell,
+        "recognized": answer.recognized,
+    }
+
+
+def _smelter_row(submission_id: int, row: SmelterRow, match: SmelterMatch) -> dict[str, Any]:
+    return {
+        "submission_id": submission_id,
+        "row": row.row,
+        "metal": row.metal.value if row.metal else None,
+        **{f: getattr(row, f) for f in _ROW_FIELDS},
+        "match_smelter_id": match.smelter_id,
+        "match_name": match.standard_name,
+        "match_metal": match.metal.value if match.metal else None,
+        "match_country": match.country,
+        "match_method": match.method.value,
+        "match_confidence": match.confidence,
+        "match_reason": match.reason,
+        "match_problems": json.dumps(list(match.problems)) if match.problems else None,
+        "facility_key": facility_key(row, match),
+    }
+
+
+def load_documents(
+    connection: Connection, submission_ids: Iterable[int], with_products: bool = True
+) -> dict[int, StoredDocument]:
+    """Rebuild the stored documents of the given submissions (parsed rows only, never the workbook)."""
+    ids = sorted(set(submission_ids))
+    found: dict[int, StoredDocument] = {}
+    for start in range(0, len(ids), CHUNK):
+        found.update(_load_chunk(connection, ids[start : start + CHUNK], with_products))
+    return found
+
+
+def _load_chunk(connection: Connection, ids: list[int], with_products: bool) -> dict[int, StoredDocument]:
+    heads = connection.execute(
+        select(submissions).where(submissions.c.id.in_(ids), submissions.c.parsed_at.is_not(None))
+    )
+    by_id = {row.id: row for row in heads}
+    answer_rows: dict[int, list[Answer]] = {i: [] for i in by_id}
+    for a in connection.execute(select(answers).where(answers.c.submission_id.in_(list(by_id))).order_by(answers.c.id)):
+        answer_rows[a.submission_id].append(
+            Answer(
+                a.question,
+                Metal(a.metal) if a.metal else None,
+                a.value,
+                a.comment,
+                a.cell,
+                a.comment_cell,
+                a.recognized,
+            )
+        )
+    rows: dict[int, list[tuple[SmelterRow, SmelterMatch]]] = {i: [] for i in by_id}
+    query = select(smelter_rows).where(smelter_rows.c.submission_id.in_(list(by_id))).order_by(smelter_rows.c.id)
+    for r in connection.execute(query):
+        rows[r.submission_id].append(_row_and_match(r))
+    product_rows: dict[int, list[Product]] = {i: [] for i in by_id}
+    if with_products:
+        query = select(products).where(products.c.submission_id.in_(list(by_id))).order_by(products.c.id)
+        for p in connection.execute(query):
+            product_rows[p.submission_id].append(Product(p.row, p.number, p.name, p.comments))
+    return {i: _document(head, answer_rows[i], rows[i], product_rows[i]) for i, head in by_id.items()}
+
+
+def _row_and_match(r: Any) -> tuple[SmelterRow, SmelterMatch]:
+    row = SmelterRow(row=r.row, metal=Metal(r.metal) if r.metal else None, **{f: getattr(r, f) for f in _ROW_FIELDS})
+    match = SmelterMatch(
+        r.match_smelter_id,
+        r.match_name,
+        Metal(r.match_metal) if r.match_metal else None,
+        r.match_country,
+        Method(r.match_method),
+        r.match_confidence,
+        r.match_reason,
+        tuple(json.loads(r.match_problems)) if r.match_problems else (),
+    )
+    return row, match
+
+
+def _document(
+    head: Any, answer_list: list[Answer], rows: list[tuple[SmelterRow, SmelterMatch]], product_list: list[Product]
+) -> StoredDocument:
+    company = json.loads(head.company_json or "{}")
+    layout_version = company.pop("layout_version", head.template_version)
+    effective = head.effective_date if isinstance(head.effective_date, dt.date) else None
+    document = CmrtDocument(
+        source=SourceRef(head.file_name),
+        sha256=head.file_sha256,
+        template=TemplateInfo(head.template_type or "CMRT", head.template_version or "", head.language, layout_version),
+        company=Company(**{k: v for k, v in company.items() if k in _COMPANY_FIELDS}, effective_date=effective),
+        answers=tuple(a for a in answer_list if a.metal is not None),
+        company_answers=tuple(a for a in answer_list if a.metal is None),
+        smelters=tuple(row for row, _ in rows),
+        products=tuple(product_list),
+    )
+    return StoredDocument(head.id, document, tuple(match for _, match in rows))
+
+
+def known_matches(stored: Iterable[StoredDocument]) -> dict[tuple[str, int], SmelterMatch]:
+    """Index the stored matches by (document sha256, row) for consolidation."""
+    return {
+        (s.document.sha256, row.row): match
+        for s in stored
+        for row, match in zip(s.document.smelters, s.matches, strict=False)
+    }

@@ -1,0 +1,163 @@
+"""Read and review supplier files, in parallel worker processes: everything ingest does before the database.
+
+A worker builds the trusted reference and its matcher once, then reads, reviews and matches
+file after file. Any exception a file causes becomes that file's error; the others go on.
+Results come back in input order, with at most a few files in flight (bounded memory).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+from conflict_minerals.errors import UnreadableFileError, UnreadableKind
+from conflict_minerals.model import CmrtDocument, Finding
+from conflict_minerals.reference.smelter_reference import ReferenceRevision, SmelterReference
+from conflict_minerals.smelters.consolidate import match_row
+from conflict_minerals.smelters.matching import Matcher, SmelterMatch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSetup:
+    """What reviewing needs besides the file: the trusted reference and the campaign's terms."""
+
+    revisions: tuple[ReferenceRevision, ...]
+    reference_label: str
+    cahra: frozenset[str]
+    reporting_year: int
+    require_product_level: bool
+    today: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One file read and reviewed: the document, its findings and row matches, or the error that stopped it."""
+
+    name: str
+    document: CmrtDocument | None
+    findings: tuple[Finding, ...]
+    matches: tuple[SmelterMatch, ...]
+    error: str | None = None
+    error_kind: str | None = None
+
+
+_matchers: dict[int, tuple[ReviewSetup, Matcher]] = {}
+
+
+def _matcher(setup: ReviewSetup) -> Matcher:
+    held = _matchers.get(id(setup))
+    if held is None or held[0] is not setup:
+        _matchers.clear()
+        held = _matchers[id(setup)] = (setup, Matcher(SmelterReference.build(setup.revisions)))
+    return held[1]
+
+
+def prepare(name: str, data: bytes, setup: ReviewSetup) -> Prepared:
+    """Read, review and match one file; never raises."""
+    from conflict_minerals.cmrt import read_cmrt
+
+    try:
+        document = read_cmrt(name, data)
+    except UnreadableFileError as exc:
+        return Prepared(name, None, (), (), exc.message, exc.kind.value)
+    except Exception as exc:  # a bug of ours or a file nobody foresaw: this file's error, not the batch's
+        log.debug("unexpected failure reading %s", name, exc_info=True)
+        return Prepared(name, None, (), (), _internal(exc, "read"), UnreadableKind.INTERNAL.value)
+    document = dataclasses.replace(document, lookup=())  # the file's own look-up served to read it, nothing more
+    try:
+        return review_document_once(name, document, setup)
+    except Exception as exc:
+        log.debug("unexpected failure reviewing %s", name, exc_info=True)
+        return Prepared(name, None, (), (), _internal(exc, "review"), UnreadableKind.INTERNAL.value)
+
+
+def _internal(exc: Exception, step: str) -> str:
+    return (
+        f"could not be {step}ed because of an internal error ({type(exc).__name__}); the original is kept "
+        "for debugging; please report this file."
+    )
+
+
+def review_document_once(name: str, document: CmrtDocument, setup: ReviewSetup) -> Prepared:
+    """Review and match an already-read document (a stored one, for a recheck)."""
+    from conflict_minerals.review.rules import ReviewContext, review_document
+
+    context = ReviewContext(
+        document,
+        _matcher(setup),
+        setup.reporting_year,
+        setup.require_product_level,
+        today=setup.today,
+        cahra=setup.cahra,
+    )
+    findings = (*document.findings, *review_document(context))
+    matches = tuple(
+        match_row(context.matcher, row) if row.not_yet_identified and not row.smelter_id else context.match(row)
+        for row in document.smelters
+    )
+    return Prepared(name, document, findings, matches)
+
+
+_worker_setup: ReviewSetup | None = None
+
+
+def _init_worker(setup: ReviewSetup) -> None:
+    global _worker_setup
+    _worker_setup = setup
+
+
+def _prepare_in_worker(name: str, data: bytes) -> Prepared:
+    assert _worker_setup is not None
+    return prepare(name, data, _worker_setup)
+
+
+def default_jobs() -> int:
+    """The number of worker processes by default: one per core."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+class Preparer:
+    """Prepare files with `jobs` processes, in submission order, holding at most 2 x jobs files at once."""
+
+    def __init__(self, setup: ReviewSetup, jobs: int) -> None:
+        self.setup = setup
+        self.jobs = max(1, jobs)
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[tuple[object, Future[Prepared]]] = deque()
+
+    def __enter__(self) -> Preparer:
+        if self.jobs > 1:
+            context = multiprocessing.get_context("spawn")  # never fork a process that holds database connections
+            self._pool = ProcessPoolExecutor(
+                self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.setup,)
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, token: object, name: str, data: bytes) -> Iterator[tuple[object, Prepared]]:
+        """Queue a file; yield the files that are done once the window is full."""
+        if self._pool is None:
+            yield token, prepare(name, data, self.setup)
+            return
+        self._pending.append((token, self._pool.submit(_prepare_in_worker, name, data)))
+        while len(self._pending) >= 2 * self.jobs:
+            held, future = self._pending.popleft()
+            yield held, future.result()
+
+    def drain(self) -> Iterator[tuple[object, Prepared]]:
+        """Yield every file still in flight."""
+        while self._pending:
+            held, future = self._pending.popleft()
+            yield held, future.result()

@@ -1,0 +1,76 @@
+"""`conflict-minerals migrate`: bring a workspace to this version's schema and fill what the new schema keeps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from conflict_minerals.program.locate import SETTINGS_FILE
+from conflict_minerals.program.reprocess import reprocess
+from conflict_minerals.program.schema import submissions
+from conflict_minerals.program.settings import load_settings
+from conflict_minerals.program.workspace import (
+    SCHEMA_HEAD,
+    Workspace,
+    database_url,
+    locate_workspace,
+    make_engine,
+    open_workspace,
+    schema_revision,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeResult:
+    """What an upgrade did."""
+
+    before: str | None
+    after: str
+    reprocessed: int
+    imported: int
+
+
+def upgrade_workspace(root: Path | None) -> UpgradeResult:
+    """Apply pending migrations, parse stored CMRTs that have no rows yet, and move legacy reference files in."""
+    found = locate_workspace(root)
+    settings, _ = load_settings(found / SETTINGS_FILE)
+    engine = make_engine(database_url(found, settings))
+    try:
+        before = schema_revision(engine)
+    finally:
+        engine.dispose()
+    workspace = open_workspace(found, upgrade=True)
+    try:
+        with workspace.read() as connection:
+            query = select(submissions.c.id).where(submissions.c.readable.is_(True), submissions.c.parsed_at.is_(None))
+            pending = [row.id for row in connection.execute(query)]
+        reprocessed = len(reprocess(workspace, pending)) if pending else 0
+        imported = _import_legacy_reference(workspace)
+    finally:
+        workspace.close()
+    return UpgradeResult(before, SCHEMA_HEAD, reprocessed, imported)
+
+
+def _import_legacy_reference(workspace: Workspace) -> int:
+    """Status lists and the CAHRA list kept as files by earlier versions move into the database.
+
+    Look-up revisions stay behind: earlier versions also kept suppliers' own look-ups there,
+    which are not trusted; every public revision is bundled with the package instead.
+    """
+    from conflict_minerals.reference.store import ReferenceStore
+
+    folder = workspace.root / "reference"
+    if not folder.is_dir():
+        return 0
+    legacy = ReferenceStore(folder)
+    store = workspace.reference
+    count = sum(1 for snapshot in legacy.status_snapshots() if store.add_status(snapshot))
+    cahra_file = folder / "cahra.json"
+    if cahra_file.exists() and store.cahra() is None:
+        data = json.loads(cahra_file.read_text(encoding="utf-8"))
+        store.set_cahra(list(data["countries"]), data.get("source", "cahra.json"))
+        count += 1
+    return count

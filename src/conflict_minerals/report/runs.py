@@ -1,0 +1,184 @@
+"""Stored report runs: what a report was computed from and what it said, so evidence is looked up, not recomputed.
+
+A run keeps its model (figures, Annex, the facility keys and suppliers behind each figure)
+and its inputs (the submission of each supplier). The rows behind a facility figure are
+found from those: the stored smelter rows of the inputs whose facility key the figure counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from sqlalchemy import Connection, insert, select
+
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program.audit import now
+from conflict_minerals.program.campaign import RequestView
+from conflict_minerals.program.schema import (
+    bulk_insert,
+    inserted_id,
+    report_inputs,
+    report_runs,
+    smelter_rows,
+    status_lists,
+    submissions,
+)
+from conflict_minerals.report.model import Evidence, ReportModel
+
+
+class ReportRunError(ConflictMineralsError):
+    """No stored report run answers the question."""
+
+    default_code = "report.no_run"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRun:
+    """A report run as stored."""
+
+    id: int
+    period: int
+    as_of: dt.date
+    created_at: dt.datetime
+    stale: bool
+    data: dict[str, Any]
+
+    @property
+    def figures(self) -> dict[str, int | float]:
+        """Every figure of the run by its dotted name."""
+        return dict(self.data["figures"])
+
+
+def inputs_digest(connection: Connection, views: Sequence[RequestView], as_of: dt.date) -> str:
+    """Fingerprint what a report depends on: each supplier's state and current file, the status lists, the date."""
+    lists = sorted(row.id for row in connection.execute(select(status_lists.c.id)))
+    parts = sorted((v.supplier_id, v.state.value, v.current_submission_id or 0) for v in views)
+    return hashlib.sha256(json.dumps([as_of.isoformat(), lists, parts]).encode()).hexdigest()
+
+
+def store_run(
+    connection: Connection,
+    model: ReportModel,
+    campaign_id: int,
+    views: Sequence[RequestView],
+    inputs: Sequence[tuple[int, str]],
+    actor: str,
+) -> int:
+    """Store a report run with its inputs (submission, supplier of record); return its number."""
+    data = {
+        "figures": model.figures,
+        "members": model.members,
+        "supplier_evidence": {name: [e.as_json() for e in records] for name, records in model.evidence.items()},
+        "facilities": {
+            key: {"smelter_id": f.smelter_id, "name": f.name, "metal": f.metal.value if f.metal else None}
+            for key, f in model.facilities.items()
+        },
+        "report": model.as_json(),
+    }
+    run_id = inserted_id(
+        connection.execute(
+            insert(report_runs).values(
+                campaign_id=campaign_id,
+                period=model.period,
+                as_of=model.as_of,
+                created_at=now(),
+                actor=actor,
+                inputs_digest=inputs_digest(connection, views, model.as_of),
+                model=json.dumps(data, ensure_ascii=False, default=str),
+            )
+        )
+    )
+    bulk_insert(
+        connection,
+        report_inputs,
+        [{"run_id": run_id, "submission_id": sid, "supplier": supplier} for sid, supplier in inputs],
+    )
+    return run_id
+
+
+def find_run(
+    connection: Connection,
+    period: int,
+    as_of: dt.date | None = None,
+    run_id: int | None = None,
+    current: str | None = None,
+) -> StoredRun | None:
+    """Return a stored run: by number, else the newest of the period (on that as-of date when given)."""
+    query = select(report_runs).where(report_runs.c.period == period)
+    if run_id is not None:
+        query = query.where(report_runs.c.id == run_id)
+    if as_of is not None:
+        query = query.where(report_runs.c.as_of == as_of)
+    row = connection.execute(query.order_by(report_runs.c.id.desc())).first()
+    if row is None:
+        return None
+    stale = current is not None and current != row.inputs_digest
+    return StoredRun(row.id, row.period, row.as_of, row.created_at, stale, json.loads(row.model))
+
+
+def explain(connection: Connection, run: StoredRun, figure: str) -> list[Evidence]:
+    """Return the records behind a figure of a stored run."""
+    if figure not in run.data["figures"]:
+        known = ", ".join(sorted(run.data["figures"])[:12])
+        raise ReportRunError(f"there is no figure '{figure}'; figures are named like {known}, ...", figure=figure)
+    if figure in run.data["supplier_evidence"]:
+        return [Evidence(**record) for record in run.data["supplier_evidence"][figure]]
+    keys = run.data["members"].get(figure, [])
+    return list(_facility_rows(connection, run, keys))
+
+
+def _facility_rows(connection: Connection, run: StoredRun, keys: Sequence[str]) -> Iterator[Evidence]:
+    facilities = run.data["facilities"]
+    order = {key: index for index, key in enumerate(keys)}
+    found: list[tuple[int, str, int, Evidence]] = []
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        query = (
+            select(smelter_rows.c.facility_key, smelter_rows.c.row, submissions.c.file_name, report_inputs.c.supplier)
+            .join(report_inputs, report_inputs.c.submission_id == smelter_rows.c.submission_id)
+            .join(submissions, submissions.c.id == smelter_rows.c.submission_id)
+            .where(report_inputs.c.run_id == run.id, smelter_rows.c.facility_key.in_(chunk))
+        )
+        for key, row, file_name, supplier in connection.execute(query):
+            facility = facilities[key]
+            found.append(
+                (
+                    order[key],
+                    supplier,
+                    row,
+                    Evidence(supplier, file_name, row, facility["smelter_id"], facility["name"]),
+                )
+            )
+    yield from (evidence for *_, evidence in sorted(found, key=lambda item: item[:3]))
+
+
+def write_evidence_csv(connection: Connection, run: StoredRun, out: TextIO) -> int:
+    """Write every figure's records as CSV (figure, supplier, file, row, Smelter ID, facility); return the rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("figure", "supplier", "file", "row", "smelter_id", "facility"))
+    count = 0
+    for figure in sorted(run.data["figures"]):
+        for record in explain(connection, run, figure):
+            writer.writerow(
+                [
+                    figure,
+                    *(_neutral(v) for v in (record.supplier, record.file, record.row)),
+                    _neutral(record.smelter_id),
+                    _neutral(record.facility),
+                ]
+            )
+            count += 1
+    return count
+
+
+def _neutral(value: object) -> object:
+    """Keep a spreadsheet from reading supplier text as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

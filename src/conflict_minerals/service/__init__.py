@@ -1,0 +1,1 @@
+"""The service layer: what the CLI and the web show and do, decided once, with typed results and errors."""

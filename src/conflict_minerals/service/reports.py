@@ -1,0 +1,129 @@
+"""Reports as the CLI and the web ask for them: run and store a report, explain a figure, export the company CMRT.
+
+Reads happen in read transactions; the only write (storing the run) is short; files are
+written after it, to a staging folder swapped in whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program.campaign import overview, require_campaign
+from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.report.build import Gathered, build_report, gather
+from conflict_minerals.report.model import Evidence, ReportModel
+from conflict_minerals.report.runs import ReportRunError, StoredRun, explain, find_run, inputs_digest, store_run
+from conflict_minerals.report.write import WrittenReport, write_report
+
+
+class ReportError(ConflictMineralsError):
+    """A report that cannot be produced as asked."""
+
+    default_code = "report.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    """A report run: its model, its stored number and the files written."""
+
+    model: ReportModel
+    run_id: int
+    written: WrittenReport
+
+
+def run_report(
+    workspace: Workspace,
+    period: int,
+    actor: str,
+    as_of: dt.date | None = None,
+    out: Path | None = None,
+    compare: int | None = None,
+    today: dt.date | None = None,
+) -> ReportResult:
+    """Compute the period's report from the stored rows, store the run, and write every output."""
+    model = build_report(workspace, period, as_of, today=today, compare=compare)
+    with workspace.transaction() as connection:
+        campaign = require_campaign(connection, period)
+        views = overview(connection, campaign)
+        current = {v.current_submission_id: v.supplier for v in views if v.current_submission_id}
+        inputs = [(sid, current[sid]) for sid in _input_ids(model, current)]
+        model.run_id = store_run(connection, model, campaign.id, views, inputs, actor)
+    folder = out or workspace.root / "reports" / str(period)
+    written = replace_folder(folder, lambda staging: write_report(model, staging))
+    return ReportResult(model, model.run_id, WrittenReport(folder, tuple(folder / p.name for p in written.files)))
+
+
+def _input_ids(model: ReportModel, current: dict[int, str]) -> list[int]:
+    used = set(model.input_submissions)
+    return [sid for sid in current if sid in used]
+
+
+def replace_folder(folder: Path, fill: object) -> WrittenReport:
+    """Write into a staging folder beside `folder`, then swap it in whole (no mix of two runs)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".staging", dir=folder.parent))
+    try:
+        written: WrittenReport = fill(staging)  # type: ignore[operator]
+        for extra in folder.iterdir() if folder.is_dir() else ():
+            target = staging / extra.name
+            if not target.exists() and extra.is_file():  # keep what else the user put there (e.g. the CMRT)
+                shutil.copy2(extra, target)
+        old = folder.with_name(f".{folder.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(staging, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return written
+
+
+def explain_figure(
+    workspace: Workspace, period: int, figure: str, as_of: dt.date | None = None, run_id: int | None = None
+) -> tuple[StoredRun, list[Evidence]]:
+    """Explain a figure from a stored report run; with no run yet for the period, compute and store one first."""
+    with workspace.read() as connection:
+        campaign = require_campaign(connection, period)
+        views = overview(connection, campaign)
+        found = find_run(connection, period, as_of, run_id)
+        if found is not None:
+            found = find_run(connection, period, as_of, run_id, inputs_digest(connection, views, found.as_of))
+    if found is None:
+        if run_id is not None:
+            raise ReportRunError(f"there is no report run {run_id} for {period}.", run=run_id, period=period)
+        model = build_report(workspace, period, as_of)
+        with workspace.transaction() as connection:
+            current = {v.current_submission_id: v.supplier for v in views if v.current_submission_id}
+            inputs = [(sid, current[sid]) for sid in _input_ids(model, current)]
+            store_run(connection, model, campaign.id, views, inputs, workspace.actor)
+        return explain_figure(workspace, period, figure, model.as_of)
+    with workspace.read() as connection:
+        return found, explain(connection, found, figure)
+
+
+def evidence_csv(workspace: Workspace, period: int, run_id: int | None = None) -> tuple[StoredRun, str]:
+    """Return every figure's records of a stored run as CSV text."""
+    from conflict_minerals.report.runs import write_evidence_csv
+
+    with workspace.read() as connection:
+        found = find_run(connection, period, None, run_id)
+        if found is None:
+            raise ReportRunError(f"there is no stored report run for {period} yet.", period=period)
+        buffer = io.StringIO()
+        write_evidence_csv(connection, found, buffer)
+    return found, buffer.getvalue()
+
+
+def gather_for_export(workspace: Workspace, period: int, as_of: dt.date | None) -> Gathered:
+    """What the company's own CMRT is derived from."""
+    return gather(workspace, period, as_of)

@@ -1,0 +1,146 @@
+"""The company's own CMRT: which workbook it is written into, and the export itself.
+
+Only trusted workbooks are ever filled: one the operator names, or a blank RMI template the
+operator imported as trusted; otherwise our own writer. Never a supplier's workbook, which may
+carry formulas that call out, hidden sheets, comments or properties.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from conflict_minerals.cmrt import layout
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program.audit import now, record
+from conflict_minerals.program.schema import trusted_templates
+from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.report.company_cmrt import DerivedAnswer, company_declaration, derive_answers, write_company_cmrt
+from conflict_minerals.service.reports import gather_for_export
+
+
+class TemplateError(ConflictMineralsError):
+    """A workbook that cannot serve as a trusted template."""
+
+    default_code = "template.untrusted"
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedTemplate:
+    """A blank RMI template imported as trusted."""
+
+    template_type: str
+    version: str
+    file_name: str
+    sha256: str
+
+
+def import_template(workspace: Workspace, path: Path, actor: str) -> tuple[TrustedTemplate, bool]:
+    """Keep a blank RMI template as trusted, after checking it is RMI's unfilled workbook; False if known."""
+    from conflict_minerals.cmrt import read_cmrt
+    from conflict_minerals.cmrt.patcher import is_rmi_workbook
+
+    data = path.read_bytes()
+    document = read_cmrt(path, data)
+    if not is_rmi_workbook(path):
+        raise TemplateError(f"{path.name} is not RMI's own workbook (its Checker sheet is missing).", file=path.name)
+    filled = document.company.name or document.smelters or any(a.value for a in document.answers)
+    if filled:
+        raise TemplateError(f"{path.name} is filled in; import RMI's blank template as downloaded.", file=path.name)
+    sha = hashlib.sha256(data).hexdigest()
+    found = TrustedTemplate(document.template.type, document.template.version, path.name, sha)
+    with workspace.transaction() as connection:
+        if connection.execute(select(trusted_templates.c.id).where(trusted_templates.c.sha256 == sha)).first():
+            return found, False
+        connection.execute(
+            insert(trusted_templates).values(
+                template_type=found.template_type,
+                version=found.version,
+                sha256=sha,
+                file_name=path.name[:300],
+                content=data,
+                imported_at=now(),
+                imported_by=actor,
+            )
+        )
+        record(
+            connection,
+            actor,
+            "reference.template_imported",
+            {"template": found.template_type, "version": found.version, "file": path.name, "sha256": sha},
+        )
+    return found, True
+
+
+def newest_trusted(workspace: Workspace, template_type: str = "CMRT") -> tuple[TrustedTemplate, bytes] | None:
+    """Return the newest revision of a trusted template type, by the real version order."""
+    with workspace.read() as connection:
+        rows = connection.execute(
+            select(trusted_templates).where(trusted_templates.c.template_type == template_type)
+        ).all()
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: layout.version_key(r.version))
+    return TrustedTemplate(row.template_type, row.version, row.file_name, row.sha256), bytes(row.content)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """The company CMRT written: where, into which workbook, and each derived answer with its rule."""
+
+    path: Path
+    used: str
+    own_layout: bool
+    smelter_rows: int
+    answers: tuple[DerivedAnswer, ...]
+
+
+def export_company_cmrt(
+    workspace: Workspace, period: int, out: Path, as_of: dt.date | None = None, template: Path | None = None
+) -> ExportResult:
+    """Write the company's own CMRT for its customers, atomically."""
+    gathered = gather_for_export(workspace, period, as_of)
+    derived = derive_answers(gathered, workspace.settings.company)
+    data = company_declaration(
+        workspace.settings.company, derived, gathered.run.consolidation.facilities, dt.date.today()
+    )
+    with _template_file(workspace, template) as chosen, _atomic(out) as staging:
+        used = write_company_cmrt(data, staging, chosen)
+    return ExportResult(out, used, chosen is None, len(data["smelters"]), tuple(derived))
+
+
+@contextmanager
+def _template_file(workspace: Workspace, given: Path | None) -> Iterator[Path | None]:
+    if given is not None:
+        yield given
+        return
+    trusted = newest_trusted(workspace)
+    if trusted is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="cm-template-") as folder:
+        path = Path(folder) / trusted[0].file_name.replace("/", "_")
+        path.write_bytes(trusted[1])
+        yield path
+
+
+@contextmanager
+def _atomic(out: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `out`; it replaces `out` only when the block succeeds."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial.xlsx", dir=out.parent)
+    os.close(handle)
+    staging = Path(name)
+    try:
+        yield staging
+        os.replace(staging, out)
+    finally:
+        staging.unlink(missing_ok=True)
