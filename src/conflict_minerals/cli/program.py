@@ -239,6 +239,38 @@ def _supplier(connection: Any, name: str) -> SupplierRecord:
 
 
 @click.command()
+@click.option("--campaign", "year", type=int, help="Only this campaign's submissions (default: all).")
+def reprocess(year: int | None) -> None:
+    """Read the stored originals again (after a reader or reference upgrade) and show what changed."""
+    from sqlalchemy import select
+
+    from conflict_minerals.program.reprocess import reprocess as rederive
+    from conflict_minerals.program.schema import submissions
+
+    with workspace() as ws:
+        ids = None
+        if year is not None:
+            with ws.read() as connection:
+                current = campaigns.require_campaign(connection, year)
+                query = select(submissions.c.id).where(submissions.c.campaign_id == current.id)
+                ids = [row.id for row in connection.execute(query)]
+        changes = rederive(ws, ids, ws.actor)
+    failed = 0
+    for change in changes:
+        if change.error:
+            failed += 1
+            click.echo(f"{change.file}: {change.error}", err=True)
+            continue
+        added = sorted(set(change.facilities_after) - set(change.facilities_before))
+        removed = sorted(set(change.facilities_before) - set(change.facilities_after))
+        moved = f"; facilities +{len(added)} -{len(removed)}" if added or removed else ""
+        click.echo(f"{change.file}: findings {change.findings_before} -> {change.findings_after}{moved}")
+    click.echo(f"{len(changes) - failed} submission(s) reprocessed, {failed} failed.")
+    if failed:
+        raise SystemExit(2)
+
+
+@click.command()
 @click.argument("supplier", required=False)
 @click.option("--campaign", "year", type=int)
 @click.option("--all", "show_all", is_flag=True, help="Include waived and info findings.")
@@ -471,6 +503,7 @@ def status(year: int | None, as_json: bool) -> None:
 COMMANDS = (
     init,
     migrate,
+    reprocess,
     suppliers,
     campaign,
     ingest,

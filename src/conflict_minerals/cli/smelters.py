@@ -54,6 +54,22 @@ def refdata_import(files: tuple[Path, ...]) -> None:
         click.echo(f"{path}: {label}{listed}: {len(sheet.entries)} look-up rows ({state})")
 
 
+@refdata.command("import-template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def refdata_import_template(file: Path) -> None:
+    """Keep RMI's blank CMRT workbook as trusted: the company's own CMRT is written into it."""
+    from conflict_minerals.cli.common import fail_with, workspace
+    from conflict_minerals.service.templates import import_template
+
+    with workspace() as ws:
+        try:
+            found, added = import_template(ws, file, ws.actor)
+        except ConflictMineralsError as exc:
+            fail_with(exc)
+    state = "imported as trusted" if added else "already imported"
+    click.echo(f"{file}: RMI {found.template_type} {found.version} blank template ({state}).")
+
+
 @refdata.command("import-status")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(

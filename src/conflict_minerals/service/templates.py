@@ -52,7 +52,7 @@ def import_template(workspace: Workspace, path: Path, actor: str) -> tuple[Trust
     document = read_cmrt(path, data)
     if not is_rmi_workbook(path):
         raise TemplateError(f"{path.name} is not RMI's own workbook (its Checker sheet is missing).", file=path.name)
-    filled = document.company.name or document.smelters or any(a.value for a in document.answers)
+    filled = document.company.name or any(a.value for a in document.answers)  # RMI ships stray smelter rows
     if filled:
         raise TemplateError(f"{path.name} is filled in; import RMI's blank template as downloaded.", file=path.name)
     sha = hashlib.sha256(data).hexdigest()

@@ -1,0 +1,119 @@
+"""Parse once, one store: the schema equals the migrations, later commands never re-read a workbook,
+report runs are stored and explained from the database, trusted templates only, old workspaces upgrade."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from conflict_minerals.program.schema import metadata
+from conflict_minerals.program.workspace import MIGRATIONS, SCHEMA_HEAD, make_engine, migrate
+from tests.conftest import FULL_DECLARATION, cmrt_template
+from tests.workspace_fixtures import Program
+
+SUPPLIER = "Acme Components Ltd."
+
+
+def test_schema_equals_the_migrations(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    migrate(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_schema_head_is_the_newest_migration() -> None:
+    names = sorted(p.stem for p in (MIGRATIONS / "versions").glob("0*.py"))
+    assert names[-1] == SCHEMA_HEAD
+
+
+def _campaign(program: Program, build_cmrt, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(build_cmrt("6.5", FULL_DECLARATION), inbox / "acme.xlsx")
+    program("ingest", inbox)
+    return inbox
+
+
+def test_report_explain_and_export_never_read_a_workbook(
+    program: Program, build_cmrt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    _campaign(program, build_cmrt, tmp_path)
+    before = json.loads(program("review", "--json", ok=False).output)
+
+    def forbidden(*_: object, **__: object) -> None:
+        raise AssertionError("a stored workbook was read again")
+
+    monkeypatch.setattr("conflict_minerals.cmrt.reader.read_cmrt", forbidden)
+    monkeypatch.setattr("conflict_minerals.cmrt.read_cmrt", forbidden)
+    out = tmp_path / "out"
+    report = program("report", "--period", "2025", "--out", out)
+    assert "run 1" in report.output
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["evidence"]["report_run"] == 1 and data["facilities"]["total"] >= 1
+    explained = json.loads(program("report", "explain", "facilities.total", "--period", "2025", "--json").output)
+    assert explained["run"] == 1 and explained["value"] == data["facilities"]["total"]
+    assert {e["supplier"] for e in explained["evidence"]} == {SUPPLIER}
+    assert all(e["file"] == "acme.xlsx" and e["row"] >= 5 for e in explained["evidence"])
+    assert len(explained["evidence"]) == data["evidence"]["records"]["facilities.total"]
+    program("export-cmrt", "--period", "2025", "--out", tmp_path / "own.xlsx")
+    assert json.loads(program("review", "--json", ok=False).output) == before
+    csv_out = tmp_path / "evidence.csv"
+    program("report", "evidence", "--period", "2025", "--out", csv_out)
+    assert csv_out.read_text(encoding="utf-8").startswith("figure,supplier,file,row,smelter_id,facility")
+
+
+def test_a_second_workspace_on_the_same_database_sees_the_same_program(
+    program: Program, build_cmrt, tmp_path: Path, database_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    if not database_url:
+        pytest.skip("sharing a workspace needs a database server (PostgreSQL)")
+    _campaign(program, build_cmrt, tmp_path)
+    listed = tmp_path / "active.csv"
+    listed.write_text("Smelter ID\nCID001182\n", encoding="utf-8")
+    program("refdata", "import-status", listed, "--list", "active", "--as-of", "2026-01-15")
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copyfile(program.root / "conflict-minerals.toml", other / "conflict-minerals.toml")
+    second = Program(other)
+    assert json.loads(second("status", "--json").output) == json.loads(program("status", "--json").output)
+    assert "2026-01-15  active" in second("refdata", "list").output
+    second("report", "--period", "2025", "--out", tmp_path / "second")
+    second("reprocess")
+
+
+def test_export_uses_only_a_trusted_blank_template(program: Program, build_cmrt, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _campaign(program, build_cmrt, tmp_path)
+    filled = program("refdata", "import-template", tmp_path / "inbox" / "acme.xlsx", ok=False)
+    assert filled.exit_code == 2 and "filled in" in filled.stderr
+    imported = program("refdata", "import-template", cmrt_template("6.4"))
+    assert "CMRT 6.4 blank template (imported as trusted)" in imported.output
+    program("refdata", "import-template", cmrt_template("6.5"))
+    result = program("export-cmrt", "--period", "2025", "--out", tmp_path / "own.xlsx")
+    assert "RMI CMRT 6.5 template" in result.output  # the newest by real version order, never a supplier's file
+    events = [e["kind"] for e in json.loads(program("log", "--json").output)]
+    assert events.count("reference.template_imported") == 2
+
+
+def test_old_schema_is_refused_until_migrate(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    engine = create_engine(f"sqlite:///{root / 'workspace.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0002_unique_versions'")
+    engine.dispose()
+    refused = CliRunner().invoke(cli, ["--workspace", str(root), "status"])
+    assert refused.exit_code == 2 and "run `conflict-minerals migrate`" in refused.stderr
