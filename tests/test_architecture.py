@@ -59,3 +59,30 @@ def test_modules_stay_small_and_documented() -> None:
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
                 assert ast.get_docstring(node), f"{path.name}:{node.name} has no docstring"
+
+
+def test_help_lists_each_command_with_its_own_help() -> None:
+    """The lazy command table says what each command's own docstring says (no drift)."""
+    import click
+
+    from conflict_minerals.cli import COMMANDS, cli
+
+    context = click.Context(cli)
+    for name, (_, _, listed) in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert command is not None and command.name == name
+        assert command.get_short_help_str(limit=300) == listed, name
+
+
+def test_help_version_and_inspect_never_load_the_database_layer() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from conflict_minerals.cli import cli;"
+        "CliRunner().invoke(cli, ['--help']); CliRunner().invoke(cli, ['--version']);"
+        "CliRunner().invoke(cli, ['inspect', '/nonexistent.xlsx']);"
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic'))))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

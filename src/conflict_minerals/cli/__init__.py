@@ -1,70 +1,73 @@
-"""The `conflict-minerals` command: a thin layer over the library."""
+"""The `conflict-minerals` command: a thin layer over the library.
+
+Commands are imported only when run, so `--help`, `--version` and `inspect` start fast and
+never load the database layer.
+"""
 
 from __future__ import annotations
 
-import json
+import importlib
 import os
 import sys
-from pathlib import Path
-from typing import Any
 
 import click
 
 from conflict_minerals import __version__
-from conflict_minerals.cli.program import COMMANDS as PROGRAM_COMMANDS
-from conflict_minerals.cli.report import export_cmrt, report
-from conflict_minerals.cli.smelters import refdata, smelters
-from conflict_minerals.cmrt.batch import read_many
-from conflict_minerals.inspection import document_to_json, has_errors, summary_lines
 
-EXIT_FINDINGS = 1
-EXIT_UNREADABLE = 2
+# name -> (module, attribute, the command's one-line help as `--help` lists it; a test keeps these in step)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "inspect": ("inspect", "inspect", "Read supplier CMRT files and show what they declare and what is wrong with them."),
+    "init": ("program", "init", "Create a program workspace: settings file, database, folders for files and messages."),
+    "migrate": ("program", "migrate", "Upgrade the workspace database to this version's schema and derive what the new schema keeps."),
+    "suppliers": ("program", "suppliers", "First-tier suppliers: add, import, list."),
+    "campaign": ("program", "campaign", "The yearly survey of suppliers."),
+    "ingest": ("program", "ingest", "Ingest received CMRTs: keep the originals, read, review and link them to suppliers."),
+    "reprocess": ("program", "reprocess", "Read the stored originals again (after a reader or reference upgrade) and show what changed."),
+    "review": ("program", "review", "List the findings of suppliers' current CMRTs (exit 1 when there are open errors)."),
+    "corrections": ("program", "corrections", "Write correction requests for CMRTs with open findings (one supplier, or all under review)."),
+    "remind": ("program", "remind", "Write reminders to every supplier that has not answered."),
+    "accept": ("program", "accept", "Accept a supplier's current CMRT."),
+    "reject": ("program", "reject", "Reject a supplier's current CMRT (left out of the report)."),
+    "escalate": ("program", "escalate", "Escalate a supplier to management."),
+    "not-applicable": ("program", "not_applicable", "Mark a supplier as out of scope (e.g. supplies no 3TG)."),
+    "waive": ("program", "waive", "Waive a finding of a supplier's current CMRT, with a reason."),
+    "assign": ("program", "assign", "Assign an unassigned submission (see `status`) to a supplier."),
+    "status": ("program", "status", "Per supplier: state, current version, open findings, last contact; totals and response rate."),
+    "log": ("program", "log", "Show the audit trail: every import, state change and decision."),
+    "refdata": ("smelters", "refdata", "Reference data: RMI smelter look-up revisions, status lists and the CAHRA list."),
+    "smelters": ("smelters", "smelters", "Consolidate the smelters of supplier CMRTs (`smelters FILES...`), or match names (`smelters match`)."),
+    "report": ("report", "report", "Generate the Form SD and Conflict Minerals Report (`report --period YEAR --out DIR`), or explain a figure."),
+    "export-cmrt": ("report", "export_cmrt", "Write the company's own company-level CMRT for its customers."),
+}  # fmt: skip
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use; help lists them from the table above."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, in the order of the table."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return one command."""
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(f"conflict_minerals.cli.{module}"), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands without importing them."""
+        rows = [(name, help_text) for name, (_, _, help_text) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conflict-minerals")
 @click.option("--workspace", type=click.Path(file_okay=False), help="Workspace folder (default: found from here).")
 def cli(workspace: str | None) -> None:
     """Run a conflict-minerals (3TG) compliance program: read CMRTs, review, consolidate, report."""
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (an array for several).")
-def inspect(files: tuple[Path, ...], as_json: bool) -> None:
-    """Read supplier CMRT files and show what they declare and what is wrong with them.
-
-    Exit status: 0 all read without errors, 1 files read but with error findings,
-    2 a file could not be read at all.
-    """
-    objects: list[dict[str, Any]] = []
-    unreadable = False
-    errors = False
-    documents = []
-    for result in read_many(list(files)):
-        if result.error is not None:
-            unreadable = True
-            click.echo(f"error: {result.error}", err=True)
-            continue
-        assert result.document is not None
-        documents.append(result.document)
-        errors = errors or has_errors(result.document)
-        if as_json:
-            objects.append(document_to_json(result.document))
-        else:
-            click.echo("\n".join(summary_lines(result.document)) + "\n")
-    if as_json and objects:
-        payload: Any = objects[0] if len(files) == 1 else objects
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-    sys.exit(EXIT_UNREADABLE if unreadable else EXIT_FINDINGS if errors else 0)
-
-
-cli.add_command(refdata)
-cli.add_command(smelters)
-for _command in PROGRAM_COMMANDS:
-    cli.add_command(_command)
-cli.add_command(report)
-cli.add_command(export_cmrt)
 
 
 def main() -> None:
@@ -78,7 +81,7 @@ def main() -> None:
         if os.environ.get("CONFLICT_MINERALS_DEBUG"):
             raise
         click.echo(
-            f"error: unexpected problem ({type(exc).__name__}: {exc}). Nothing was half-written: each "
+            f"error: unexpected problem ({type(exc).__name__}). Nothing stored was half-written: each "
             "step runs in a transaction. Set CONFLICT_MINERALS_DEBUG=1 for details and report it.",
             err=True,
         )

@@ -498,24 +498,3 @@ def status(year: int | None, as_json: bool) -> None:
         click.echo(
             f"  unassigned submission {item['id']}: {item['file']} ({item['declared_company'] or 'no company name'})"
         )
-
-
-COMMANDS = (
-    init,
-    migrate,
-    reprocess,
-    suppliers,
-    campaign,
-    ingest,
-    review,
-    corrections,
-    remind,
-    accept,
-    reject,
-    escalate,
-    not_applicable,
-    waive,
-    assign,
-    log,
-    status,
-)
