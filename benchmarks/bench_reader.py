@@ -36,7 +36,7 @@ def make_inputs(folder: Path) -> tuple[list[Path], str]:
     for supplier in demo_suppliers(bundled_snapshot().entries):
         for name, data in supplier.files:
             filled.append(folder / name)
-            fill_template(TEMPLATE, filled[-1], data)
+            fill_template(TEMPLATE, filled[-1], data, engine="openpyxl")
     soffice = shutil.which("soffice")
     kind = "filled with openpyxl (no cached values)"
     if soffice:

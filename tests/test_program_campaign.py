@@ -98,10 +98,11 @@ def test_campaign_end_to_end(program: Program, inbox: Path, tmp_path: Path) -> N
 
     corrections = program("corrections", FLAWED)
     assert "correction request written to" in corrections.output
-    message = (program.root / "outbox" / "2025" / "cedar-valley-electronics-corp-correction-1.txt").read_text()
+    [eml_path] = (program.root / "outbox" / "2025").glob("*-cedar-valley-electronics-corp-correction.eml")
+    message = eml_path.with_suffix(".txt").read_text()
     assert "sheet 'Declaration', cell D16" in message and "sheet 'Declaration', cell D22" in message
-    eml = (program.root / "outbox" / "2025" / "cedar-valley-electronics-corp-correction-1.eml").read_text()
-    assert "To: dana@cedar.example" in eml
+    eml = eml_path.read_text()
+    assert "To: dana@cedar.example" in eml and "Message-ID:" in eml and "Date:" in eml
     assert by_supplier(status(program))[FLAWED]["state"] == "correction_requested"
 
     fixed = cmrt(tmp_path, "cedar-v2.xlsx", FLAWED, time.time())

@@ -119,7 +119,9 @@ def test_correction_request_sent_by_smtp(program: Program, tmp_path: Path, smtp_
     assert "cell D16" in received[0]
 
 
-def test_smtp_failure_is_clear_and_changes_nothing(program: Program, tmp_path: Path) -> None:
+def test_smtp_failure_is_clear_and_a_retry_sends_once(
+    program: Program, tmp_path: Path, smtp_server: tuple[int, list[str]]
+) -> None:
     import socket
 
     with socket.socket() as probe:  # a port on which nothing listens
@@ -130,5 +132,19 @@ def test_smtp_failure_is_clear_and_changes_nothing(program: Program, tmp_path: P
     failed = program("corrections", CEDAR, "--send", ok=False)
     assert failed.exit_code == 2
     assert "could not send through 127.0.0.1" in failed.stderr and "Traceback" not in failed.output
+    assert "dana@" not in failed.stderr  # no contact data in errors
     state = json.loads(program("status", "--json").output)["suppliers"][0]["state"]
-    assert state == "under_review"  # the decision was not recorded, so it can simply be retried
+    assert state == "correction_requested"  # the request is recorded, its message waits in the outbox
+
+    settings = program.root / "conflict-minerals.toml"
+    live, received = smtp_server
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace(f"smtp_port = {port}", f"smtp_port = {live}"), encoding="utf-8"
+    )
+    assert "1 message(s) sent" in program("outbox", "send").output
+    assert "0 message(s) sent" in program("outbox", "send").output  # never twice
+    for _ in range(50):
+        if received:
+            break
+        time.sleep(0.05)
+    assert len(received) == 1 and "Message-ID:" in received[0] and "Date:" in received[0]

@@ -39,7 +39,7 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pa
     plain = {}
     for version in VERSIONS:
         plain[version] = folder / f"cmrt-{version}.xlsx"
-        fill_template(cmrt_template(version), plain[version], FULL_DECLARATION)
+        fill_template(cmrt_template(version), plain[version], FULL_DECLARATION, engine="openpyxl")
     convert(list(plain.values()), "xlsx", folder / "out")
     return {version: (plain[version], folder / "out" / plain[version].name) for version in VERSIONS}
 

@@ -21,13 +21,13 @@ from conflict_minerals.demo_data import demo_suppliers
 from conflict_minerals.model import LookupEntry
 from conflict_minerals.program import decisions
 from conflict_minerals.program.campaign import require_campaign, start_campaign
-from conflict_minerals.program.correspondence import request_corrections, send_reminders
 from conflict_minerals.program.ingest import ingest_files
 from conflict_minerals.program.settings import CompanySettings, Settings
 from conflict_minerals.program.suppliers import add_supplier, find_supplier
 from conflict_minerals.program.workspace import Workspace, init_workspace, open_workspace
 from conflict_minerals.reference.snapshot import bundled_snapshot
 from conflict_minerals.reference.status import read_status_list
+from conflict_minerals.service.outreach import request_corrections, send_reminders
 from conflict_minerals.service.reports import run_report
 from conflict_minerals.service.templates import export_company_cmrt
 
@@ -95,12 +95,8 @@ def run_program(workspace: Workspace, paths: list[Path], status_list: Path) -> N
         start_campaign(connection, actor, PERIOD, dt.date(PERIOD + 1, 3, 31))
     corrected = next(p for p in paths if p.name == "cedarvalley-cmrt-2025-v2.xlsx")
     ingest_files(workspace, [p for p in paths if p != corrected])
-    with workspace.transaction() as connection:
-        campaign = require_campaign(connection, PERIOD)
-        cedar = find_supplier(connection, "Cedar Valley Electronics Corp.")
-        assert cedar is not None
-        request_corrections(workspace, connection, campaign, cedar)
-        send_reminders(workspace, connection, campaign)
+    request_corrections(workspace, actor, PERIOD, "Cedar Valley Electronics Corp.")
+    send_reminders(workspace, actor, PERIOD)
     ingest_files(workspace, [corrected])
     with workspace.transaction() as connection:
         campaign = require_campaign(connection, PERIOD)

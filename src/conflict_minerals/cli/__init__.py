@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "review": ("program", "review", "List the findings of suppliers' current CMRTs (exit 1 when there are open errors)."),
     "corrections": ("program", "corrections", "Write correction requests for CMRTs with open findings (one supplier, or all under review)."),
     "remind": ("program", "remind", "Write reminders to every supplier that has not answered."),
+    "outbox": ("program", "outbox", "Messages to suppliers waiting to be sent."),
     "accept": ("program", "accept", "Accept a supplier's current CMRT."),
     "reject": ("program", "reject", "Reject a supplier's current CMRT (left out of the report)."),
     "escalate": ("program", "escalate", "Escalate a supplier to management."),

@@ -16,7 +16,6 @@ from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program import campaign as campaigns
 from conflict_minerals.program import decisions
 from conflict_minerals.program.audit import list_events
-from conflict_minerals.program.correspondence import request_corrections, send_reminders
 from conflict_minerals.program.ingest import IngestOutcome, collect_files, ingest_files
 from conflict_minerals.program.reprocess import recheck as recheck_findings
 from conflict_minerals.program.settings import Settings, load_settings
@@ -339,23 +338,22 @@ def review(supplier: str | None, year: int | None, show_all: bool, recheck: bool
 @click.option("--send", is_flag=True, help="Send through SMTP as configured (default: write files only).")
 def corrections(supplier: str | None, year: int | None, send: bool) -> None:
     """Write correction requests for CMRTs with open findings (one supplier, or all under review)."""
-    with workspace() as ws, ws.transaction() as connection:
-        current = campaigns.require_campaign(connection, year)
-        targets = (
-            [_supplier(connection, supplier)]
-            if supplier
-            else [
-                _supplier(connection, v.supplier)
-                for v in campaigns.overview(connection, current)
-                if v.state is campaigns.RequestState.UNDER_REVIEW
-                and (v.open_findings.get("error") or v.open_findings.get("warning"))
-            ]
-        )
-        for target in targets:
-            written = request_corrections(ws, connection, current, target, send)
-            click.echo(f"{target.name}: correction request written to {written.path} ({written.sent_via})")
-    if not targets:
+    from conflict_minerals.service.outreach import request_corrections
+
+    with workspace() as ws:
+        result = request_corrections(ws, ws.actor, year, supplier, send)
+    for message in result.written:
+        click.echo(f"{message.supplier}: correction request written to {message.path} ({message.sent_via})")
+    if not result.written:
         click.echo("No CMRT under review has open findings.")
+    _send_problems(result.problems)
+
+
+def _send_problems(problems: tuple[str, ...]) -> None:
+    for problem in problems:
+        click.echo(f"error: {problem} Retry with `conflict-minerals outbox send`.", err=True)
+    if problems:
+        raise SystemExit(2)
 
 
 @click.command()
@@ -363,11 +361,30 @@ def corrections(supplier: str | None, year: int | None, send: bool) -> None:
 @click.option("--send", is_flag=True, help="Send through SMTP as configured (default: write files only).")
 def remind(year: int | None, send: bool) -> None:
     """Write reminders to every supplier that has not answered."""
-    with workspace() as ws, ws.transaction() as connection:
-        written = send_reminders(ws, connection, campaigns.require_campaign(connection, year), send)
-    for message in written:
+    from conflict_minerals.service.outreach import send_reminders as remind_all
+
+    with workspace() as ws:
+        result = remind_all(ws, ws.actor, year, send)
+    for message in result.written:
         click.echo(f"{message.supplier}: reminder written to {message.path} ({message.sent_via})")
-    click.echo(f"{len(written)} reminder(s).")
+    click.echo(f"{len(result.written)} reminder(s).")
+    _send_problems(result.problems)
+
+
+@click.group()
+def outbox() -> None:
+    """Messages to suppliers waiting to be sent."""
+
+
+@outbox.command("send")
+def outbox_send() -> None:
+    """Send every message still pending (for example after the mail server was down)."""
+    from conflict_minerals.service.outreach import send_outbox
+
+    with workspace() as ws:
+        result = send_outbox(ws, ws.actor)
+    click.echo(f"{result.sent} message(s) sent.")
+    _send_problems(result.problems)
 
 
 def _decision(name: str, help_text: str, needs_reason: bool) -> click.Command:

@@ -53,7 +53,12 @@ def _cell_xml(ref: str, style: bytes | None, value: Value) -> bytes:
     attributes = f' r="{ref}"' + (f' s="{style.decode()}"' if style else "")
     if value is None or value == "":
         return f"<c{attributes}/>".encode()
-    if isinstance(value, dt.date):
+    if isinstance(value, bool):
+        return f'<c{attributes} t="b"><v>{int(value)}</v></c>'.encode()
+    if isinstance(value, dt.datetime):
+        serial = (value - dt.datetime.combine(_EXCEL_EPOCH, dt.time())) / dt.timedelta(days=1)
+        value = int(serial) if serial.is_integer() else serial
+    elif isinstance(value, dt.date):
         value = (value - _EXCEL_EPOCH).days
     if isinstance(value, (int, float)):
         return f"<c{attributes}><v>{value}</v></c>".encode()

@@ -1,4 +1,10 @@
-"""The corrections loop: correction requests and reminders, written to files or sent by SMTP."""
+"""The corrections loop through an outbox: correction requests and reminders, recorded, then written or sent.
+
+A message is first recorded in the database (with the decision it belongs to) in one short
+transaction; only after that commit are its files written and, when asked, is it sent by SMTP,
+and each send is marked in its own transaction. A retry sends only what is still pending, so
+no message goes out twice because of a failure.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,11 @@ import datetime as dt
 import os
 import re
 import smtplib
+import tempfile
 from dataclasses import dataclass
+from email import message_from_string, policy
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from sqlalchemy import Connection, and_, insert, select, update
@@ -16,20 +25,25 @@ from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.campaign import OUTSTANDING, Campaign, RequestState, overview, set_state
 from conflict_minerals.program.decisions import StoredFinding, current_submission, submission_findings
-from conflict_minerals.program.schema import messages, requests, submissions
+from conflict_minerals.program.schema import inserted_id, messages, requests, submissions
 from conflict_minerals.program.settings import EmailSettings
 from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
 from conflict_minerals.program.workspace import Workspace
+
+PENDING, SENT, WRITTEN = "pending", "sent", "written"
 
 
 class MessageError(ConflictMineralsError):
     """A message that could not be written or sent."""
 
+    default_code = "message.failed"
+
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """A message written (and perhaps sent) to a supplier."""
+    """A message recorded for a supplier (and perhaps sent)."""
 
+    id: int
     supplier: str
     kind: str
     path: Path
@@ -37,7 +51,7 @@ class Written:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60]
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "supplier"
 
 
 def correction_text(
@@ -67,56 +81,71 @@ def correction_text(
 
 def reminder_text(supplier: SupplierRecord, campaign: Campaign, sender: str) -> str:
     """Write the body of a reminder to a supplier that has not answered."""
-    return (
-        "\n".join(
-            [
-                f"Dear {supplier.name} team,",
-                "",
-                f"We have not yet received your Conflict Minerals Reporting Template (CMRT) for {campaign.year}.",
-                f"Please complete the current RMI CMRT and send it to us by {campaign.due_date.strftime('%d %B %Y')}.",
-                "If none of the products you supply us contain tin, tantalum, tungsten or gold, please tell us so.",
-                "",
-                "Kind regards,",
-                sender,
-            ]
-        )
-        + "\n"
-    )
+    lines = [
+        f"Dear {supplier.name} team,",
+        "",
+        f"We have not yet received your Conflict Minerals Reporting Template (CMRT) for {campaign.year}.",
+        f"Please complete the current RMI CMRT and send it to us by {campaign.due_date.strftime('%d %B %Y')}.",
+        "If none of the products you supply us contain tin, tantalum, tungsten or gold, please tell us so.",
+        "",
+        "Kind regards,",
+        sender,
+    ]
+    return "\n".join(lines) + "\n"
 
 
-def request_corrections(
-    workspace: Workspace, connection: Connection, campaign: Campaign, supplier: SupplierRecord, send: bool = False
+def check_sending(workspace: Workspace, targets: list[SupplierRecord]) -> None:
+    """Refuse before anything is recorded when the messages could not be sent."""
+    if workspace.settings.email.mode != "smtp":
+        raise MessageError("sending needs SMTP set up in the settings.", "message.not_smtp")
+    for supplier in targets:
+        if not supplier.emails:
+            raise MessageError(
+                f"{supplier.name} has no contact e-mail; add one first.", "message.no_address", supplier=supplier.name
+            )
+
+
+def queue_correction(
+    workspace: Workspace,
+    connection: Connection,
+    actor: str,
+    campaign: Campaign,
+    supplier: SupplierRecord,
+    send: bool = False,
 ) -> Written:
-    """Write (and optionally send) a correction request for the supplier's open findings."""
+    """Record a correction request for the supplier's open findings (files and sending come after the commit)."""
     submission = current_submission(connection, campaign, supplier)
     if submission is None:
-        raise MessageError(f"{supplier.name} has no CMRT to correct in the {campaign.year} campaign.")
+        raise MessageError(
+            f"{supplier.name} has no CMRT to correct in the {campaign.year} campaign.", "message.no_cmrt"
+        )
     open_findings = [
         f for f in submission_findings(connection, submission, include_waived=False) if f.severity != "info"
     ]
     if not open_findings:
-        raise MessageError(f"{supplier.name}'s current CMRT has no open findings to correct.")
+        raise MessageError(f"{supplier.name}'s current CMRT has no open findings to correct.", "message.nothing")
     file_name = connection.execute(select(submissions.c.file_name).where(submissions.c.id == submission)).scalar_one()
     body = correction_text(supplier, campaign, file_name, open_findings, _sender(workspace))
-    subject = f"CMRT {campaign.year}: corrections needed ({len(open_findings)} point(s))"
-    written = _deliver(workspace, connection, campaign, supplier, "correction", subject, body, send)
+    plural = "point" if len(open_findings) == 1 else "points"
+    subject = f"CMRT {campaign.year}: corrections needed ({len(open_findings)} {plural})"
+    written = _record_message(workspace, connection, campaign, supplier, "correction", subject, body, send)
     set_state(
         connection,
-        workspace.actor,
+        actor,
         campaign,
         supplier.id,
         RequestState.CORRECTION_REQUESTED,
         "correction.requested",
         None,
-        {"findings": len(open_findings), "message": str(written.path.name), "sent_via": written.sent_via},
+        {"findings": len(open_findings), "message": written.path.name, "sent_via": written.sent_via},
     )
     return written
 
 
-def send_reminders(
-    workspace: Workspace, connection: Connection, campaign: Campaign, send: bool = False
+def queue_reminders(
+    workspace: Workspace, connection: Connection, actor: str, campaign: Campaign, send: bool = False
 ) -> list[Written]:
-    """Write (and optionally send) a reminder to every supplier that has not answered.
+    """Record a reminder to every supplier that has not answered and was not contacted lately.
 
     A supplier contacted less than `reminder_interval_days` ago (settings) is left alone.
     """
@@ -126,8 +155,10 @@ def send_reminders(
         if view.state not in OUTSTANDING or _utc(view.last_contact_at) > quiet_since:
             continue
         supplier = get_supplier(connection, view.supplier_id)
+        if send:
+            check_sending(workspace, [supplier])
         body = reminder_text(supplier, campaign, _sender(workspace))
-        message = _deliver(
+        message = _record_message(
             workspace, connection, campaign, supplier, "reminder", f"Reminder: CMRT {campaign.year}", body, send
         )
         connection.execute(
@@ -135,7 +166,7 @@ def send_reminders(
         )
         record(
             connection,
-            workspace.actor,
+            actor,
             "reminder.sent",
             {"number": view.reminders_sent + 1, "sent_via": message.sent_via},
             campaign_year=campaign.year,
@@ -157,7 +188,7 @@ def _sender(workspace: Workspace) -> str:
     return "\n".join(part for part in (company.contact_name, company.legal_name, company.contact_email) if part)
 
 
-def _deliver(
+def _record_message(
     workspace: Workspace,
     connection: Connection,
     campaign: Campaign,
@@ -168,51 +199,107 @@ def _deliver(
     send: bool,
 ) -> Written:
     settings = workspace.settings.email
+    sender = settings.from_address or workspace.settings.company.contact_email or "compliance@localhost"
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = settings.from_address or workspace.settings.company.contact_email or "compliance@localhost"
+    message["From"] = sender
     message["To"] = ", ".join(supplier.emails) or "unknown-recipient@invalid"
+    message["Date"] = format_datetime(now())
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(body)
-    folder = workspace.outbox / str(campaign.year)
-    folder.mkdir(parents=True, exist_ok=True)
     request_id = connection.execute(
         select(requests.c.id).where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier.id))
     ).scalar_one()
-    count = len(connection.execute(select(messages.c.id).where(messages.c.request_id == request_id)).all())
-    path = folder / f"{_slug(supplier.name)}-{kind}-{count + 1}.eml"
-    path.write_bytes(bytes(message))
-    path.with_suffix(".txt").write_text(body, encoding="utf-8")
-    sent_via = "file"
-    if send:
-        if settings.mode != "smtp":
-            raise MessageError('sending needs [email] mode = "smtp" and smtp_host in the settings.')
-        if not supplier.emails:
-            raise MessageError(f"{supplier.name} has no contact e-mail; add one with `suppliers add` or an import.")
-        _send_smtp(settings, message)
-        sent_via = "smtp"
-    connection.execute(
-        insert(messages).values(
-            request_id=request_id,
-            kind=kind,
-            path=str(path.relative_to(workspace.root)),
-            sent_via=sent_via,
-            created_at=now(),
+    message_id = inserted_id(
+        connection.execute(
+            insert(messages).values(
+                request_id=request_id,
+                kind=kind,
+                path="",
+                sent_via="smtp" if send else "file",
+                created_at=now(),
+                status=PENDING if send else WRITTEN,
+                subject=subject,
+                recipients=message["To"],
+                content=message.as_string(policy=policy.SMTP),
+                message_id=message["Message-ID"],
+                attempts=0,
+            )
         )
     )
+    # The message's own number makes the file name unique, whatever the supplier is called.
+    relative = f"outbox/{campaign.year}/{message_id:06d}-{_slug(supplier.name)}-{kind}.eml"
+    connection.execute(update(messages).where(messages.c.id == message_id).values(path=relative))
     connection.execute(update(requests).where(requests.c.id == request_id).values(last_contact_at=now()))
-    return Written(supplier.name, kind, path, sent_via)
+    return Written(message_id, supplier.name, kind, workspace.root / relative, "smtp" if send else "file")
 
 
-def _send_smtp(settings: EmailSettings, message: EmailMessage) -> None:
+def write_files(workspace: Workspace, written: list[Written]) -> None:
+    """Write the recorded messages as .eml and .txt copies in the outbox folder (after the commit)."""
+    with workspace.read() as connection:
+        rows = connection.execute(
+            select(messages.c.path, messages.c.content).where(messages.c.id.in_([w.id for w in written]))
+        ).all()
+    for row in rows:
+        target = workspace.root / row.path
+        parsed = message_from_string(row.content, policy=policy.default)
+        body = parsed.get_body(("plain",))
+        _write_atomically(target, row.content.encode("utf-8"))
+        _write_atomically(target.with_suffix(".txt"), (body.get_content() if body else "").encode("utf-8"))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(name, path)
+
+
+def send_pending(workspace: Workspace, actor: str) -> tuple[int, list[str]]:
+    """Send every pending message, marking each as sent in its own transaction; return (sent, problems)."""
+    settings = workspace.settings.email
+    with workspace.read() as connection:
+        pending = connection.execute(
+            select(messages.c.id, messages.c.content).where(messages.c.status == PENDING).order_by(messages.c.id)
+        ).all()
+    if pending and settings.mode != "smtp":
+        raise MessageError("sending needs SMTP set up in the settings.", "message.not_smtp")
+    sent, problems = 0, []
+    for row in pending:
+        try:
+            _send_smtp(settings, message_from_string(row.content, policy=policy.SMTP))
+        except MessageError as exc:
+            with workspace.transaction() as connection:
+                connection.execute(
+                    update(messages)
+                    .where(messages.c.id == row.id)
+                    .values(attempts=messages.c.attempts + 1, error=exc.message[:500])
+                )
+            problems.append(exc.message)
+            break  # the server is down: the rest would fail the same way
+        with workspace.transaction() as connection:
+            connection.execute(
+                update(messages)
+                .where(messages.c.id == row.id)
+                .values(status=SENT, sent_at=now(), attempts=messages.c.attempts + 1, error=None)
+            )
+            record(connection, actor, "message.sent", {"message": row.id})
+        sent += 1
+    return sent, problems
+
+
+def _send_smtp(settings: EmailSettings, message: object) -> None:
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as server:
             if settings.smtp_starttls:
                 server.starttls()
             if settings.smtp_username:
                 server.login(settings.smtp_username, os.environ.get(settings.smtp_password_env, ""))
-            server.send_message(message)
+            server.send_message(message)  # type: ignore[arg-type]
     except (OSError, smtplib.SMTPException) as exc:
         raise MessageError(
-            f"could not send through {settings.smtp_host}:{settings.smtp_port} ({exc}); "
-            "the message was written to the outbox."
+            f"could not send through {settings.smtp_host}:{settings.smtp_port} ({type(exc).__name__}); "
+            "the message stays in the outbox and is sent on the next try.",
+            "message.smtp_failed",
         ) from None
