@@ -81,16 +81,16 @@ def to_docx(blocks: Sequence[Block], path: Path) -> None:
             if block.centered:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         else:
-            table = document.add_table(rows=1 + len(block.rows), cols=len(block.headers))
+            table = document.add_table(rows=1, cols=len(block.headers))
             table.style = "Table Grid"
-            for column, header in enumerate(block.headers):
-                cell = table.cell(0, column)
+            for cell, header in zip(table.rows[0].cells, block.headers, strict=True):
                 cell.text = header
                 for run in cell.paragraphs[0].runs:
                     run.bold = True
-            for row_number, row in enumerate(block.rows, start=1):
-                for column, value in enumerate(row):
-                    table.cell(row_number, column).text = value
+            # Row by row through add_row: table.cell(r, c) walks the whole table each time (quadratic).
+            for row in block.rows:
+                for cell, value in zip(table.add_row().cells, row, strict=True):
+                    cell.text = value
     document.save(str(path))
 
 
