@@ -11,23 +11,9 @@ import click
 from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from conflict_minerals.cli.common import EXIT_FINDINGS, echo_json, fail, fail_with, workspace, workspace_root
-from conflict_minerals.cmrt.tables import read_table
 from conflict_minerals.errors import ConflictMineralsError
-from conflict_minerals.program import campaign as campaigns
-from conflict_minerals.program import decisions
-from conflict_minerals.program.audit import list_events
 from conflict_minerals.program.ingest import IngestOutcome, collect_files, ingest_files
-from conflict_minerals.program.reprocess import recheck as recheck_findings
 from conflict_minerals.program.settings import Settings, load_settings
-from conflict_minerals.program.status import status_report
-from conflict_minerals.program.suppliers import (
-    SupplierRecord,
-    add_supplier,
-    find_supplier,
-    import_suppliers,
-    list_suppliers,
-    set_active,
-)
 from conflict_minerals.program.workspace import init_workspace, open_workspace
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -99,8 +85,20 @@ def suppliers_add(
     aliases: tuple[str, ...],
 ) -> None:
     """Add one supplier."""
-    with workspace() as ws, ws.transaction() as connection:
-        add_supplier(connection, ws.actor, name, unique_id, authority, contact, email, tier, aliases)
+    from conflict_minerals.service.program import add_supplier
+
+    with workspace() as ws:
+        add_supplier(
+            ws,
+            ws.actor,
+            name,
+            unique_id=unique_id,
+            unique_id_authority=authority,
+            contact_name=contact,
+            contact_email=email,
+            tier=tier,
+            aliases=aliases,
+        )
     click.echo(f"Added supplier '{name}'.")
 
 
@@ -111,12 +109,10 @@ def suppliers_import(file: Path) -> None:
 
     Columns: name, unique_id, unique_id_authority, contact_name, contact_email, tier, aliases (;-separated).
     """
-    try:
-        _, rows = read_table(file)
-    except ConflictMineralsError as exc:
-        fail(str(exc))
-    with workspace() as ws, ws.transaction() as connection:
-        report = import_suppliers(connection, ws.actor, rows, file.name)
+    from conflict_minerals.service.program import import_suppliers
+
+    with workspace() as ws:
+        report = import_suppliers(ws, ws.actor, file)
     for problem in report.problems:
         click.echo(f"warning: {problem}", err=True)
     if report.unknown_columns:
@@ -129,8 +125,10 @@ def suppliers_import(file: Path) -> None:
 @click.option("--reason", required=True, help="Why (kept in the audit trail), e.g. 'no longer a supplier'.")
 def suppliers_deactivate(name: str, reason: str) -> None:
     """Stop surveying a supplier from the next campaign on (its history stays)."""
-    with workspace() as ws, ws.transaction() as connection:
-        set_active(connection, ws.actor, _supplier(connection, name), False, reason)
+    from conflict_minerals.service.program import set_supplier_active
+
+    with workspace() as ws:
+        set_supplier_active(ws, ws.actor, name, False, reason)
     click.echo(f"Supplier '{name}' is inactive.")
 
 
@@ -139,8 +137,10 @@ def suppliers_deactivate(name: str, reason: str) -> None:
 @click.option("--reason", required=True)
 def suppliers_activate(name: str, reason: str) -> None:
     """Survey a supplier again."""
-    with workspace() as ws, ws.transaction() as connection:
-        set_active(connection, ws.actor, _supplier(connection, name), True, reason)
+    from conflict_minerals.service.program import set_supplier_active
+
+    with workspace() as ws:
+        set_supplier_active(ws, ws.actor, name, True, reason)
     click.echo(f"Supplier '{name}' is active.")
 
 
@@ -148,8 +148,10 @@ def suppliers_activate(name: str, reason: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def suppliers_list(as_json: bool) -> None:
     """List suppliers."""
-    with workspace() as ws, ws.transaction() as connection:
-        found = list_suppliers(connection)
+    from conflict_minerals.service.program import all_suppliers
+
+    with workspace() as ws:
+        found = all_suppliers(ws)
     if as_json:
         echo_json(
             [
@@ -184,11 +186,10 @@ def campaign() -> None:
 @click.option("--product-level/--company-level", default=None, help="Ask for product-level CMRTs.")
 def campaign_start(year: int, due: dt.datetime | None, product_level: bool | None) -> None:
     """Start the campaign of a reporting year: a request to every active supplier."""
-    with workspace() as ws, ws.transaction() as connection:
-        month, day = (int(part) for part in ws.settings.campaign.due_month_day.split("-"))
-        due_date = due.date() if due else dt.date(year + 1, month, day)
-        level = ws.settings.campaign.require_product_level if product_level is None else product_level
-        started, added = campaigns.start_campaign(connection, ws.actor, year, due_date, level)
+    from conflict_minerals.service.program import start_campaign
+
+    with workspace() as ws:
+        started, added = start_campaign(ws, ws.actor, year, due.date() if due else None, product_level)
     click.echo(f"Campaign {started.year}: {added} new request(s); responses due {started.due_date.isoformat()}.")
 
 
@@ -230,30 +231,14 @@ def _outcome_line(outcome: IngestOutcome) -> str:
     return f"{name}: {outcome.status}: {outcome.message}"
 
 
-def _supplier(connection: Any, name: str) -> SupplierRecord:
-    found = find_supplier(connection, name)
-    if found is None:
-        fail(f"no supplier '{name}'.")
-    return found
-
-
 @click.command()
 @click.option("--campaign", "year", type=int, help="Only this campaign's submissions (default: all).")
 def reprocess(year: int | None) -> None:
     """Read the stored originals again (after a reader or reference upgrade) and show what changed."""
-    from sqlalchemy import select
-
-    from conflict_minerals.program.reprocess import reprocess as rederive
-    from conflict_minerals.program.schema import submissions
+    from conflict_minerals.service.program import reprocess_stored
 
     with workspace() as ws:
-        ids = None
-        if year is not None:
-            with ws.read() as connection:
-                current = campaigns.require_campaign(connection, year)
-                query = select(submissions.c.id).where(submissions.c.campaign_id == current.id)
-                ids = [row.id for row in connection.execute(query)]
-        changes = rederive(ws, ids, ws.actor)
+        changes = reprocess_stored(ws, ws.actor, year)
     failed = 0
     for change in changes:
         if change.error:
@@ -277,58 +262,25 @@ def reprocess(year: int | None) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def review(supplier: str | None, year: int | None, show_all: bool, recheck: bool, as_json: bool) -> None:
     """List the findings of suppliers' current CMRTs (exit 1 when there are open errors)."""
-    if recheck:
-        with workspace() as ws:
-            with ws.transaction() as connection:
-                current = campaigns.require_campaign(connection, year)
-                target = _supplier(connection, supplier).id if supplier else None
-            for change in recheck_findings(ws, current, target, ws.actor):
+    from conflict_minerals.service.program import recheck_current, review_items
+
+    with workspace() as ws:
+        if recheck:
+            for change in recheck_current(ws, ws.actor, year, supplier):
                 click.echo(
                     f"rechecked {change.file}: {change.findings_before} -> {change.findings_after} finding(s)", err=True
                 )
-    with workspace() as ws, ws.transaction() as connection:
-        current = campaigns.require_campaign(connection, year)
-        views = [
-            v
-            for v in campaigns.overview(connection, current)
-            if supplier is None or v.supplier_id == _supplier(connection, supplier).id
-        ]
-        data: list[dict[str, Any]] = []
-        for view in views:
-            if view.current_submission_id is None:
-                continue
-            found = decisions.submission_findings(connection, view.current_submission_id, include_waived=show_all)
-            found = [f for f in found if show_all or f.severity != "info"]
-            data.append(
-                {
-                    "supplier": view.supplier,
-                    "file": view.current_file,
-                    "version": view.current_version,
-                    "state": view.state.value,
-                    "findings": [
-                        {
-                            "code": f.code,
-                            "severity": f.severity,
-                            "message": f.message,
-                            "sheet": f.sheet,
-                            "cell": f.cell,
-                            "waived": f.waived,
-                            "waiver_reason": f.waiver_reason,
-                        }
-                        for f in found
-                    ],
-                }
-            )
+        items = review_items(ws, year, supplier, show_all)
     if as_json:
-        echo_json(data)
+        echo_json([item.as_json() for item in items])
     else:
-        for item in data:
-            click.echo(f"{item['supplier']} — {item['file']} (v{item['version']}, {item['state']})")
-            for f in item["findings"]:
-                where = f"{f['sheet']}!{f['cell']}" if f["cell"] else f["sheet"]
-                waived = " [waived]" if f["waived"] else ""
-                click.echo(f"  {f['severity']:<7} {f['code']:<11} {where:<18} {f['message']}{waived}")
-    if any(f["severity"] == "error" and not f["waived"] for item in data for f in item["findings"]):
+        for item in items:
+            click.echo(f"{item.supplier} — {item.file} (v{item.version}, {item.state})")
+            for f in item.findings:
+                where = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
+                waived = " [waived]" if f.waived else ""
+                click.echo(f"  {f.severity:<7} {f.code:<11} {where!s:<18} {f.message}{waived}")
+    if any(item.open_errors for item in items):
         raise SystemExit(EXIT_FINDINGS)
 
 
@@ -393,21 +345,17 @@ def _decision(name: str, help_text: str, needs_reason: bool) -> click.Command:
     @click.option("--reason", required=needs_reason, help="Why (kept in the audit trail).")
     @click.option("--campaign", "year", type=int)
     def command(supplier: str, reason: str | None, year: int | None, **extra: Any) -> None:
-        with workspace() as ws, ws.transaction() as connection:
-            current = campaigns.require_campaign(connection, year)
-            target = _supplier(connection, supplier)
-            if name == "accept":
-                decisions.accept(connection, ws.actor, current, target, reason, extra.get("despite_findings", False))
-            elif name == "reject":
-                decisions.reject(connection, ws.actor, current, target, reason or "")
-            elif name == "escalate":
-                decisions.escalate(connection, ws.actor, current, target, reason or "")
-            else:
-                decisions.not_applicable(connection, ws.actor, current, target, reason or "")
+        from conflict_minerals.service.program import decide
+
+        with workspace() as ws:
+            target = decide(
+                ws, ws.actor, name, supplier, reason, year, extra.get("despite_findings", False), extra.get("version")
+            )
         click.echo(f"{target.name}: {name} recorded.")
 
     if name == "accept":
         command = click.option("--despite-findings", is_flag=True, help="Accept although errors are open.")(command)
+        command = click.option("--version", type=int, help="Accept only this version (the one you reviewed).")(command)
     return command
 
 
@@ -427,16 +375,10 @@ not_applicable = _decision(
 @click.option("--campaign", "year", type=int)
 def waive(supplier: str, code: str, cell: str | None, reason: str, year: int | None) -> None:
     """Waive a finding of a supplier's current CMRT, with a reason."""
-    with workspace() as ws, ws.transaction() as connection:
-        count = decisions.waive(
-            connection,
-            ws.actor,
-            campaigns.require_campaign(connection, year),
-            _supplier(connection, supplier),
-            code,
-            cell,
-            reason,
-        )
+    from conflict_minerals.service.program import waive as waive_findings
+
+    with workspace() as ws:
+        count = waive_findings(ws, ws.actor, supplier, code, cell, reason, year)
     click.echo(f"{count} finding(s) {code} waived.")
 
 
@@ -446,14 +388,10 @@ def waive(supplier: str, code: str, cell: str | None, reason: str, year: int | N
 @click.option("--campaign", "year", type=int)
 def assign(submission: int, supplier: str, year: int | None) -> None:
     """Assign an unassigned submission (see `status`) to a supplier."""
-    with workspace() as ws, ws.transaction() as connection:
-        decisions.assign(
-            connection,
-            ws.actor,
-            campaigns.require_campaign(connection, year),
-            submission,
-            _supplier(connection, supplier),
-        )
+    from conflict_minerals.service.program import assign as assign_submission
+
+    with workspace() as ws:
+        assign_submission(ws, ws.actor, submission, supplier, year)
     click.echo(f"Submission {submission} assigned to {supplier}.")
 
 
@@ -463,9 +401,10 @@ def assign(submission: int, supplier: str, year: int | None) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def log(supplier: str | None, limit: int | None, as_json: bool) -> None:
     """Show the audit trail: every import, state change and decision."""
-    with workspace() as ws, ws.transaction() as connection:
-        supplier_id = _supplier(connection, supplier).id if supplier else None
-        found = list_events(connection, supplier_id, limit)
+    from conflict_minerals.service.program import audit_trail
+
+    with workspace() as ws:
+        found = audit_trail(ws, supplier, limit)
     if as_json:
         echo_json(
             [
@@ -494,8 +433,10 @@ def log(supplier: str | None, limit: int | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def status(year: int | None, as_json: bool) -> None:
     """Per supplier: state, current version, open findings, last contact; totals and response rate."""
-    with workspace() as ws, ws.transaction() as connection:
-        report = status_report(connection, campaigns.require_campaign(connection, year))
+    from conflict_minerals.service.program import campaign_status
+
+    with workspace() as ws:
+        report = campaign_status(ws, year)
     if as_json:
         echo_json(report)
         return

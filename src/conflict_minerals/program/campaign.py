@@ -139,7 +139,7 @@ def require_campaign(connection: Connection, year: int | None = None) -> Campaig
     campaign = find_campaign(connection, year)
     if campaign is None:
         what = f"for {year}" if year else "yet"
-        raise CampaignError(f"no campaign {what}; start one with `conflict-minerals campaign start YEAR`.")
+        raise CampaignError(f"there is no campaign {what}.", "campaign.none", year=year)
     return campaign
 
 

@@ -23,6 +23,8 @@ from conflict_minerals.program.suppliers import SupplierRecord
 class DecisionError(ConflictMineralsError):
     """A decision that cannot be taken as asked."""
 
+    default_code = "decision.invalid"
+
 
 @dataclass(frozen=True, slots=True)
 class StoredFinding:
@@ -62,7 +64,11 @@ def submission_findings(connection: Connection, submission_id: int, include_waiv
 def _require_current(connection: Connection, campaign: Campaign, supplier: SupplierRecord) -> int:
     submission = current_submission(connection, campaign, supplier)
     if submission is None:
-        raise DecisionError(f"{supplier.name} has no CMRT in the {campaign.year} campaign yet.")
+        raise DecisionError(
+            f"{supplier.name} has no CMRT in the {campaign.year} campaign yet.",
+            "decision.no_cmrt",
+            supplier=supplier.name,
+        )
     return submission
 
 
@@ -73,18 +79,33 @@ def accept(
     supplier: SupplierRecord,
     reason: str | None,
     despite_findings: bool = False,
+    version: int | None = None,
 ) -> None:
-    """Accept the supplier's current CMRT; open error findings must be waived first, or accepted with a reason."""
+    """Accept the supplier's current CMRT; open error findings must be waived first, or accepted with a reason.
+
+    With `version`, accept only that version: a newer one that arrived meanwhile is not accepted unseen.
+    """
     submission = _require_current(connection, campaign, supplier)
+    current = connection.execute(select(submissions.c.version).where(submissions.c.id == submission)).scalar_one()
+    if version is not None and version != current:
+        raise DecisionError(
+            f"{supplier.name}'s current CMRT is version {current}, not {version}; review it before accepting.",
+            "decision.version_changed",
+            current=current,
+            asked=version,
+        )
     errors = [f for f in submission_findings(connection, submission, include_waived=False) if f.severity == "error"]
     if errors and not despite_findings:
         codes = ", ".join(sorted({f.code for f in errors}))
         raise DecisionError(
-            f"{supplier.name}'s CMRT has {len(errors)} open error finding(s) ({codes}); request a "
-            "correction, waive them with a reason, or accept with --despite-findings and --reason."
+            f"{supplier.name}'s CMRT has {len(errors)} open error finding(s) ({codes})",
+            "decision.open_errors",
+            codes=codes,
         )
     if errors and not reason:
-        raise DecisionError("accepting despite open errors needs a --reason for the audit trail.")
+        raise DecisionError(
+            "accepting despite open errors needs a reason for the audit trail.", "decision.reason_needed"
+        )
     set_state(
         connection,
         actor,
@@ -151,7 +172,10 @@ def waive(
         if f.code == code and (cell is None or f.cell == cell)
     ]
     if not matching:
-        raise DecisionError(f"no open finding {code}{' at ' + cell if cell else ''} on {supplier.name}'s current CMRT.")
+        raise DecisionError(
+            f"there is no open finding {code}{' at ' + cell if cell else ''} on {supplier.name}'s current CMRT.",
+            "decision.no_finding",
+        )
     for finding in matching:
         connection.execute(
             update(findings).where(findings.c.id == finding.id).values(waived=True, waiver_reason=reason)
@@ -175,13 +199,41 @@ def assign(
     """Assign an unassigned (or wrongly linked) submission to a supplier; it becomes the current version."""
     row = connection.execute(select(submissions).where(submissions.c.id == submission_id)).first()
     if row is None or row.campaign_id != campaign.id:
-        raise DecisionError(f"no submission {submission_id} in the {campaign.year} campaign.")
+        raise DecisionError(
+            f"there is no submission {submission_id} in the {campaign.year} campaign.", "decision.unknown_submission"
+        )
     if not row.readable:
-        raise DecisionError(f"submission {submission_id} could not be read; it cannot become a current CMRT.")
+        raise DecisionError(
+            f"submission {submission_id} could not be read; it cannot become a current CMRT.", "decision.unreadable"
+        )
     version = next_version(connection, campaign, supplier.id)
     connection.execute(
         update(submissions).where(submissions.c.id == submission_id).values(supplier_id=supplier.id, version=version)
     )
+    if row.supplier_id is not None and row.supplier_id != supplier.id:
+        _fall_back(connection, campaign, row.supplier_id, submission_id)
     make_current(
         connection, actor, campaign, supplier.id, submission_id, version, {"file": row.file_name, "assigned": True}
+    )
+
+
+def _fall_back(connection: Connection, campaign: Campaign, supplier_id: int, moved: int) -> None:
+    """The supplier a file was moved away from points at its latest remaining version, or none."""
+    remaining = connection.execute(
+        select(submissions.c.id)
+        .where(
+            submissions.c.campaign_id == campaign.id,
+            submissions.c.supplier_id == supplier_id,
+            submissions.c.readable.is_(True),
+        )
+        .order_by(submissions.c.version.desc())
+    ).first()
+    connection.execute(
+        update(requests)
+        .where(
+            requests.c.campaign_id == campaign.id,
+            requests.c.supplier_id == supplier_id,
+            requests.c.current_submission_id == moved,
+        )
+        .values(current_submission_id=remaining.id if remaining else None)
     )
