@@ -119,3 +119,92 @@ def test_two_ingests_at_once_lose_nothing(program: Program, many_files: Path, re
     result = snapshot(program.root)
     assert sorted(result["submissions"]) == sorted(reference_run["submissions"])  # type: ignore[arg-type]
     assert len({row[2] for row in result["submissions"]}) == 16  # type: ignore[union-attr]
+
+
+def parsed_state(root: Path) -> dict[str, object]:
+    """What deriving the stored files produced: findings and smelter-row matches per file."""
+    from conflict_minerals.program.schema import findings, smelter_rows
+
+    workspace = open_workspace(root)
+    try:
+        with workspace.read() as connection:
+            found = connection.execute(
+                select(submissions.c.file_name, findings.c.code, findings.c.cell, findings.c.waived)
+                .join(submissions, submissions.c.id == findings.c.submission_id)
+                .order_by(submissions.c.file_name, findings.c.code, findings.c.cell)
+            ).all()
+            rows = connection.execute(
+                select(submissions.c.file_name, smelter_rows.c.row, smelter_rows.c.facility_key)
+                .join(submissions, submissions.c.id == smelter_rows.c.submission_id)
+                .order_by(submissions.c.file_name, smelter_rows.c.row)
+            ).all()
+        return {"findings": [tuple(r) for r in found], "rows": [tuple(r) for r in rows]}
+    finally:
+        workspace.close()
+
+
+def command(root: Path, *args: str) -> subprocess.Popen[bytes]:
+    full = [sys.executable, "-m", "conflict_minerals", "--workspace", str(root), *args]
+    return subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def count_events(root: Path, kind: str) -> int:
+    from conflict_minerals.program.schema import events
+
+    workspace = open_workspace(root)
+    try:
+        with workspace.read() as connection:
+            query = select(func.count()).select_from(events).where(events.c.kind == kind)
+            return int(connection.execute(query).scalar_one())
+    finally:
+        workspace.close()
+
+
+def test_killed_reprocess_then_rerun_equals_a_clean_run(program: Program, many_files: Path) -> None:
+    prepare(program)
+    program("ingest", many_files)
+    before = parsed_state(program.root)
+    process = command(program.root, "reprocess")
+    deadline = time.time() + 120
+    while count_events(program.root, "submission.reprocessed") < 2 and time.time() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert parsed_state(program.root) == before  # each file is re-derived in one transaction
+    program("reprocess")
+    assert parsed_state(program.root) == before
+
+
+def test_killed_report_leaves_a_whole_folder_and_a_rerun_completes(
+    program: Program, many_files: Path, tmp_path: Path
+) -> None:
+    prepare(program)
+    program("ingest", many_files)
+    out = tmp_path / "reports"
+    program("report", "--period", "2025", "--out", out)
+    first = sorted(p.name for p in out.iterdir())
+    process = command(program.root, "report", "--period", "2025", "--out", str(out))
+    time.sleep(1.0)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert sorted(p.name for p in out.iterdir()) == first  # the old run whole, or the new run whole
+    program("report", "--period", "2025", "--out", out)
+    assert sorted(p.name for p in out.iterdir()) == first
+    assert not list(tmp_path.glob(".reports.*.staging"))
+
+
+def test_ingest_while_a_report_runs_and_a_decision_is_taken(
+    program: Program, many_files: Path, reference_run: dict[str, object], tmp_path: Path
+) -> None:
+    prepare(program)
+    program("ingest", *sorted(many_files.glob("*-v1.xlsx")))
+    reporting = command(program.root, "report", "--period", "2025", "--out", str(tmp_path / "r"))
+    ingesting = ingest_process(program.root, many_files)
+    program("escalate", SUPPLIERS[0], "--reason", "late answers")
+    for process in (reporting, ingesting):
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr.decode()
+    assert sorted(snapshot(program.root)["submissions"]) == sorted(reference_run["submissions"])  # type: ignore[arg-type]
+    assert count_events(program.root, "decision.escalated") == 1

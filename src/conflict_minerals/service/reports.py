@@ -68,6 +68,8 @@ def _input_ids(model: ReportModel, current: dict[int, str]) -> list[int]:
 def replace_folder(folder: Path, fill: object) -> WrittenReport:
     """Write into a staging folder beside `folder`, then swap it in whole (no mix of two runs)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
+    for left in folder.parent.glob(f".{folder.name}.*.staging"):  # a killed run's leftovers
+        shutil.rmtree(left, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".staging", dir=folder.parent))
     try:
         written: WrittenReport = fill(staging)  # type: ignore[operator]
