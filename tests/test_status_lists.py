@@ -144,3 +144,45 @@ def test_status_on_a_date_uses_the_lists_known_then(tmp_path: Path) -> None:
         "Conformant",
     )
     assert StatusBook.build(snapshots, dt.date(2024, 12, 31)).status("CID000015")[0] is StatusBucket.NOT_LISTED
+
+
+@pytest.mark.parametrize(
+    ("label", "bucket"),
+    [
+        ("Conformant", "conformant"),
+        ("RMAP Conformant", "conformant"),
+        ("Conformant (Cross-recognized, LBMA)", "conformant"),
+        ("Compliant", "conformant"),
+        ("Active", "active"),
+        ("In Progress", "active"),
+        ("Active - Re-audit in progress", "active"),
+        ("Not yet conformant (Active)", "active"),
+        ("Non-Conformant", "not_conformant"),
+        ("Outreach Required", "not_conformant"),
+        ("Suspended", "not_conformant"),
+        ("Not Compliant", "not_conformant"),
+        ("No longer conformant", "not_conformant"),
+        ("Conformance withdrawn", "not_conformant"),
+        ("Not certified", "not_conformant"),
+        ("Certification revoked", "not_conformant"),
+        ("Conformant status lapsed", "not_conformant"),
+        ("Not listed", "not_listed"),
+        ("", "not_listed"),
+    ],
+)
+def test_status_words_and_their_negations(label: str, bucket: str) -> None:
+    from conflict_minerals.reference.status import bucket_for
+
+    assert bucket_for(label).value == bucket
+
+
+def test_one_id_with_two_statuses_on_one_date_takes_the_worse(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from conflict_minerals.smelters.status_book import StatusBook
+
+    listed = tmp_path / "list.csv"
+    listed.write_text("Smelter ID,Status\nCID001182,Conformant\nCID001182,Non-Conformant\n", encoding="utf-8")
+    book = StatusBook.build([read_status_list(listed, as_of=dt.date(2026, 1, 1))], dt.date(2026, 2, 1))
+    assert book.status("CID001182")[0].value == "not_conformant"
+    assert book.conflicts == (("CID001182", "Non-Conformant", "Conformant"),)

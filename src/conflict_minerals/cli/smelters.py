@@ -84,6 +84,14 @@ def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime 
         fail(str(exc))
     with reference() as store:
         store.add_status(snapshot)
+    seen: dict[str, str] = {}
+    for entry in snapshot.entries:
+        if entry.smelter_id in seen and seen[entry.smelter_id] != entry.bucket.value:
+            click.echo(
+                f"warning: {entry.smelter_id} is listed twice with different statuses; the worse one is used.",
+                err=True,
+            )
+        seen.setdefault(entry.smelter_id, entry.bucket.value)
     counts: dict[str, int] = {}
     for entry in snapshot.entries:
         counts[entry.bucket.value] = counts.get(entry.bucket.value, 0) + 1

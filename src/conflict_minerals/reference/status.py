@@ -84,6 +84,10 @@ _NOT_CONFORMANT = (
     "non responsive",
 )
 _ACTIVE = ("active", "in progress", "corrective action", "re audit", "pending")
+# A conformant word under one of these is not conformance: "Not Compliant", "No longer conformant",
+# "Conformance withdrawn", "Not certified". Unless the label also says the facility is active.
+_NEGATIONS = frozenset({"not", "non", "no", "never", "without"})
+_NEGATING = ("withdrawn", "revoked", "lapsed", "expired", "fail", "delist", "rescind", "cancel", "lost", "former")
 _CONFORMANT = ("conformant", "compliant", "cross recogni", "lbma", "rjc", "certified", "conform")
 _AS_OF = re.compile(r"(?:as of|updated|date)[:\s]*(.+)$", re.IGNORECASE)
 
@@ -97,6 +101,9 @@ def bucket_for(label: str | None) -> StatusBucket:
     words = _words(label or "")
     if not words or "not listed" in words:
         return StatusBucket.NOT_LISTED
+    if _NEGATIONS & set(words.split()) or any(marker in words for marker in _NEGATING):
+        active = any(marker in words for marker in _ACTIVE)
+        return StatusBucket.ACTIVE if active else StatusBucket.NOT_CONFORMANT
     for markers, bucket in (
         (_NOT_CONFORMANT, StatusBucket.NOT_CONFORMANT),
         (_ACTIVE, StatusBucket.ACTIVE),

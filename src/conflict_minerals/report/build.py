@@ -111,6 +111,10 @@ def build_report(
     model.annex = [_annex_row(f) for f in run.consolidation.facilities]
     model.risk_notes = [_risk(f) for f in run.consolidation.facilities if f.status.value == "not_listed"]
     model.working_papers = _working_papers(views, cmrts, open_errors, escalations, run.consolidation)
+    model.working_papers["status_conflicts"] = [
+        {"smelter_id": sid, "status_used": kept, "status_set_aside": other}
+        for sid, kept, other in run.status_book.conflicts
+    ]
     if old is not None and old.campaign.year != year:
         model.comparison = _compare(old, views, run.consolidation)
     model.texts = render_texts(model, workspace.root / "templates", workspace.settings.due_diligence)

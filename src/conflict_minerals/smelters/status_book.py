@@ -24,6 +24,7 @@ class StatusBook:
     as_of: dt.date
     entries: dict[SmelterId, tuple[StatusEntry, StatusSnapshot]]
     snapshots: tuple[StatusSnapshot, ...]
+    conflicts: tuple[tuple[SmelterId, str, str], ...] = ()  # ID, label kept, label set aside (same date)
 
     @classmethod
     def build(cls, snapshots: Iterable[StatusSnapshot], as_of: dt.date) -> StatusBook:
@@ -38,12 +39,17 @@ class StatusBook:
             elif snapshot.as_of == current.as_of and snapshot.list_kind is None:
                 newest[f"{snapshot.source}"] = snapshot  # several full lists of one day: keep them all
         entries: dict[SmelterId, tuple[StatusEntry, StatusSnapshot]] = {}
+        conflicts: list[tuple[SmelterId, str, str]] = []
         for snapshot in sorted(newest.values(), key=lambda s: s.as_of):
             for entry in snapshot.entries:
                 held = entries.get(entry.smelter_id)
+                if held is not None and held[1].as_of == snapshot.as_of and held[0].bucket != entry.bucket:
+                    kept, other = (entry, held[0]) if _wins(entry, snapshot, *held) else (held[0], entry)
+                    conflicts.append((entry.smelter_id, kept.label, other.label))
                 if held is None or _wins(entry, snapshot, *held):
                     entries[entry.smelter_id] = (entry, snapshot)
-        return cls(as_of, entries, tuple(sorted(newest.values(), key=lambda s: (s.as_of, s.source))))
+        ordered = tuple(sorted(newest.values(), key=lambda s: (s.as_of, s.source)))
+        return cls(as_of, entries, ordered, tuple(conflicts))
 
     def status(self, smelter_id: SmelterId | None) -> tuple[StatusBucket, str | None, StatusSnapshot | None]:
         """Return (bucket, raw label, snapshot) for a facility; not listed when no list names it."""
@@ -56,4 +62,5 @@ class StatusBook:
 def _wins(entry: StatusEntry, snapshot: StatusSnapshot, held: StatusEntry, held_snapshot: StatusSnapshot) -> bool:
     if snapshot.as_of != held_snapshot.as_of:
         return snapshot.as_of > held_snapshot.as_of
-    return _PRIORITY[entry.bucket] > _PRIORITY[held.bucket]
+    # Two lists of one date disagree: the worse status stands (a filing must not claim the better one).
+    return _PRIORITY[entry.bucket] < _PRIORITY[held.bucket]
