@@ -150,3 +150,25 @@ def test_due_diligence_settings_reach_the_report(two_years: Program, tmp_path: P
     cmr = (tmp_path / "out" / "conflict-minerals-report.md").read_text(encoding="utf-8")
     assert "Anyone can write to ethics@alpha.example in confidence." in cmr
     assert "general contact channels" not in cmr
+
+
+def test_a_workspace_template_cannot_run_code(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+
+    root = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(root), "--company", "Acme Devices Inc."]).exit_code == 0
+    assert runner.invoke(cli, ["--workspace", str(root), "campaign", "start", "2025"]).exit_code == 0
+    (root / "templates").mkdir()
+    marker = tmp_path / "pwned"
+    attack = (
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}{{ cycler.__init__.__globals__.os.system('touch "
+        + str(marker)
+        + "') }}"
+    )
+    (root / "templates" / "conclusion.txt.j2").write_text(attack, encoding="utf-8")
+    result = runner.invoke(cli, ["--workspace", str(root), "report", "--period", "2025", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "conclusion.txt.j2" in result.stderr and "Traceback" not in result.output
+    assert not marker.exists()

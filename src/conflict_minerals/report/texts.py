@@ -9,8 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.settings import DueDiligenceSettings
 
 if TYPE_CHECKING:
@@ -36,6 +39,12 @@ BLOCKS = (
 )
 
 
+class TemplateTextError(ConflictMineralsError):
+    """A narrative template (usually a workspace override) that cannot be rendered."""
+
+    default_code = "report.template"
+
+
 def long_date(date: Any) -> str:
     """Write a date as 'May 31, 2026'."""
     return f"{date:%B} {date.day}, {date.year}"
@@ -49,7 +58,9 @@ def percent(value: float) -> str:
 def render_texts(model: ReportModel, overrides: Path | None = None, due_diligence: Any = None) -> dict[str, list[str]]:
     """Render every narrative block to paragraphs of plain text."""
     folders = [str(overrides)] if overrides and overrides.is_dir() else []
-    environment = Environment(
+    # A workspace template is text someone could have edited: sandboxed, it reads the figures and
+    # cannot reach Python internals (no shell commands, no attribute tricks).
+    environment = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader([FileSystemLoader(folders), FileSystemLoader(str(BUILT_IN))]),
         undefined=StrictUndefined,
         autoescape=False,  # plain text: each renderer escapes for its own format
@@ -69,6 +80,11 @@ def render_texts(model: ReportModel, overrides: Path | None = None, due_diligenc
     }
     texts = {}
     for block in BLOCKS:
-        rendered = environment.get_template(f"{block}.txt.j2").render(context)
+        try:
+            rendered = environment.get_template(f"{block}.txt.j2").render(context)
+        except SecurityError:
+            raise TemplateTextError(f"the template {block}.txt.j2 tries something a template may not do.") from None
+        except TemplateError as exc:
+            raise TemplateTextError(f"the template {block}.txt.j2 cannot be used ({exc.message}).") from None
         texts[block] = [" ".join(part.split()) for part in rendered.split("\n\n") if part.strip()]
     return texts
