@@ -12,6 +12,7 @@ from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from conflict_minerals.cli.common import EXIT_FINDINGS, echo_json, fail, fail_with, workspace, workspace_root
 from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.neutral import terminal_text
 from conflict_minerals.program.ingest import IngestOutcome, collect_files, ingest_files
 from conflict_minerals.program.settings import Settings, load_settings
 from conflict_minerals.program.workspace import init_workspace, open_workspace
@@ -425,7 +426,8 @@ def log(supplier: str | None, limit: int | None, as_json: bool) -> None:
     for event in found:
         reason = f" — {event.reason}" if event.reason else ""
         who = f" {event.supplier}" if event.supplier else ""
-        click.echo(f"{event.at:%Y-%m-%d %H:%M} {event.actor:<12} {event.kind:<22}{who}{reason}")
+        line = f"{event.at:%Y-%m-%d %H:%M} {event.actor:<12} {event.kind:<22}{who}{reason}"
+        click.echo(terminal_text(line))  # a line break in a reason cannot forge another event's line
 
 
 @click.command()

@@ -102,9 +102,14 @@ def _value(match: re.Match[bytes]) -> tuple[object | None, bool]:
         return _unescape(raw), False
 
 
+_XESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _unescape(raw: bytes) -> str:
+    """Decode XML entities and OOXML's `_xHHHH_` escapes, as Excel shows the text."""
     text = raw.decode("utf-8", errors="replace")
-    return html.unescape(text) if "&" in text else text
+    text = html.unescape(text) if "&" in text else text
+    return _XESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 def _shared_strings(archive: zipfile.ZipFile, indices: Sequence[int]) -> dict[int, str] | None:

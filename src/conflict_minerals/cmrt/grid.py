@@ -24,6 +24,16 @@ def column_index(letters: str) -> int:
     return index - 1
 
 
+def column_letter(index: int) -> str:
+    """Return the letters of a 0-based column index: 0 -> A, 27 -> AB."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def split_ref(ref: str) -> tuple[int, int]:
     """Return the 0-based (row, column) of an A1 reference."""
     match = _A1.match(ref)

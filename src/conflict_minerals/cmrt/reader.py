@@ -15,9 +15,10 @@ from conflict_minerals.cmrt.container import Container, open_container
 from conflict_minerals.cmrt.declaration import read_answers, read_company, read_company_answers
 from conflict_minerals.cmrt.detect import detect, lookup_list_date
 from conflict_minerals.cmrt.fastsheet import fast_grid
-from conflict_minerals.cmrt.grid import Grid, Workbook
+from conflict_minerals.cmrt.grid import Grid, Workbook, column_letter
 from conflict_minerals.cmrt.lookup import Parsed, read_lookup, read_lookup_keyed
 from conflict_minerals.cmrt.smelter_list import read_products, read_smelter_list
+from conflict_minerals.cmrt.values import CONTROL
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import CmrtDocument, Finding, Severity, SourceRef, TemplateInfo
 
@@ -51,7 +52,9 @@ def read_cmrt(path: str | Path, data: bytes | None = None) -> CmrtDocument:
     match_special = layout.version_key(layout_version) >= layout.version_key("6.22")
     smelters, found = read_smelter_list(smelter_grid, index, source, match_special)
     findings += found
-    products = read_products(book.sheet(layout.PRODUCT_LIST), layout.product_last_row(layout_version))
+    product_grid = book.sheet(layout.PRODUCT_LIST)
+    products = read_products(product_grid, layout.product_last_row(layout_version))
+    findings += control_findings(source, (declaration, smelter_grid, product_grid))
 
     document = CmrtDocument(
         source=source,
@@ -96,6 +99,29 @@ def _smelter_grid(container: Container, book: Workbook) -> Grid | None:
         if grid is not None:
             return grid
     return book.sheet(layout.SMELTER_LIST, max_rows=max_rows)
+
+
+def control_findings(source: SourceRef, grids: tuple[Grid | None, ...]) -> list[Finding]:
+    """CMRT-D-007: control characters in a sheet were removed (one finding per sheet, at the first cell)."""
+    found = []
+    for grid in grids:
+        if grid is None:
+            continue
+        hits = [
+            (number, column)
+            for number, row in enumerate(grid.rows, start=1)
+            for column, value in enumerate(row)
+            if isinstance(value, str) and CONTROL.search(value)
+        ]
+        if hits:
+            number, column = hits[0]
+            cell = f"{column_letter(column)}{number}"
+            message = (
+                f"{len(hits)} cell(s) held control characters (invisible codes that break other programs); "
+                "they were removed."
+            )
+            found.append(Finding(source.at(grid.name, cell), "CMRT-D-007", Severity.WARNING, message))
+    return found
 
 
 def _revision_findings(source: SourceRef, template: TemplateInfo) -> list[Finding]:

@@ -12,6 +12,10 @@ from conflict_minerals.model import Metal
 # Formula results that mean "nothing here" (pitfall P3 in cmrt-format.md).
 _EMPTY_MARKERS = frozenset({"#N/A", "#REF!", "#VALUE!", "#NAME?", "#DIV/0!", "#NULL!", "#NUM!"})
 _SPACES = re.compile(r"\s+")
+# Control characters (C0 but tab, line feed, carriage return; DEL; C1) never reach a stored value:
+# they break XML workbooks, terminals and PostgreSQL text (NUL).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MAX_TEXT = 32_767  # the longest text an Excel cell holds
 _CID = re.compile(r"^\s*CID\s*0*(\d{1,6})\s*$", re.IGNORECASE)
 _BARE_CID = re.compile(r"^\s*0*(\d{1,6})\s*$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -40,7 +44,7 @@ def clean_text(value: object, zero_is_empty: bool = True) -> str | None:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = _SPACES.sub(" ", str(value).replace("\u00a0", " ")).strip()
+    text = _SPACES.sub(" ", CONTROL.sub("", str(value)).replace("\u00a0", " ")).strip()[:MAX_TEXT]
     if not text or text in _EMPTY_MARKERS or (zero_is_empty and text == "0"):
         return None
     return text

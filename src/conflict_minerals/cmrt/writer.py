@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from conflict_minerals.cmrt import layout
 from conflict_minerals.cmrt.lookup import LookupIndex
-from conflict_minerals.cmrt.values import fold, normalize_smelter_id, parse_metal
+from conflict_minerals.cmrt.values import MAX_TEXT, fold, normalize_smelter_id, parse_metal
 from conflict_minerals.model import (
     COMPANY_QUESTION_KEYS,
     DECLARATION_METAL_ORDER,
@@ -89,7 +89,20 @@ def write_cmrt(out: str | Path, data: Mapping[str, Any], reference: Sequence[Loo
     )
     _product_sheet(book.create_sheet(layout.PRODUCT_LIST), data.get("products", ()))
     _lookup_sheet(book.create_sheet(layout.SMELTER_LOOKUP), reference)
+    _as_text(book)
     book.save(out)
+
+
+def _as_text(book: Workbook) -> None:
+    """We write values only: text that looks like a formula (`=HYPERLINK(...)`) stays text, capped to a cell."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    if len(cell.value) > MAX_TEXT:
+                        cell.value = cell.value[:MAX_TEXT]
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
 
 
 def _revision_sheet(sheet: Worksheet | None) -> None:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from conflict_minerals.neutral import markdown_text
 from conflict_minerals.report.document import Block, Heading, Paragraph
 
 # EDGAR accepts a subset of HTML 3.2 with some HTML 4.0 attributes: no scripts, no external
@@ -48,9 +49,10 @@ def to_markdown(blocks: Sequence[Block]) -> str:
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):
-            lines += ["#" * block.level + " " + block.text, ""]
+            lines += ["#" * block.level + " " + markdown_text(block.text), ""]
         elif isinstance(block, Paragraph):
-            lines += [f"**{block.text}**" if block.bold else block.text, ""]
+            text = markdown_text(block.text)
+            lines += [f"**{text}**" if block.bold else text, ""]
         else:
             lines.append("| " + " | ".join(_cell(h) for h in block.headers) + " |")
             lines.append("|" + "---|" * len(block.headers))
@@ -60,7 +62,7 @@ def to_markdown(blocks: Sequence[Block]) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def to_docx(blocks: Sequence[Block], path: Path) -> None:
@@ -99,11 +101,25 @@ _ATTRIBUTE = re.compile(r'([a-zA-Z-]+)\s*=\s*"([^"]*)"')
 _ENTITY = re.compile(r"&(#?[a-zA-Z0-9]+);")
 
 
+_NUMERIC_REFERENCE = re.compile(r"&#(x[0-9a-fA-F]+|[0-9]+);")
+_ALLOWED_CONTROL = {9, 10, 13}
+
+
+def _has_control(html: str) -> bool:
+    """Tell whether a document holds a control character, written as itself or as a numeric reference."""
+    codes = [ord(char) for char in html if ord(char) < 32 or ord(char) == 127]
+    for reference in _NUMERIC_REFERENCE.findall(html):
+        codes.append(int(reference[1:], 16) if reference[0] in "xX" else int(reference))
+    return any((code < 32 and code not in _ALLOWED_CONTROL) or 127 <= code < 160 for code in codes)
+
+
 def edgar_problems(html: str) -> list[str]:
     """Check an HTML document against the EDGAR rules we write to; return every problem found."""
     problems = []
     if any(ord(char) > 127 for char in html):
         problems.append("non-ASCII character (write it as a numeric character reference)")
+    if _has_control(html):
+        problems.append("control character (EDGAR accepts none)")
     depth = 0
     for closing, tag, attributes in _TAG.findall(html):
         name = tag.lower()

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, insert, select
 
 from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.neutral import spreadsheet_text
 from conflict_minerals.program.audit import now
 from conflict_minerals.program.campaign import RequestView
 from conflict_minerals.program.schema import (
@@ -168,17 +169,10 @@ def write_evidence_csv(connection: Connection, run: StoredRun, out: TextIO) -> i
             writer.writerow(
                 [
                     figure,
-                    *(_neutral(v) for v in (record.supplier, record.file, record.row)),
-                    _neutral(record.smelter_id),
-                    _neutral(record.facility),
+                    *(spreadsheet_text(v) for v in (record.supplier, record.file, record.row)),
+                    spreadsheet_text(record.smelter_id),
+                    spreadsheet_text(record.facility),
                 ]
             )
             count += 1
     return count
-
-
-def _neutral(value: object) -> object:
-    """Keep a spreadsheet from reading supplier text as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from conflict_minerals.neutral import spreadsheet_text
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, RowOutcome
 from conflict_minerals.smelters.matching import SmelterMatch
 
@@ -79,7 +80,7 @@ def consolidation_to_csv(result: Consolidation) -> str:
         data = facility_to_json(facility)
         data["suppliers"] = "; ".join(facility.suppliers)
         data["sources"] = "; ".join(f"{s.file}#{s.row}" for s in facility.sources)
-        writer.writerow([data[column] for column in CSV_COLUMNS])
+        writer.writerow([spreadsheet_text(data[column]) for column in CSV_COLUMNS])
     return out.getvalue()
 
 
