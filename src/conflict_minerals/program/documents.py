@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select, update
 from conflict_minerals.model import Answer, CmrtDocument, Company, Metal, Product, SmelterRow, SourceRef, TemplateInfo
 from conflict_minerals.program.audit import now
 from conflict_minerals.program.schema import answers, bulk_insert, products, smelter_rows, submissions
-from conflict_minerals.smelters.consolidate import facility_key
+from conflict_minerals.smelters.consolidate import RowFacts, RowSource, facility_key
 from conflict_minerals.smelters.matching import Method, SmelterMatch
 
 READER_VERSION = "2"  # bump when the reader changes what it derives; `reprocess` re-derives stored rows
@@ -203,3 +203,106 @@ def known_matches(stored: Iterable[StoredDocument]) -> dict[tuple[str, int], Sme
         for s in stored
         for row, match in zip(s.document.smelters, s.matches, strict=False)
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """What a report needs of a stored CMRT: its file, its company block and its per-metal answers."""
+
+    submission_id: int
+    sha256: str
+    source: SourceRef
+    company: Company
+    answers: dict[tuple[Metal, str], str | None]
+
+    def answer(self, metal: Metal, question: str) -> Answer | None:
+        """Return a per-metal answer (only its value is kept), or None when the question is absent."""
+        if (metal, question) not in self.answers:
+            return None
+        return Answer(question, metal, self.answers[(metal, question)], None, "", "")
+
+
+def load_declared(connection: Connection, submission_ids: Iterable[int]) -> dict[int, Declared]:
+    """Read the company block and per-metal answers of many submissions, with plain tuples (fast at scale)."""
+    ids = sorted(set(submission_ids))
+    heads: dict[int, Any] = {}
+    answer_sets: dict[int, dict[tuple[Metal, str], str | None]] = {}
+    metals = {metal.value: metal for metal in Metal}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        query = select(
+            submissions.c.id,
+            submissions.c.file_sha256,
+            submissions.c.file_name,
+            submissions.c.declared_company,
+            submissions.c.declaration_scope,
+        ).where(submissions.c.id.in_(chunk), submissions.c.parsed_at.is_not(None))
+        for row in connection.execute(query):
+            heads[row.id] = row
+            answer_sets[row.id] = {}
+        query = select(answers.c.submission_id, answers.c.metal, answers.c.question, answers.c.value).where(
+            answers.c.submission_id.in_(chunk), answers.c.metal.is_not(None)
+        )
+        for found in connection.execute(query):
+            if found[0] in answer_sets:
+                answer_sets[found[0]][(metals[found[1]], found[2])] = found[3]
+    return {
+        i: Declared(
+            i,
+            head.file_sha256,
+            SourceRef(head.file_name),
+            Company(name=head.declared_company, declaration_scope=head.declaration_scope),
+            answer_sets[i],
+        )
+        for i, head in heads.items()
+    }
+
+
+def stored_rows(
+    connection: Connection, submissions_of: dict[int, tuple[str, str]]
+) -> Iterator[tuple[RowSource, RowFacts, SmelterMatch, str | None]]:
+    """Yield the stored smelter rows of submissions (id -> (file, supplier of record)) ready to merge."""
+    metals = {metal.value: metal for metal in Metal}
+    matches: dict[tuple[object, ...], SmelterMatch] = {}  # many rows name the same facility: one match object
+    ids = sorted(submissions_of)
+    columns = (
+        smelter_rows.c.submission_id,
+        smelter_rows.c.row,
+        smelter_rows.c.metal,
+        smelter_rows.c.smelter_id,
+        smelter_rows.c.name,
+        smelter_rows.c.country,
+        smelter_rows.c.lookup_name,
+        smelter_rows.c.entered_name,
+        smelter_rows.c.not_listed,
+        smelter_rows.c.not_yet_identified,
+        smelter_rows.c.match_smelter_id,
+        smelter_rows.c.match_name,
+        smelter_rows.c.match_metal,
+        smelter_rows.c.match_country,
+        smelter_rows.c.match_method,
+        smelter_rows.c.match_confidence,
+        smelter_rows.c.match_reason,
+        smelter_rows.c.match_problems,
+        smelter_rows.c.facility_key,
+    )
+    for start in range(0, len(ids), CHUNK):
+        query = select(*columns).where(smelter_rows.c.submission_id.in_(ids[start : start + CHUNK]))
+        for r in connection.execute(query.order_by(smelter_rows.c.submission_id, smelter_rows.c.row)):
+            file, supplier = submissions_of[r[0]]
+            reported = r[7] if r[8] else (r[4] or r[6] or r[7])
+            facts = RowFacts(r[1], metals.get(r[2] or ""), r[3], reported, r[5], bool(r[9]))
+            key = tuple(r[10:18])
+            match = matches.get(key)
+            if match is None:
+                match = matches[key] = SmelterMatch(
+                    r[10],
+                    r[11],
+                    metals.get(r[12] or ""),
+                    r[13],
+                    Method(r[14]),
+                    r[15],
+                    r[16],
+                    tuple(json.loads(r[17])) if r[17] else (),
+                )
+            yield RowSource(file, r[1], supplier), facts, match, r[18]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, select
 
-from conflict_minerals.model import DECLARATION_METAL_ORDER, CmrtDocument, Metal
+from conflict_minerals.model import DECLARATION_METAL_ORDER, Metal
 from conflict_minerals.program.campaign import (
     RESPONDED,
     Campaign,
@@ -19,14 +19,14 @@ from conflict_minerals.program.campaign import (
     overview,
     require_campaign,
 )
-from conflict_minerals.program.documents import StoredDocument, known_matches, load_documents
+from conflict_minerals.program.documents import Declared, load_declared, stored_rows
 from conflict_minerals.program.refstore import load_status_snapshots
 from conflict_minerals.program.schema import cahra_lists, events, findings, suppliers
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.status import StatusSnapshot
 from conflict_minerals.report.model import STATUS_WORDS, AnnexRow, Comparison, Evidence, ReportModel, RiskNote
 from conflict_minerals.report.texts import render_texts
-from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, consolidate
+from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, merge_rows
 from conflict_minerals.smelters.service import SmelterRun, status_list_summary
 from conflict_minerals.smelters.status_book import StatusBook
 
@@ -39,7 +39,7 @@ class SupplierCmrt:
     """A supplier's current CMRT as used by the report."""
 
     view: RequestView
-    document: CmrtDocument
+    document: Declared
     submission_id: int
 
 
@@ -71,19 +71,12 @@ def gather_campaign(connection: Connection, campaign: Campaign, as_of: dt.date |
     snapshots = load_status_snapshots(connection)
     as_of = as_of or default_as_of(snapshots, today)
     views = overview(connection, campaign)
-    stored = _current_documents(connection, views)
-    cmrts = [SupplierCmrt(view, doc.document, doc.submission_id) for view, doc in stored]
+    cmrts = _current_cmrts(connection, views)
     book = StatusBook.build(snapshots, as_of)
     newest_cahra = connection.execute(select(cahra_lists.c.countries).order_by(cahra_lists.c.id.desc())).first()
     cahra = frozenset(json.loads(newest_cahra.countries)) if newest_cahra else frozenset()
-    result = consolidate(
-        [c.document for c in cmrts],
-        None,
-        book,
-        cahra,
-        known=known_matches(doc for _, doc in stored),
-        supplier_of={c.document.sha256: c.view.supplier for c in cmrts},
-    )
+    of = {c.submission_id: (c.document.source.file, c.view.supplier) for c in cmrts}
+    result = merge_rows(stored_rows(connection, of), book, cahra, with_findings=False)
     return Gathered(campaign, views, cmrts, SmelterRun(result, book), as_of)
 
 
@@ -121,13 +114,15 @@ def build_report(
     return model
 
 
-def _current_documents(
-    connection: Connection, views: Sequence[RequestView]
-) -> list[tuple[RequestView, StoredDocument]]:
-    """Each supplier's current CMRT from its stored rows, unless it was rejected."""
+def _current_cmrts(connection: Connection, views: Sequence[RequestView]) -> list[SupplierCmrt]:
+    """Each supplier's current CMRT as stored, unless it was rejected."""
     chosen = [v for v in views if v.current_submission_id is not None and v.state is not RequestState.REJECTED]
-    stored = load_documents(connection, [v.current_submission_id for v in chosen if v.current_submission_id])
-    return [(v, stored[v.current_submission_id]) for v in chosen if v.current_submission_id in stored]
+    declared = load_declared(connection, [v.current_submission_id for v in chosen if v.current_submission_id])
+    return [
+        SupplierCmrt(v, declared[v.current_submission_id], v.current_submission_id)
+        for v in chosen
+        if v.current_submission_id in declared
+    ]
 
 
 def _open_errors(connection: Connection, cmrts: Sequence[SupplierCmrt]) -> dict[str, list[str]]:
@@ -163,11 +158,11 @@ def _escalations(connection: Connection, campaign: Campaign) -> list[dict[str, s
     ]
 
 
-def _uses_3tg(document: CmrtDocument) -> bool:
+def _uses_3tg(document: Declared) -> bool:
     return any((a := document.answer(metal, "Q1")) is not None and a.value != "No" for metal in DECLARATION_METAL_ORDER)
 
 
-def _denies_covered_countries(document: CmrtDocument) -> bool:
+def _denies_covered_countries(document: Declared) -> bool:
     used = [m for m in DECLARATION_METAL_ORDER if (a := document.answer(m, "Q1")) is not None and a.value == "Yes"]
     return bool(used) and all((a := document.answer(m, "Q3")) is not None and a.value == "No" for m in used)
 

@@ -15,7 +15,8 @@ from conflict_minerals.cmrt import layout
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.patcher import patch_workbook
 from conflict_minerals.cmrt.writer import write_cmrt
-from conflict_minerals.model import COMPANY_QUESTION_KEYS, DECLARATION_METAL_ORDER, CmrtDocument, Metal
+from conflict_minerals.model import COMPANY_QUESTION_KEYS, DECLARATION_METAL_ORDER, Metal
+from conflict_minerals.program.documents import Declared
 from conflict_minerals.program.settings import CompanySettings
 from conflict_minerals.report.build import Gathered
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility
@@ -31,11 +32,11 @@ class DerivedAnswer:
     rule: str
 
 
-def _answers(documents: Sequence[CmrtDocument], metal: Metal, question: str) -> list[str]:
+def _answers(documents: Sequence[Declared], metal: Metal, question: str) -> list[str]:
     return [a.value for d in documents if (a := d.answer(metal, question)) is not None and a.value]
 
 
-def _using(documents: Sequence[CmrtDocument], metal: Metal) -> list[CmrtDocument]:
+def _using(documents: Sequence[Declared], metal: Metal) -> list[Declared]:
     return [d for d in documents if (a := d.answer(metal, "Q1")) is not None and a.value == "Yes"]
 
 
@@ -63,7 +64,7 @@ def derive_answers(gathered: Gathered, settings: CompanySettings) -> list[Derive
 
 
 def _metal_answers(
-    metal: Metal, documents: Sequence[CmrtDocument], facilities: Sequence[ConsolidatedFacility], rate: float
+    metal: Metal, documents: Sequence[Declared], facilities: Sequence[ConsolidatedFacility], rate: float
 ) -> list[DerivedAnswer]:
     users = _using(documents, metal)
     m = metal.value

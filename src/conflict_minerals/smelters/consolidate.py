@@ -6,10 +6,11 @@ name + metal + country. Rows that are not facilities are reported, never counted
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from conflict_minerals.model import CmrtDocument, Finding, Metal, Severity, SmelterRow
+from conflict_minerals.model import CmrtDocument, Finding, Metal, Severity, SmelterRow, SourceRef
 from conflict_minerals.reference.countries import resolve_country
 from conflict_minerals.reference.status import StatusBucket
 from conflict_minerals.smelters.matching import Matcher, Method, SmelterMatch
@@ -84,15 +85,32 @@ class Consolidation:
         return {"total": len(self.facilities), "by_metal": by_metal, "by_status": by_status}
 
 
+class RowFacts(NamedTuple):
+    """What consolidation needs of a Smelter List row (from a read document or from stored rows)."""
+
+    row: int
+    metal: Metal | None
+    smelter_id: str | None
+    reported_name: str | None
+    country: str | None
+    not_yet_identified: bool
+
+    @classmethod
+    def of(cls, row: SmelterRow) -> RowFacts:
+        """The facts of a read row."""
+        return cls(row.row, row.metal, row.smelter_id, row.reported_name, row.country, row.not_yet_identified)
+
+
 @dataclass
 class _Draft:
     match: SmelterMatch
-    row: SmelterRow
+    row: RowFacts
     sources: list[RowSource] = field(default_factory=list)
     methods: list[Method] = field(default_factory=list)
 
 
 KnownMatches = Mapping[tuple[str, int], SmelterMatch]  # (document sha256, row) -> match stored at ingest
+MergeItem = tuple[RowSource, RowFacts, SmelterMatch, str | None]  # the last: the stored facility key, if any
 
 
 def consolidate(
@@ -108,27 +126,41 @@ def consolidate(
     `known` gives the matches stored at ingest (no row is matched twice); `supplier_of` names
     the supplier of record of each document (by sha256) instead of the name it declares.
     """
+
+    def items() -> Iterator[MergeItem]:
+        for document in documents:
+            supplier = (supplier_of or {}).get(document.sha256) or document.company.name or document.source.file
+            for row in document.smelters:
+                stored = known.get((document.sha256, row.row)) if known is not None else None
+                match = stored or match_row(_require(matcher), row)
+                yield RowSource(document.source.file, row.row, supplier), RowFacts.of(row), match, None
+
+    return merge_rows(items(), statuses, cahra)
+
+
+def merge_rows(
+    items: Iterable[MergeItem], statuses: StatusBook, cahra: Iterable[str] | None = None, with_findings: bool = True
+) -> Consolidation:
+    """Merge matched rows into unique facilities; rows that are not facilities are reported, never counted."""
     cahra_codes = frozenset(cahra or ())
     drafts: dict[str, _Draft] = {}
     unmatched: list[RowOutcome] = []
     rejected: list[RowOutcome] = []
     findings: list[Finding] = []
-    for document in documents:
-        supplier = (supplier_of or {}).get(document.sha256) or document.company.name or document.source.file
-        for row in document.smelters:
-            source = RowSource(document.source.file, row.row, supplier)
-            stored = known.get((document.sha256, row.row)) if known is not None else None
-            match = stored or match_row(_require(matcher), row)
-            findings += _row_findings(document, row, match)
-            if match.method is Method.REJECTED:
-                rejected.append(_outcome(source, row, match))
-                continue
-            if match.method is Method.UNMATCHED:
-                unmatched.append(_outcome(source, row, match))
-            key = facility_key(row, match)
-            draft = drafts.setdefault(key, _Draft(match, row))
-            draft.sources.append(source)
-            draft.methods.append(match.method)
+    for source, row, match, key in items:
+        if with_findings:
+            findings += _row_findings(source.file, row, match)
+        if match.method is Method.REJECTED:
+            rejected.append(_outcome(source, row, match))
+            continue
+        if match.method is Method.UNMATCHED:
+            unmatched.append(_outcome(source, row, match))
+        key = key or facility_key(row, match)
+        draft = drafts.get(key)
+        if draft is None:
+            draft = drafts[key] = _Draft(match, row)
+        draft.sources.append(source)
+        draft.methods.append(match.method)
     facilities = tuple(
         sorted((_facility(key, draft, statuses, cahra_codes) for key, draft in drafts.items()), key=_order)
     )
@@ -150,7 +182,7 @@ def match_row(matcher: Matcher, row: SmelterRow) -> SmelterMatch:
     return matcher.match(row.reported_name, row.metal, row.country, row.smelter_id)
 
 
-def facility_key(row: SmelterRow, match: SmelterMatch) -> str:
+def facility_key(row: SmelterRow | RowFacts, match: SmelterMatch) -> str:
     """The consolidation key of a row: its Smelter ID, else normalised metal + name + country."""
     if match.smelter_id:
         return match.smelter_id
@@ -158,12 +190,12 @@ def facility_key(row: SmelterRow, match: SmelterMatch) -> str:
     return f"{row.metal or '?'}|{name_key(row.reported_name or '')}|{country.code if country else row.country or '?'}"
 
 
-def _outcome(source: RowSource, row: SmelterRow, match: SmelterMatch) -> RowOutcome:
+def _outcome(source: RowSource, row: RowFacts, match: SmelterMatch) -> RowOutcome:
     return RowOutcome(source, row.metal, row.reported_name, row.country, match.method, match.reason or "")
 
 
-def _row_findings(document: CmrtDocument, row: SmelterRow, match: SmelterMatch) -> list[Finding]:
-    where = document.source.at("Smelter List", f"A{row.row}" if row.smelter_id else f"C{row.row}")
+def _row_findings(file: str, row: RowFacts, match: SmelterMatch) -> list[Finding]:
+    where = SourceRef(file, "Smelter List", f"A{row.row}" if row.smelter_id else f"C{row.row}")
     found = [Finding(where, "SMELTER-003", Severity.WARNING, problem) for problem in match.problems]
     if match.method is Method.PROBABLE:
         message = f"'{row.reported_name}' was taken to be {match.smelter_id} ({match.standard_name}); please confirm."
