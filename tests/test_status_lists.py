@@ -186,3 +186,33 @@ def test_one_id_with_two_statuses_on_one_date_takes_the_worse(tmp_path: Path) ->
     book = StatusBook.build([read_status_list(listed, as_of=dt.date(2026, 1, 1))], dt.date(2026, 2, 1))
     assert book.status("CID001182")[0].value == "not_conformant"
     assert book.conflicts == (("CID001182", "Non-Conformant", "Conformant"),)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "shift_jis", "gbk", "cp1252"])
+def test_csv_lists_in_the_encodings_they_come_in(tmp_path: Path, encoding: str) -> None:
+    names = {
+        "shift_jis": "三菱マテリアル株式会社",
+        "gbk": "江西铜业股份有限公司",
+        "cp1252": "Société Métaux – Zürich",
+    }
+    name = names.get(encoding, "Ｍｉｘｅｄ Ünïcode 精錬")
+    listed = tmp_path / "list.csv"
+    text = f"Smelter ID,Standard Smelter Name,Status\nCID001182,{name},Conformant\nCID000015,{name} 2,Active\n"
+    listed.write_bytes(text.encode(encoding))
+    entries = read_status_list(listed).entries
+    assert [(e.smelter_id, e.name, e.bucket.value) for e in entries] == [
+        ("CID001182", name, "conformant"),
+        ("CID000015", f"{name} 2", "active"),
+    ]
+
+
+def test_spreadsheetml_column_index_is_bounded(tmp_path: Path) -> None:
+    listed = tmp_path / "list.xml"
+    listed.write_text(
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet><Table><Row>'
+        '<Cell ss:Index="400000000"><Data ss:Type="String">x</Data></Cell></Row></Table></Worksheet></Workbook>',
+        encoding="utf-8",
+    )
+    with pytest.raises(UnreadableFileError, match="16,384"):
+        read_status_list(listed, "conformant")

@@ -63,35 +63,74 @@ def _spreadsheetml_rows(name: str) -> Rows:
     if root.tag != f"{_SS}Workbook":
         raise UnreadableFileError(name, UnreadableKind.NOT_EXCEL, "this XML file is not an Excel 2003 XML spreadsheet.")
     for table in root.iter(f"{_SS}Table"):
-        rows = [_xml_row(row) for row in table.iter(f"{_SS}Row")]
+        rows = []
+        for row in table.iter(f"{_SS}Row"):
+            rows.append(_xml_row(name, row))
+            if len(rows) >= MAX_TABLE_ROWS:
+                break
         if any(rows):
-            return rows[:MAX_TABLE_ROWS]
+            return rows
     return []
 
 
-def _xml_row(row: object) -> list[object]:
+MAX_COLUMNS = 16_384  # Excel's own limit
+
+
+def _xml_row(name: str, row: object) -> list[object]:
     values: list[object] = []
     for cell in row.iter(f"{_SS}Cell"):  # type: ignore[attr-defined]
         index = cell.get(f"{_SS}Index")
         if index:  # ss:Index skips empty cells
+            if not index.isdigit() or int(index) > MAX_COLUMNS:
+                raise UnreadableFileError(
+                    name, UnreadableKind.HOSTILE, f"a cell claims column {index[:12]}, beyond Excel's 16,384 columns."
+                )
             values += [""] * (int(index) - 1 - len(values))
         data = cell.find(f"{_SS}Data")
         values.append("".join(data.itertext()).strip() if data is not None else "")
     return values
 
 
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# What lists come in: Unicode, then the legacy code pages of the countries most suppliers write from.
+_LEGACY = ["shift_jis", "gbk", "big5", "euc_kr", "cp1252"]
+
+
+def decode_text(name: str, raw: bytes) -> str:
+    """Decode a text table: a BOM, else UTF-8 or UTF-16, else the likeliest legacy code page, else a clear error."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding, errors="replace")
+    sample = raw[:4096]
+    if sample.count(b"\0") > len(sample) // 4:  # UTF-16 without a BOM: every other byte is zero
+        encoding = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    if b"\0" in sample:
+        raise UnreadableFileError(name, UnreadableKind.NOT_EXCEL, "this is not a CSV, XLSX or Excel XML list.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw, cp_isolation=_LEGACY).best()
+    if best is None:
+        raise UnreadableFileError(
+            name,
+            UnreadableKind.CORRUPT,
+            "the text encoding of this list could not be recognised; save it as UTF-8 CSV.",
+        )
+    return str(best)
+
+
 def _csv_rows(name: str) -> Rows:
     raw = Path(name).read_bytes()[: MAX_FILE_BYTES + 1]
     if len(raw) > MAX_FILE_BYTES:
         raise UnreadableFileError(name, UnreadableKind.TOO_LARGE, "the list is larger than 64 MB.")
-    if b"\0" in raw[:4096]:
-        raise UnreadableFileError(name, UnreadableKind.NOT_EXCEL, "this is not a CSV, XLSX or Excel XML list.")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+    text = decode_text(name, raw)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
