@@ -182,12 +182,16 @@ def test_explain_a_figure(demo_run: Path, report: dict[str, Any]) -> None:
         "2025",
         "--as-of",
         "2026-04-30",
+        "--rows",
         "--json",
     )
     data = json.loads(result.output)
     assert data["value"] == report["facilities"]["by_metal"]["Tin"]["active"]
     ids = {record["smelter_id"] for record in data["evidence"]}
-    assert len(ids) == data["value"]
+    assert len(ids) == data["value"] == len(data["facilities"])
+    assert sum(f["rows"] for f in data["facilities"]) == len(data["evidence"])
+    summary = in_workspace(demo_run, "report", "explain", "facilities.by_metal.Tin.active", "--period", "2025").output
+    assert all(f["smelter_id"] in summary for f in data["facilities"]) and "supplier(s)" in summary
     assert all(record["file"].endswith(".xlsx") and record["row"] >= 5 for record in data["evidence"])
     text = in_workspace(demo_run, "report", "explain", "suppliers.no_3tg", "--period", "2025").output
     assert "Bluewater Precision Molding Inc." in text

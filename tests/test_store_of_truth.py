@@ -60,7 +60,9 @@ def test_report_explain_and_export_never_read_a_workbook(
     assert "run 1" in report.output
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["evidence"]["report_run"] == 1 and data["facilities"]["total"] >= 1
-    explained = json.loads(program("report", "explain", "facilities.total", "--period", "2025", "--json").output)
+    explained = json.loads(
+        program("report", "explain", "facilities.total", "--period", "2025", "--rows", "--json").output
+    )
     assert explained["run"] == 1 and explained["value"] == data["facilities"]["total"]
     assert {e["supplier"] for e in explained["evidence"]} == {SUPPLIER}
     assert all(e["file"] == "acme.xlsx" and e["row"] >= 5 for e in explained["evidence"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import click
@@ -57,14 +58,15 @@ def generate(period: int, as_of: dt.datetime | None, out: Path | None, compare: 
 @click.option("--period", type=int, required=True)
 @click.option("--as-of", "as_of", type=DATE, help="Explain the run on this status date.")
 @click.option("--run", "run_id", type=int, help="Explain this stored report run (default: the newest).")
+@click.option("--rows", is_flag=True, help="List every supplier file and row behind a facility figure.")
 @click.option("--json", "as_json", is_flag=True)
-def explain(figure: str, period: int, as_of: dt.datetime | None, run_id: int | None, as_json: bool) -> None:
-    """List the facilities, supplier files and rows behind a figure, e.g. `facilities.conformant`."""
+def explain(figure: str, period: int, as_of: dt.datetime | None, run_id: int | None, rows: bool, as_json: bool) -> None:
+    """List the facilities (with --rows: every supplier file and row) behind a figure, e.g. facilities.conformant."""
     from conflict_minerals.service.reports import explain_figure
 
     with workspace() as ws:
-        run, records = explain_figure(ws, period, figure, as_of.date() if as_of else None, run_id)
-    value = run.figures[figure]
+        found = explain_figure(ws, period, figure, as_of.date() if as_of else None, run_id, rows)
+    run = found.run
     if run.stale:
         click.echo(
             f"note: the data changed since report run {run.id}; run `conflict-minerals report --period {period}` "
@@ -72,10 +74,21 @@ def explain(figure: str, period: int, as_of: dt.datetime | None, run_id: int | N
             err=True,
         )
     if as_json:
-        echo_json({"figure": figure, "value": value, "run": run.id, "evidence": [r.as_json() for r in records]})
+        data: dict[str, object] = {"figure": figure, "value": found.value, "run": run.id}
+        if found.facilities is not None:
+            data["facilities"] = [f.as_json() for f in found.facilities]
+        if found.records is not None:
+            data["evidence"] = [r.as_json() for r in found.records]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1 if len(found.records or ()) < 5000 else None))
         return
-    click.echo(f"{figure} = {value} (as of {run.as_of.isoformat()}, report run {run.id})")
-    for record in records:
+    click.echo(f"{figure} = {found.value} (as of {run.as_of.isoformat()}, report run {run.id})")
+    if found.facilities is not None and found.records is None:
+        for f in found.facilities:
+            click.echo(
+                f"  {f.smelter_id or '(no ID)':<10} {f.facility}  ({f.rows} row(s) from {f.suppliers} supplier(s))"
+            )
+        return
+    for record in found.records or ():
         where = f"{record.file} row {record.row}" if record.row else (record.file or "")
         facility = f"{record.smelter_id or '(no ID)'} {record.facility}  " if record.facility else ""
         click.echo(f"  {facility}{record.supplier}  {where}".rstrip())

@@ -20,12 +20,12 @@ from sqlalchemy import Connection, insert, select
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.neutral import spreadsheet_text
 from conflict_minerals.program.audit import now
-from conflict_minerals.program.campaign import RequestView
 from conflict_minerals.program.schema import (
     bulk_insert,
     inserted_id,
     report_inputs,
     report_runs,
+    requests,
     smelter_rows,
     status_lists,
     submissions,
@@ -56,10 +56,13 @@ class StoredRun:
         return dict(self.data["figures"])
 
 
-def inputs_digest(connection: Connection, views: Sequence[RequestView], as_of: dt.date) -> str:
+def inputs_digest(connection: Connection, campaign_id: int, as_of: dt.date) -> str:
     """Fingerprint what a report depends on: each supplier's state and current file, the status lists, the date."""
     lists = sorted(row.id for row in connection.execute(select(status_lists.c.id)))
-    parts = sorted((v.supplier_id, v.state.value, v.current_submission_id or 0) for v in views)
+    query = select(requests.c.supplier_id, requests.c.state, requests.c.current_submission_id).where(
+        requests.c.campaign_id == campaign_id
+    )
+    parts = sorted((row[0], row[1], row[2] or 0) for row in connection.execute(query))
     return hashlib.sha256(json.dumps([as_of.isoformat(), lists, parts]).encode()).hexdigest()
 
 
@@ -67,7 +70,6 @@ def store_run(
     connection: Connection,
     model: ReportModel,
     campaign_id: int,
-    views: Sequence[RequestView],
     inputs: Sequence[tuple[int, str]],
     actor: str,
 ) -> int:
@@ -77,7 +79,13 @@ def store_run(
         "members": model.members,
         "supplier_evidence": {name: [e.as_json() for e in records] for name, records in model.evidence.items()},
         "facilities": {
-            key: {"smelter_id": f.smelter_id, "name": f.name, "metal": f.metal.value if f.metal else None}
+            key: {
+                "smelter_id": f.smelter_id,
+                "name": f.name,
+                "metal": f.metal.value if f.metal else None,
+                "rows": len(f.sources),
+                "suppliers": len(f.suppliers),
+            }
             for key, f in model.facilities.items()
         },
         "report": model.as_json(),
@@ -90,7 +98,7 @@ def store_run(
                 as_of=model.as_of,
                 created_at=now(),
                 actor=actor,
-                inputs_digest=inputs_digest(connection, views, model.as_of),
+                inputs_digest=inputs_digest(connection, campaign_id, model.as_of),
                 model=json.dumps(data, ensure_ascii=False, default=str),
             )
         )
@@ -123,11 +131,54 @@ def find_run(
     return StoredRun(row.id, row.period, row.as_of, row.created_at, stale, json.loads(row.model))
 
 
-def explain(connection: Connection, run: StoredRun, figure: str) -> list[Evidence]:
-    """Return the records behind a figure of a stored run."""
+@dataclass(frozen=True, slots=True)
+class FacilitySummary:
+    """A facility a figure counts, with how many supplier rows and suppliers name it."""
+
+    smelter_id: str | None
+    facility: str
+    metal: str | None
+    rows: int
+    suppliers: int
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the summary as JSON."""
+        return {
+            "smelter_id": self.smelter_id,
+            "facility": self.facility,
+            "metal": self.metal,
+            "rows": self.rows,
+            "suppliers": self.suppliers,
+        }
+
+
+def summarize(run: StoredRun, figure: str) -> list[FacilitySummary] | None:
+    """The facilities behind a facility figure (None for a supplier figure), straight from the stored run."""
+    _require_figure(run, figure)
+    if figure in run.data["supplier_evidence"]:
+        return None
+    facilities = run.data["facilities"]
+    return [
+        FacilitySummary(
+            facilities[key]["smelter_id"],
+            facilities[key]["name"],
+            facilities[key]["metal"],
+            facilities[key].get("rows", 0),
+            facilities[key].get("suppliers", 0),
+        )
+        for key in run.data["members"].get(figure, [])
+    ]
+
+
+def _require_figure(run: StoredRun, figure: str) -> None:
     if figure not in run.data["figures"]:
         known = ", ".join(sorted(run.data["figures"])[:12])
         raise ReportRunError(f"there is no figure '{figure}'; figures are named like {known}, ...", figure=figure)
+
+
+def explain(connection: Connection, run: StoredRun, figure: str) -> list[Evidence]:
+    """Return every record behind a figure of a stored run: suppliers, or each facility's supplier rows."""
+    _require_figure(run, figure)
     if figure in run.data["supplier_evidence"]:
         return [Evidence(**record) for record in run.data["supplier_evidence"][figure]]
     keys = run.data["members"].get(figure, [])

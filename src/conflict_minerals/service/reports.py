@@ -19,7 +19,16 @@ from conflict_minerals.program.campaign import overview, require_campaign
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.build import Gathered, build_report, gather
 from conflict_minerals.report.model import Evidence, ReportModel
-from conflict_minerals.report.runs import ReportRunError, StoredRun, explain, find_run, inputs_digest, store_run
+from conflict_minerals.report.runs import (
+    FacilitySummary,
+    ReportRunError,
+    StoredRun,
+    explain,
+    find_run,
+    inputs_digest,
+    store_run,
+    summarize,
+)
 from conflict_minerals.report.write import WrittenReport, write_report
 
 
@@ -54,7 +63,7 @@ def run_report(
         views = overview(connection, campaign)
         current = {v.current_submission_id: v.supplier for v in views if v.current_submission_id}
         inputs = [(sid, current[sid]) for sid in _input_ids(model, current)]
-        model.run_id = store_run(connection, model, campaign.id, views, inputs, actor)
+        model.run_id = store_run(connection, model, campaign.id, inputs, actor)
     folder = out or workspace.root / "reports" / str(period)
     written = replace_folder(folder, lambda staging: write_report(model, staging))
     return ReportResult(model, model.run_id, WrittenReport(folder, tuple(folder / p.name for p in written.files)))
@@ -90,27 +99,48 @@ def replace_folder(folder: Path, fill: object) -> WrittenReport:
     return written
 
 
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """What stands behind a figure of a stored report run."""
+
+    run: StoredRun
+    figure: str
+    value: int | float
+    facilities: list[FacilitySummary] | None  # facility figures: each facility counted
+    records: list[Evidence] | None  # suppliers counted, or (when asked) every supplier row
+
+
 def explain_figure(
-    workspace: Workspace, period: int, figure: str, as_of: dt.date | None = None, run_id: int | None = None
-) -> tuple[StoredRun, list[Evidence]]:
+    workspace: Workspace,
+    period: int,
+    figure: str,
+    as_of: dt.date | None = None,
+    run_id: int | None = None,
+    rows: bool = False,
+) -> Explanation:
     """Explain a figure from a stored report run; with no run yet for the period, compute and store one first."""
     with workspace.read() as connection:
         campaign = require_campaign(connection, period)
-        views = overview(connection, campaign)
         found = find_run(connection, period, as_of, run_id)
         if found is not None:
-            found = find_run(connection, period, as_of, run_id, inputs_digest(connection, views, found.as_of))
+            digest = inputs_digest(connection, campaign.id, found.as_of)
+            found = find_run(connection, period, found.as_of, found.id, digest)
     if found is None:
         if run_id is not None:
             raise ReportRunError(f"there is no report run {run_id} for {period}.", run=run_id, period=period)
         model = build_report(workspace, period, as_of)
         with workspace.transaction() as connection:
+            views = overview(connection, campaign)
             current = {v.current_submission_id: v.supplier for v in views if v.current_submission_id}
             inputs = [(sid, current[sid]) for sid in _input_ids(model, current)]
-            store_run(connection, model, campaign.id, views, inputs, workspace.actor)
-        return explain_figure(workspace, period, figure, model.as_of)
-    with workspace.read() as connection:
-        return found, explain(connection, found, figure)
+            store_run(connection, model, campaign.id, inputs, workspace.actor)
+        return explain_figure(workspace, period, figure, model.as_of, rows=rows)
+    facilities = summarize(found, figure)
+    records = None
+    if facilities is None or rows:
+        with workspace.read() as connection:
+            records = explain(connection, found, figure)
+    return Explanation(found, figure, found.figures[figure], facilities, records)
 
 
 def evidence_csv(workspace: Workspace, period: int, run_id: int | None = None) -> tuple[StoredRun, str]:
