@@ -110,6 +110,7 @@ def control_findings(source: SourceRef, grids: tuple[Grid | None, ...]) -> list[
         hits = [
             (number, column)
             for number, row in enumerate(grid.rows, start=1)
+            if not "".join(v for v in row if type(v) is str).isprintable()
             for column, value in enumerate(row)
             if isinstance(value, str) and CONTROL.search(value)
         ]

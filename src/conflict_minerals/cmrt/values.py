@@ -44,7 +44,10 @@ def clean_text(value: object, zero_is_empty: bool = True) -> str | None:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = _SPACES.sub(" ", CONTROL.sub("", str(value)).replace("\u00a0", " ")).strip()[:MAX_TEXT]
+    text = str(value)
+    if not text.isprintable():  # the fast, common case skips the search
+        text = CONTROL.sub("", text)
+    text = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()[:MAX_TEXT]
     if not text or text in _EMPTY_MARKERS or (zero_is_empty and text == "0"):
         return None
     return text

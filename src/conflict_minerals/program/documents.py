@@ -42,27 +42,19 @@ def save_parsed(
     document: CmrtDocument,
     matches: Sequence[SmelterMatch],
     reference_version: str,
+    fresh: bool = False,
 ) -> None:
-    """Store what the document declares, in bulk, with the reader and reference versions used."""
-    _clear(connection, submission_id)
-    company = {f: getattr(document.company, f) for f in _COMPANY_FIELDS}
-    connection.execute(
-        update(submissions)
-        .where(submissions.c.id == submission_id)
-        .values(
-            template_type=document.template.type,
-            template_version=document.template.version,
-            language=document.template.language,
-            declared_company=_cap(document.company.name, 300),
-            declared_unique_id=_cap(document.company.unique_id, 100),
-            declaration_scope=document.company.declaration_scope,
-            effective_date=document.company.effective_date,
-            company_json=json.dumps({**company, "layout_version": document.template.layout_version}),
-            reader_version=READER_VERSION,
-            reference_version=_cap(reference_version, 200),
-            parsed_at=now(),
+    """Store what the document declares, in bulk, with the reader and reference versions used.
+
+    `fresh`: the submission row was just inserted with `parsed_fields` and has no rows yet.
+    """
+    if not fresh:
+        _clear(connection, submission_id)
+        connection.execute(
+            update(submissions)
+            .where(submissions.c.id == submission_id)
+            .values(**parsed_fields(document, reference_version))
         )
-    )
     bulk_insert(
         connection, answers, [_answer_row(submission_id, a) for a in (*document.answers, *document.company_answers)]
     )
@@ -79,6 +71,24 @@ def save_parsed(
             for p in document.products
         ],
     )
+
+
+def parsed_fields(document: CmrtDocument, reference_version: str) -> dict[str, Any]:
+    """The submission's own columns for what the document declares and how it was read."""
+    company = {f: getattr(document.company, f) for f in _COMPANY_FIELDS}
+    return {
+        "template_type": document.template.type,
+        "template_version": document.template.version,
+        "language": document.template.language,
+        "declared_company": _cap(document.company.name, 300),
+        "declared_unique_id": _cap(document.company.unique_id, 100),
+        "declaration_scope": document.company.declaration_scope,
+        "effective_date": document.company.effective_date,
+        "company_json": json.dumps({**company, "layout_version": document.template.layout_version}),
+        "reader_version": READER_VERSION,
+        "reference_version": _cap(reference_version, 200),
+        "parsed_at": now(),
+    }
 
 
 def _cap(text: str | None, length: int) -> str | None:

@@ -21,11 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from conflict_minerals.model import Finding, Severity
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.campaign import Campaign, make_current, next_version, require_campaign
-from conflict_minerals.program.documents import save_parsed
-from conflict_minerals.program.originals import SUFFIXES, keep_in_database, keep_on_disk
+from conflict_minerals.program.documents import parsed_fields, save_parsed
+from conflict_minerals.program.originals import SUFFIXES, clean_partials, keep_in_database, keep_on_disk
 from conflict_minerals.program.prepare import Prepared, Preparer, ReviewSetup, default_jobs
-from conflict_minerals.program.schema import bulk_insert, files, findings, inserted_id, submissions
-from conflict_minerals.program.suppliers import SupplierDirectory, SupplierError, SupplierRecord, find_supplier
+from conflict_minerals.program.schema import bulk_insert, files, findings, inserted_id, requests, submissions
+from conflict_minerals.program.suppliers import (
+    SPOOF_MARK,
+    SupplierDirectory,
+    SupplierError,
+    SupplierRecord,
+    find_supplier,
+)
 from conflict_minerals.program.workspace import Workspace
 
 SUPPORTED_SUFFIXES = SUFFIXES
@@ -96,6 +102,8 @@ def ingest_files(
         campaign = require_campaign(connection, campaign_year)
         forced = _forced_supplier(connection, supplier_name)
         directory = SupplierDirectory.load(connection)
+    if not workspace.shared_database:
+        clean_partials(workspace)  # what a killed run left half-written
     setup = review_setup(workspace, campaign)
     run = _Run(workspace, campaign, forced, directory, actor or workspace.actor, on_file, setup.reference_label)
     wanted = jobs or default_jobs()
@@ -214,6 +222,7 @@ class _Run:
                     readable=document is not None,
                     error=prepared.error,
                     version=version or 0,
+                    **(parsed_fields(document, self.reference_label) if document else {}),
                 )
             )
         )
@@ -230,11 +239,22 @@ class _Run:
             )
             message = prepared.error or "unreadable"
             return IngestOutcome(str(received.path), "unreadable", None, submission_id, None, 0, 0, message)
-        save_parsed(connection, submission_id, document, prepared.matches, self.reference_label)
-        bulk_insert(connection, findings, [finding_row(submission_id, f) for f in prepared.findings])
-        detail["findings"] = len(prepared.findings)
-        errors = sum(1 for f in prepared.findings if f.severity is Severity.ERROR)
-        warnings = sum(1 for f in prepared.findings if f.severity is Severity.WARNING)
+        save_parsed(connection, submission_id, document, prepared.matches, self.reference_label, fresh=True)
+        found = list(prepared.findings)
+        if how.startswith(SPOOF_MARK):
+            how = how.removeprefix(SPOOF_MARK).strip()
+            found.append(
+                Finding(
+                    document.source.at("Declaration", "D8"),
+                    "REV-016",
+                    Severity.WARNING,
+                    how[:1].upper() + how[1:] + ".",
+                )
+            )
+        bulk_insert(connection, findings, [finding_row(submission_id, f) for f in found])
+        detail["findings"] = len(found)
+        errors = sum(1 for f in found if f.severity is Severity.ERROR)
+        warnings = sum(1 for f in found if f.severity is Severity.WARNING)
         if supplier is None:
             record(
                 connection,
@@ -245,6 +265,22 @@ class _Run:
                 submission_id=submission_id,
             )
             return IngestOutcome(str(received.path), "unassigned", None, submission_id, None, errors, warnings, how)
+        newer = _newer_current(connection, self.campaign, supplier[0], document.company.effective_date)
+        if newer is not None:
+            # A file that arrives late but declares an earlier effective date does not replace the newer one.
+            record(
+                connection,
+                self.actor,
+                "submission.received_not_current",
+                {**detail, "version": version, "current_effective_date": newer.isoformat()},
+                campaign_year=self.campaign.year,
+                supplier_id=supplier[0],
+                submission_id=submission_id,
+            )
+            message = f"{how}; declared effective {document.company.effective_date}, older than the current version"
+            return IngestOutcome(
+                str(received.path), "added", supplier[1], submission_id, version, errors, warnings, message
+            )
         make_current(connection, self.actor, self.campaign, supplier[0], submission_id, version or 1, detail)
         return IngestOutcome(str(received.path), "added", supplier[1], submission_id, version, errors, warnings, how)
 
@@ -275,6 +311,20 @@ def _read_bounded(path: Path) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise _Refused(f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; a CMRT is never that large")
     return data
+
+
+def _newer_current(
+    connection: Connection, campaign: Campaign, supplier_id: int, effective: dt.date | None
+) -> dt.date | None:
+    """The current version's effective date when it is later than `effective`, else None."""
+    if effective is None:
+        return None
+    current = connection.execute(
+        select(submissions.c.effective_date)
+        .join(requests, requests.c.current_submission_id == submissions.c.id)
+        .where(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier_id)
+    ).scalar()
+    return current if isinstance(current, dt.date) and current > effective else None
 
 
 def _duplicate(path: Path) -> IngestOutcome:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from sqlalchemy import Connection, insert, select
@@ -71,10 +72,18 @@ def read_original(workspace: Workspace, sha: str) -> bytes:
         ) from None
 
 
-def clean_partials(workspace: Workspace) -> int:
-    """Remove temporary files an interrupted run left behind; return how many."""
+def clean_partials(workspace: Workspace, older_than: float = 3600.0) -> int:
+    """Remove temporary files an interrupted run left behind; return how many.
+
+    Only old ones: a second ingest running right now may be writing its own.
+    """
     removed = 0
+    limit = time.time() - older_than
     for partial in workspace.files_dir.glob("*/*.partial"):
-        partial.unlink(missing_ok=True)
-        removed += 1
+        try:
+            if partial.stat().st_mtime < limit:
+                partial.unlink(missing_ok=True)
+                removed += 1
+        except OSError:
+            continue
     return removed

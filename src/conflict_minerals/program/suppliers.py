@@ -26,6 +26,7 @@ IMPORT_COLUMNS = (
     "active",
 )
 LINK_THRESHOLD = 92.0
+SPOOF_MARK = "identity:"  # starts a link reason when a unique ID and the declared name disagree
 
 
 class SupplierError(ConflictMineralsError):
@@ -277,6 +278,7 @@ class SupplierDirectory:
     by_key: dict[str, SupplierRef]
     keys: tuple[str, ...]
     owners: tuple[SupplierRef, ...]
+    names_by_id: dict[int, list[str]]
 
     @classmethod
     def load(cls, connection: Connection) -> SupplierDirectory:
@@ -293,13 +295,28 @@ class SupplierDirectory:
             if supplier_id in by_id:
                 names.append((name_key(alias), by_id[supplier_id]))
         by_key: dict[str, SupplierRef] = {}
+        names_by_id: dict[int, list[str]] = {}
         for key, ref in names:
             by_key.setdefault(key, ref)
-        return cls(by_unique_id, by_key, tuple(k for k, _ in names), tuple(r for _, r in names))
+            names_by_id.setdefault(ref[0], []).append(key)
+        return cls(by_unique_id, by_key, tuple(k for k, _ in names), tuple(r for _, r in names), names_by_id)
+
+    def names_of(self, ref: SupplierRef) -> list[str]:
+        """The name keys a supplier is known by (its name and aliases)."""
+        return self.names_by_id.get(ref[0], [])
 
     def link(self, connection: Connection, company: Company) -> tuple[SupplierRef | None, str]:
-        """Decide which supplier sent a CMRT: by unique ID, then name or alias; unsure means unassigned."""
+        """Decide which supplier sent a CMRT: by unique ID, then name or alias; unsure means unassigned.
+
+        A unique ID is trusted only when the declared name agrees with the supplier of record:
+        another company's name with a supplier's DUNS waits for a person to assign it.
+        """
         if company.unique_id and (found := self.by_unique_id.get(company.unique_id.strip().lower())):
+            if company.name and not self._agrees(found, company.name):
+                return None, (
+                    f"{SPOOF_MARK} unique ID {company.unique_id} belongs to '{found[1]}', but the CMRT names "
+                    f"'{company.name}'; assign it to confirm"
+                )
             return found, f"unique ID {company.unique_id}"
         if not company.name:
             return None, "the CMRT names no company"
@@ -310,6 +327,11 @@ class SupplierDirectory:
         if best is not None:
             return None, f"'{company.name}' resembles supplier '{self.owners[best[2]][1]}'; assign it to confirm"
         return None, f"no supplier named '{company.name}'"
+
+    def _agrees(self, ref: SupplierRef, declared: str) -> bool:
+        key = name_key(declared)
+        known = self.names_of(ref)
+        return key in known or any(fuzz.token_sort_ratio(key, name) >= LINK_THRESHOLD for name in known)
 
 
 def set_active(connection: Connection, actor: str, supplier: SupplierRecord, active: bool, reason: str) -> None:

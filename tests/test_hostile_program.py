@@ -1,0 +1,103 @@
+"""What a supplier (or a careless colleague) can do to a workspace: files that are not files, spoofed
+identities, versions out of order. Nothing is kept that was refused; nothing is credited wrongly."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from conflict_minerals.cmrt.writer import write_cmrt
+from conflict_minerals.reference.snapshot import bundled_snapshot
+from tests.conftest import FULL_DECLARATION, declaration
+from tests.workspace_fixtures import Program
+
+SUPPLIER = "Acme Components Ltd."
+
+
+def cmrt(path: Path, name: str, unique_id: str | None, effective: str = "2025-03-14") -> Path:
+    company = dict(FULL_DECLARATION["company"], name=name, unique_id=unique_id, effective_date=effective)
+    write_cmrt(path, declaration(company=company), bundled_snapshot().entries)
+    return path
+
+
+def status(program: Program) -> dict[str, object]:
+    return json.loads(program("status", "--json").output)  # type: ignore[no-any-return]
+
+
+def test_links_devices_and_oversized_files_are_refused_and_not_kept(program: Program, tmp_path: Path) -> None:
+    program("campaign", "start", "2025")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    secret = tmp_path / "secret.xlsx"
+    secret.write_bytes(b"not for the workspace")
+    (inbox / "link.xlsx").symlink_to(secret)
+    os.mkfifo(inbox / "pipe.xlsx")
+    huge = inbox / "huge.xlsx"
+    with open(huge, "wb") as handle:
+        handle.truncate(300 * 1024 * 1024)  # sparse: 300 MB that takes no disk
+    started = time.monotonic()
+    result = program("ingest", inbox / "link.xlsx", inbox / "pipe.xlsx", huge, ok=False)
+    assert time.monotonic() - started < 30  # the pipe is never opened, the big file never read whole
+    assert result.exit_code == 2
+    assert "symbolic link" in result.output and "not a regular file" in result.output and "64 MB" in result.output
+    assert not any(p.is_file() for p in (program.root / "files").rglob("*"))
+    assert status(program)["unassigned"] == []
+
+
+def test_a_spoofed_unique_id_waits_for_assignment_with_a_finding(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    spoofed = cmrt(tmp_path / "spoof.xlsx", "Entirely Different Holdings Corp.", "123456789")
+    result = program("ingest", spoofed)
+    assert "1 unassigned" in result.output and "belongs to 'Acme Components Ltd.'" in result.output
+    report = status(program)
+    assert report["suppliers"][0]["current_file"] is None  # type: ignore[index]
+    [waiting] = report["unassigned"]  # type: ignore[misc]
+    program("assign", str(waiting["id"]), SUPPLIER)
+    findings = json.loads(program("review", "--json", "--all", ok=False).output)[0]["findings"]
+    assert any(f["code"] == "REV-016" and "Entirely Different Holdings" in f["message"] for f in findings)
+
+
+def test_an_older_version_arriving_late_does_not_replace_the_newer(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    program("ingest", cmrt(tmp_path / "new.xlsx", SUPPLIER, "123456789", "2025-06-30"))
+    late = program("ingest", cmrt(tmp_path / "old.xlsx", SUPPLIER, "123456789", "2025-01-15"))
+    assert "older than the current version" in late.output
+    row = status(program)["suppliers"][0]  # type: ignore[index]
+    assert row["current_file"] == "new.xlsx" and row["current_version"] == 1
+    events = [e["kind"] for e in json.loads(program("log", "--json").output)]
+    assert "submission.received_not_current" in events
+
+
+def test_accept_takes_the_version_it_accepts(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    program("ingest", cmrt(tmp_path / "v1.xlsx", SUPPLIER, "123456789", "2025-03-01"))
+    program("ingest", cmrt(tmp_path / "v2.xlsx", SUPPLIER, "123456789", "2025-04-01"))
+    refused = program("accept", SUPPLIER, "--version", "1", "--despite-findings", "--reason", "ok", ok=False)
+    assert refused.exit_code == 2 and "current CMRT is version 2, not 1" in refused.stderr
+    program("accept", SUPPLIER, "--version", "2", "--despite-findings", "--reason", "reviewed v2")
+
+
+def test_assign_moves_a_file_cleanly(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("suppliers", "add", "Other Supplier Inc.")
+    program("campaign", "start", "2025")
+    program("ingest", cmrt(tmp_path / "acme.xlsx", SUPPLIER, "123456789"))
+    submission = status(program)["suppliers"][0]  # type: ignore[index]
+    assert submission["current_file"] == "acme.xlsx"
+    program("assign", "1", "Other Supplier Inc.")
+    rows = {row["supplier"]: row for row in status(program)["suppliers"]}  # type: ignore[attr-defined]
+    assert rows[SUPPLIER]["current_file"] is None and rows["Other Supplier Inc."]["current_file"] == "acme.xlsx"
+
+
+def test_empty_reasons_are_refused(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    program("ingest", cmrt(tmp_path / "acme.xlsx", SUPPLIER, "123456789"))
+    for args in (("reject", SUPPLIER, "--reason", "  "), ("waive", SUPPLIER, "CMRT-C-001", "--reason", "")):
+        result = program(*args, ok=False)
+        assert result.exit_code == 2 and "reason" in result.stderr
