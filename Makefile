@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-big clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reader.py
 	$(BIN)/python benchmarks/bench_matching.py
+	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_inspect.py
+	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_program.py
+
+# The program at 10,000 suppliers, on SQLite and PostgreSQL (about half an hour on 2 cores).
+bench-big: $(STAMP)
+	$(BIN)/python benchmarks/bench_program.py --n 1000 10000
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache
