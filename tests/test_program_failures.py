@@ -80,3 +80,18 @@ def test_reminders_wait_for_the_interval(program: Program) -> None:
     settings.write_text(text, encoding="utf-8")
     assert "1 reminder(s)" in program("remind").output
     assert json.loads(program("status", "--json").output)["suppliers"][0]["reminders_sent"] == 2
+
+
+def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    url = "postgresql://auditor:s3cret-word@127.0.0.1:1/cm"  # nothing listens on port 1
+    (root / "conflict-minerals.toml").write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--workspace", str(root), "status"])
+    assert result.exit_code == 2
+    assert "cannot reach the database" in result.stderr and "127.0.0.1:1" in result.stderr
+    assert "s3cret-word" not in result.output and len(result.stderr.strip().splitlines()) == 1

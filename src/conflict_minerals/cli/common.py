@@ -34,7 +34,7 @@ HINTS = {
     "and --reason",
     "decision.reason_needed": "give --reason",
     "message.not_smtp": 'set [email] mode = "smtp" and smtp_host in conflict-minerals.toml',
-    "status.no_kind": "say which list it is with --list conformant or --list active",
+    "status.no_kind": "give --list conformant or --list active",
 }
 
 

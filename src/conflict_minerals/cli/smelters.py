@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from conflict_minerals.cli.common import EXIT_ERROR, DefaultGroup, fail, reference
+from conflict_minerals.cli.common import EXIT_ERROR, DefaultGroup, fail, fail_with, reference
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.tables import read_table
@@ -45,7 +45,7 @@ def refdata_import(files: tuple[Path, ...]) -> None:
         try:
             sheet = read_lookup_sheet(path)
         except ConflictMineralsError as exc:
-            fail(str(exc))
+            fail_with(exc)
         label = f"{sheet.template} {sheet.version}"
         with reference() as store:
             added = store.add_revision(ReferenceRevision(label, sheet.list_date, sheet.entries), path.name)
@@ -58,7 +58,7 @@ def refdata_import(files: tuple[Path, ...]) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def refdata_import_template(file: Path) -> None:
     """Keep RMI's blank CMRT workbook as trusted: the company's own CMRT is written into it."""
-    from conflict_minerals.cli.common import fail_with, workspace
+    from conflict_minerals.cli.common import workspace
     from conflict_minerals.service.templates import import_template
 
     with workspace() as ws:
@@ -81,7 +81,7 @@ def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime 
     try:
         snapshot = read_status_list(file, list_kind or path_kind(file), as_of.date() if as_of else None)
     except ConflictMineralsError as exc:
-        fail(str(exc))
+        fail_with(exc)
     with reference() as store:
         store.add_status(snapshot)
     seen: dict[str, str] = {}
@@ -106,7 +106,7 @@ def refdata_import_cahra(file: Path) -> None:
     try:
         _, rows = read_table(file)
     except ConflictMineralsError as exc:
-        fail(str(exc))
+        fail_with(exc)
     codes = read_cahra_codes(rows)
     if not codes:
         fail(f"{file}: no country names found; is this the CAHRA list?")
@@ -197,7 +197,7 @@ def _given_lists(
         try:
             snapshots.append(read_status_list(path, kind, as_of))
         except ConflictMineralsError as exc:
-            fail(str(exc))
+            fail_with(exc)
     return snapshots
 
 

@@ -120,7 +120,7 @@ def read_status_list(path: str | Path, list_kind: str | None = None, as_of: dt.d
     header_at, columns = _find_header(rows)
     if "status" not in columns and list_kind is None:
         raise StatusListError(
-            f"{path}: the list has no status column; say which list it is with --list conformant or --list active."
+            f"{path}: the list has no status column; say which list it is (conformant or active).", "status.no_kind"
         )
     entries = tuple(_entries(rows[header_at + 1 :], columns, list_kind))
     if not entries:
