@@ -119,3 +119,75 @@ def test_old_schema_is_refused_until_migrate(tmp_path: Path) -> None:
     engine.dispose()
     refused = CliRunner().invoke(cli, ["--workspace", str(root), "status"])
     assert refused.exit_code == 2 and "run `conflict-minerals migrate`" in refused.stderr
+
+
+def test_a_workspace_of_the_previous_version_upgrades_in_place(tmp_path: Path) -> None:
+    """A 0002 workspace (workbooks only as originals, reference data as files) migrates and reports."""
+    import datetime as dt
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+    from conflict_minerals.cmrt.writer import write_cmrt
+    from conflict_minerals.program.settings import Settings, render_settings
+    from conflict_minerals.reference.snapshot import bundled_snapshot
+    from conflict_minerals.reference.status import read_status_list
+    from conflict_minerals.reference.store import ReferenceStore
+
+    root = tmp_path / "old"
+    (root / "files").mkdir(parents=True)
+    (root / "conflict-minerals.toml").write_text(render_settings(Settings()), encoding="utf-8")
+    engine = make_engine(f"sqlite:///{root / 'workspace.db'}")
+    migrate(engine, "0002_unique_versions")
+    original = tmp_path / "acme.xlsx"
+    write_cmrt(original, FULL_DECLARATION, bundled_snapshot().entries)
+    data = original.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    stored = f"files/{sha[:2]}/{sha}.xlsx"
+    (root / stored).parent.mkdir()
+    (root / stored).write_bytes(data)
+    now = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO suppliers (id, name, unique_id, tier, active, created_at) VALUES (1, ?, '123456789', 1, 1, ?)",
+            (SUPPLIER, now),
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO campaigns (id, year, due_date, require_product_level, created_at) VALUES (1, 2025, ?, 0, ?)",
+            (dt.date(2026, 3, 31), now),
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO files (sha256, size, stored_path, first_name, stored_at) VALUES (?, ?, ?, 'acme.xlsx', ?)",
+            (sha, len(data), stored, now),
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO submissions (id, campaign_id, supplier_id, file_sha256, file_name, received_at, readable,"
+            " template_version, declared_company, version, parsed_json) VALUES (1, 1, 1, ?, 'acme.xlsx', ?, 1,"
+            " '6.5', ?, 1, '{}')",
+            (sha, now, SUPPLIER),
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO requests (campaign_id, supplier_id, state, requested_at, reminders_sent,"
+            " current_submission_id) VALUES (1, 1, 'under_review', ?, 0, 1)",
+            (now,),
+        )
+    engine.dispose()
+    listed = tmp_path / "active.csv"
+    listed.write_text("Smelter ID\nCID001182\n", encoding="utf-8")
+    ReferenceStore(root / "reference").add_status(read_status_list(listed, "active", dt.date(2026, 1, 15)))
+
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["--workspace", str(root), "status"])
+    assert refused.exit_code == 2 and "migrate" in refused.stderr
+    upgraded = runner.invoke(cli, ["--workspace", str(root), "migrate"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "from 0002_unique_versions to 0003_parsed_rows" in upgraded.output
+    assert "1 stored CMRT(s) parsed" in upgraded.output and "1 reference file(s) moved" in upgraded.output
+    out = tmp_path / "out"
+    report = runner.invoke(cli, ["--workspace", str(root), "report", "--period", "2025", "--out", str(out)])
+    assert report.exit_code == 0, report.output
+    data_json = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data_json["facilities"]["total"] >= 1 and data_json["status_lists"][0]["as_of"] == "2026-01-15"
+    again = runner.invoke(cli, ["--workspace", str(root), "migrate"])
+    assert "up to date" in again.output
