@@ -148,3 +148,47 @@ def test_smtp_failure_is_clear_and_a_retry_sends_once(
             break
         time.sleep(0.05)
     assert len(received) == 1 and "Message-ID:" in received[0] and "Date:" in received[0]
+
+
+class _HangingSmtpHandler(socketserver.StreamRequestHandler):
+    """A server that greets and then never answers: the sender hangs until it is killed."""
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 slow ESMTP\r\n")
+        self.rfile.readline()
+        time.sleep(20)
+
+
+def test_a_send_killed_midway_is_sent_once_on_retry(
+    program: Program, tmp_path: Path, smtp_server: tuple[int, list[str]]
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    hanging = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _HangingSmtpHandler)
+    hanging.daemon_threads = True
+    threading.Thread(target=hanging.serve_forever, daemon=True).start()
+    try:
+        flawed_cmrt_under_smtp(program, tmp_path, hanging.server_address[1])
+        command = [sys.executable, "-m", "conflict_minerals", "--workspace", str(program.root), "corrections"]
+        process = subprocess.Popen([*command, CEDAR, "--send"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(3)  # recorded and committed, now waiting on the server
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        hanging.shutdown()
+        hanging.server_close()
+    state = json.loads(program("status", "--json").output)["suppliers"][0]["state"]
+    assert state == "correction_requested"  # the decision stands; its message is pending
+    live, received = smtp_server
+    settings = program.root / "conflict-minerals.toml"
+    text = re.sub(r"smtp_port = \d+", f"smtp_port = {live}", settings.read_text(encoding="utf-8"))
+    settings.write_text(text, encoding="utf-8")
+    assert "1 message(s) sent" in program("outbox", "send").output
+    assert "0 message(s) sent" in program("outbox", "send").output
+    for _ in range(50):
+        if received:
+            break
+        time.sleep(0.05)
+    assert len(received) == 1
