@@ -95,3 +95,21 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
     assert result.exit_code == 2
     assert "cannot reach the database" in result.stderr and "127.0.0.1:1" in result.stderr
     assert "s3cret-word" not in result.output and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_supplier_import_reports_id_conflicts_and_audits_changes(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", "Apex Circuit Assembly", "--unique-id", "650012345")
+    program("suppliers", "add", "Bluewater Precision Molding Inc.", "--unique-id", "650099999")
+    listed = tmp_path / "suppliers.csv"
+    listed.write_text(
+        "name,unique_id,tier\nApex Circuit Assembly,650099999,1\nBluewater Precision Molding Inc.,650099999,2\n",
+        encoding="utf-8",
+    )
+    result = program("suppliers", "import", listed, ok=False)
+    assert result.exit_code == 1 and "1 not applied (ID conflicts)" in result.output
+    assert "650099999 already belongs to 'Bluewater Precision Molding Inc.'" in result.stderr
+    suppliers = {s["name"]: s for s in json.loads(program("suppliers", "list", "--json").output)}
+    assert suppliers["Apex Circuit Assembly"]["unique_id"] == "650012345"  # never silently taken over
+    assert suppliers["Bluewater Precision Molding Inc."]["tier"] == 2
+    events = json.loads(program("log", "--json").output)
+    assert any(e["kind"] == "supplier.updated" and e["detail"]["changed"] == ["tier"] for e in events)

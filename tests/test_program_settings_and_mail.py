@@ -192,3 +192,20 @@ def test_a_send_killed_midway_is_sent_once_on_retry(
             break
         time.sleep(0.05)
     assert len(received) == 1
+
+
+def test_settings_are_validated_fully_on_load() -> None:
+    _, problems = settings_from_dict(
+        {
+            "campaign": {"due_month_day": "02-30", "reminder_interval_days": -3},
+            "email": {"smtp_port": 70000, "from_address": "not-an-email"},
+            "company": {"policy_url": "javascript:alert(1)"},
+        }
+    )
+    assert sorted(problems) == [
+        "settings: [campaign] due_month_day must be a real month and day, like 03-31",
+        "settings: [campaign] reminder_interval_days must be between 0 and 365",
+        "settings: [email] smtp_port must be between 1 and 65535",
+        "settings: from_address must be an e-mail address",
+        "settings: policy_url must be a web address starting with https:// or http://",
+    ]

@@ -118,7 +118,10 @@ def suppliers_import(file: Path) -> None:
         click.echo(f"warning: {problem}", err=True)
     if report.unknown_columns:
         click.echo(f"warning: unknown columns ignored: {', '.join(report.unknown_columns)}", err=True)
-    click.echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated.")
+    conflicts = f", {report.conflicts} not applied (ID conflicts)" if report.conflicts else ""
+    click.echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated{conflicts}.")
+    if report.conflicts:
+        raise SystemExit(EXIT_FINDINGS)
 
 
 @suppliers.command("deactivate")

@@ -8,6 +8,7 @@ Problems come back as a list of messages, never as a crash.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -134,14 +135,42 @@ def _section(cls: type, raw: dict[str, Any], where: str, problems: list[str]) ->
     return cls(**values)
 
 
+def _month_day(text: str) -> bool:
+    """Tell whether MM-DD is a day every year has (02-29 is not)."""
+    match = re.fullmatch(r"(\d{2})-(\d{2})", text)
+    if match is None:
+        return False
+    try:
+        dt.date(2023, int(match.group(1)), int(match.group(2)))
+    except ValueError:
+        return False
+    return True
+
+
 def _validate(settings: Settings, where: str) -> list[str]:
     problems = []
     if settings.email.mode not in ("files", "smtp"):
         problems.append(f"{where}: [email] mode must be 'files' or 'smtp'")
     if settings.email.mode == "smtp" and not settings.email.smtp_host:
         problems.append(f"{where}: [email] smtp_host is required when mode = 'smtp'")
-    if not re.fullmatch(r"\d{2}-\d{2}", settings.campaign.due_month_day):
-        problems.append(f"{where}: [campaign] due_month_day must look like 03-31")
+    if not _month_day(settings.campaign.due_month_day):
+        problems.append(f"{where}: [campaign] due_month_day must be a real month and day, like 03-31")
+    if not 0 <= settings.campaign.reminder_interval_days <= 365:
+        problems.append(f"{where}: [campaign] reminder_interval_days must be between 0 and 365")
+    if not 1 <= settings.email.smtp_port <= 65535:
+        problems.append(f"{where}: [email] smtp_port must be between 1 and 65535")
+    for key, value in (
+        ("policy_url", settings.company.policy_url),
+        ("report_url", settings.due_diligence.report_url),
+    ):
+        if value and not re.fullmatch(r"https?://[^\s<>\"']+", value):
+            problems.append(f"{where}: {key} must be a web address starting with https:// or http://")
+    for key, value in (
+        ("contact_email", settings.company.contact_email),
+        ("from_address", settings.email.from_address),
+    ):
+        if value and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+            problems.append(f"{where}: {key} must be an e-mail address")
     if settings.database_url and not settings.database_url.startswith(("sqlite", "postgresql")):
         problems.append(f"{where}: [database] url must be a sqlite:// or postgresql:// URL")
     if settings.company.irs_ein and not re.fullmatch(r"\d{2}-?\d{7}", settings.company.irs_ein):

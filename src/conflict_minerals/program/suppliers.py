@@ -60,6 +60,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    conflicts: int = 0
 
 
 def add_supplier(
@@ -164,14 +165,26 @@ def _import_row(
         )
         report.added.append(name)
         return
+    holder = _by_unique_id(connection, unique_id) if unique_id else None
+    if holder is not None and holder.id != existing.id:
+        report.problems.append(
+            f"{source} row {number}: unique ID {unique_id} already belongs to '{holder.name}', not '{existing.name}'; "
+            "the row was not applied. Correct the ID in the file, or the supplier it belongs to, and import again."
+        )
+        report.conflicts += 1
+        return
     changed = _update_existing(connection, existing, values, tier, aliases)
     if changed:
         report.updated.append(existing.name)
+        record(
+            connection, actor, "supplier.updated", {"name": existing.name, "changed": changed}, supplier_id=existing.id
+        )
 
 
 def _update_existing(
     connection: Connection, existing: SupplierRecord, values: dict[str, str | None], tier: int, aliases: list[str]
-) -> bool:
+) -> list[str]:
+    """Apply what a re-imported row changes; return the names of what changed (never contact data itself)."""
     changes = {
         key: values[key]
         for key in ("unique_id", "unique_id_authority")
@@ -190,7 +203,7 @@ def _update_existing(
     new_contact = any(contact) and contact not in existing.contacts
     if new_contact:
         connection.execute(insert(supplier_contacts).values(supplier_id=existing.id, name=contact[0], email=contact[1]))
-    return bool(changes or new_aliases or new_contact)
+    return [*changes, *(["aliases"] if new_aliases else []), *(["contact"] if new_contact else [])]
 
 
 def list_suppliers(connection: Connection, active_only: bool = False) -> list[SupplierRecord]:
