@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from conflict_minerals.program.schema import events, suppliers
+from conflict_minerals.program.schema import bulk_insert, events, suppliers
 
 
 def now() -> dt.datetime:
@@ -54,6 +54,34 @@ def record(
             detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
             reason=reason,
         )
+    )
+
+
+def record_many(
+    connection: Connection,
+    actor: str,
+    kind: str,
+    items: list[tuple[dict[str, Any], int | None]],
+    campaign_year: int | None = None,
+) -> None:
+    """Append one event per (detail, supplier) in bulk: the same kind, actor and time."""
+    at = now()
+    bulk_insert(
+        connection,
+        events,
+        [
+            {
+                "at": at,
+                "actor": actor,
+                "kind": kind,
+                "campaign_year": campaign_year,
+                "supplier_id": supplier_id,
+                "submission_id": None,
+                "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+                "reason": None,
+            }
+            for detail, supplier_id in items
+        ],
     )
 
 

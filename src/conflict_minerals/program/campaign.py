@@ -9,9 +9,16 @@ from enum import StrEnum
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
-from conflict_minerals.program.audit import now, record
-from conflict_minerals.program.schema import campaigns, findings, inserted_id, requests, submissions, suppliers
-from conflict_minerals.program.suppliers import list_suppliers
+from conflict_minerals.program.audit import now, record, record_many
+from conflict_minerals.program.schema import (
+    bulk_insert,
+    campaigns,
+    findings,
+    inserted_id,
+    requests,
+    submissions,
+    suppliers,
+)
 
 
 class CampaignError(ConflictMineralsError):
@@ -89,12 +96,28 @@ def start_campaign(
         row.supplier_id
         for row in connection.execute(select(requests.c.supplier_id).where(requests.c.campaign_id == campaign.id))
     }
-    added = 0
-    for supplier in list_suppliers(connection, active_only=True):
-        if supplier.id not in existing:
-            ensure_request(connection, actor, campaign, supplier.id)
-            added += 1
-    return campaign, added
+    active = connection.execute(select(suppliers.c.id).where(suppliers.c.active.is_(True)).order_by(suppliers.c.id))
+    new = [supplier_id for (supplier_id,) in active if supplier_id not in existing]
+    at = now()
+    rows = [
+        {
+            "campaign_id": campaign.id,
+            "supplier_id": sid,
+            "state": RequestState.REQUESTED.value,
+            "requested_at": at,
+            "reminders_sent": 0,
+        }
+        for sid in new
+    ]
+    bulk_insert(connection, requests, rows)
+    record_many(
+        connection,
+        actor,
+        "request.created",
+        [({"state": RequestState.REQUESTED.value}, sid) for sid in new],
+        campaign_year=campaign.year,
+    )
+    return campaign, len(new)
 
 
 def ensure_request(connection: Connection, actor: str, campaign: Campaign, supplier_id: int) -> int:
