@@ -101,3 +101,33 @@ def test_empty_reasons_are_refused(program: Program, tmp_path: Path) -> None:
     for args in (("reject", SUPPLIER, "--reason", "  "), ("waive", SUPPLIER, "CMRT-C-001", "--reason", "")):
         result = program(*args, ok=False)
         assert result.exit_code == 2 and "reason" in result.stderr
+
+
+def test_recheck_and_reprocess_keep_the_readers_findings(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    flawed = tmp_path / "flawed.xlsx"
+    company = dict(FULL_DECLARATION["company"], name=SUPPLIER, unique_id="123456789", contact_email="none")
+    write_cmrt(flawed, declaration(company=company), bundled_snapshot().entries)
+    program("ingest", flawed)
+
+    def codes() -> set[str]:
+        return {f["code"] for f in json.loads(program("review", "--json", "--all", ok=False).output)[0]["findings"]}
+
+    before = codes()
+    assert "CMRT-C-005" in before
+    program("review", "--recheck", ok=False)
+    assert codes() == before
+    program("reprocess")
+    assert codes() == before
+    refused = program("accept", SUPPLIER, ok=False)
+    assert refused.exit_code == 2 and "CMRT-C-005" in refused.stderr
+
+
+def test_a_suppliers_file_cannot_become_reference(program: Program, tmp_path: Path, build_cmrt) -> None:  # type: ignore[no-untyped-def]
+    filled = build_cmrt("6.5", FULL_DECLARATION, "supplier.xlsx")
+    refused = program("refdata", "import", filled, ok=False)
+    assert refused.exit_code == 2 and "filled in" in refused.stderr
+    assert "look-up" not in program("refdata", "list").output.split("CMRT 6.5")[-1]
+    events = [e["kind"] for e in json.loads(program("log", "--json").output)]
+    assert "reference.lookup_imported" not in events

@@ -44,7 +44,7 @@ def in_workspace(demo_run: Path, *args: object) -> Any:
 
 
 def test_every_output_is_written(demo_run: Path) -> None:
-    names = sorted(p.name for p in (demo_run / "reports").iterdir())
+    names = sorted(p.name for p in (demo_run / "reports").iterdir() if not p.name.startswith("."))
     assert names == sorted(
         [
             "conflict-minerals-report.docx",

@@ -191,3 +191,19 @@ def test_a_workspace_of_the_previous_version_upgrades_in_place(tmp_path: Path) -
     assert data_json["facilities"]["total"] >= 1 and data_json["status_lists"][0]["as_of"] == "2026-01-15"
     again = runner.invoke(cli, ["--workspace", str(root), "migrate"])
     assert "up to date" in again.output
+
+
+def test_report_never_replaces_a_folder_it_did_not_make(program: Program, build_cmrt, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _campaign(program, build_cmrt, tmp_path)
+    mine = tmp_path / "documents"
+    (mine / "contracts").mkdir(parents=True)
+    (mine / "contracts" / "signed.pdf").write_bytes(b"%PDF precious")
+    refused = program("report", "--period", "2025", "--out", mine, ok=False)
+    assert refused.exit_code == 2 and "already holds other files" in refused.stderr
+    assert (mine / "contracts" / "signed.pdf").read_bytes() == b"%PDF precious"
+    ours = tmp_path / "reports"
+    program("report", "--period", "2025", "--out", ours)
+    (ours / "notes").mkdir()
+    (ours / "notes" / "counsel.txt").write_text("keep me", encoding="utf-8")
+    program("report", "--period", "2025", "--out", ours)  # our own folder: replaced whole, extras carried over
+    assert (ours / "notes" / "counsel.txt").read_text(encoding="utf-8") == "keep me"

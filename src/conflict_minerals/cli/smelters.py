@@ -40,12 +40,17 @@ def refdata() -> None:
 @refdata.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def refdata_import(files: tuple[Path, ...]) -> None:
-    """Import the Smelter Look-up of CMRT/EMRT templates or supplier files (every revision is kept)."""
+    """Import the Smelter Look-up of RMI's blank CMRT templates (never a supplier's file); every revision is kept."""
+    from conflict_minerals.service.templates import require_blank_rmi
+
     for path in files:
         try:
             sheet = read_lookup_sheet(path)
+            require_blank_rmi(path, path.read_bytes())
         except ConflictMineralsError as exc:
             fail_with(exc)
+        except OSError as exc:
+            fail(f"{path}: cannot read the file ({exc.strerror}).")
         label = f"{sheet.template} {sheet.version}"
         with reference() as store:
             added = store.add_revision(ReferenceRevision(label, sheet.list_date, sheet.entries), path.name)

@@ -4,13 +4,14 @@ re-reads the originals after a reader upgrade. Waivers carry over; every change 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
 from conflict_minerals.program.audit import record
 from conflict_minerals.program.campaign import Campaign, overview
-from conflict_minerals.program.decisions import submission_findings
+from conflict_minerals.program.decisions import StoredFinding, submission_findings
 from conflict_minerals.program.documents import load_documents, save_parsed
 from conflict_minerals.program.ingest import finding_row, review_setup
 from conflict_minerals.program.originals import read_original
@@ -50,7 +51,9 @@ def recheck(
             continue
         document = stored[submission_id].document
         prepared = review_document_once(document.source.file, document, setup)
-        changes.append(_replace(workspace, submission_id, prepared, setup.reference_label, actor, "review.rechecked"))
+        changes.append(
+            _replace(workspace, submission_id, prepared, setup.reference_label, actor, "review.rechecked", _from_reader)
+        )
     return changes
 
 
@@ -77,7 +80,9 @@ def reprocess(
         if prepared.document is None:
             changes.append(Rederived(row.id, row.file_name, 0, 0, (), (), prepared.error))
             continue
-        changes.append(_replace(workspace, row.id, prepared, setup.reference_label, actor, "submission.reprocessed"))
+        changes.append(
+            _replace(workspace, row.id, prepared, setup.reference_label, actor, "submission.reprocessed", _from_ingest)
+        )
     return changes
 
 
@@ -87,8 +92,24 @@ def _campaigns(connection: Connection) -> list[Campaign]:
     return [Campaign(r.id, r.year, r.due_date, r.require_product_level) for r in connection.execute(select(campaigns))]
 
 
+def _from_reader(finding: StoredFinding) -> bool:
+    """What a recheck keeps: the reader's and Checker's findings (a stored document has none to give again)."""
+    return finding.code.startswith("CMRT-") or _from_ingest(finding)
+
+
+def _from_ingest(finding: StoredFinding) -> bool:
+    """What a reprocess keeps: findings ingest itself made (the identity check)."""
+    return finding.code == "REV-016"
+
+
 def _replace(
-    workspace: Workspace, submission_id: int, prepared: Prepared, reference: str, actor: str | None, kind: str
+    workspace: Workspace,
+    submission_id: int,
+    prepared: Prepared,
+    reference: str,
+    actor: str | None,
+    kind: str,
+    keep: Callable[[StoredFinding], bool],
 ) -> Rederived:
     assert prepared.document is not None
     with workspace.transaction() as connection:
@@ -96,15 +117,20 @@ def _replace(
         before_keys = _keys(before_docs[submission_id].matches) if submission_id in before_docs else ()
         old = submission_findings(connection, submission_id)
         waived = {(f.code, f.cell): f.waiver_reason for f in old if f.waived}
-        connection.execute(findings.delete().where(findings.c.submission_id == submission_id))
+        kept = [f for f in old if keep(f)]
+        gone = [f.id for f in old if not keep(f)]
+        for start in range(0, len(gone), 500):
+            connection.execute(findings.delete().where(findings.c.id.in_(gone[start : start + 500])))
         save_parsed(connection, submission_id, prepared.document, prepared.matches, reference)
-        rows = [finding_row(submission_id, f, waived.get((f.code, f.source.cell))) for f in prepared.findings]
+        held = {(k.code, k.cell) for k in kept}
+        fresh = [f for f in prepared.findings if (f.code, f.source.cell) not in held]
+        rows = [finding_row(submission_id, f, waived.get((f.code, f.source.cell))) for f in fresh]
         bulk_insert(connection, findings, rows)
         change = Rederived(
             submission_id,
             prepared.document.source.file,
             len(old),
-            len(rows),
+            len(kept) + len(rows),
             before_keys,
             _keys(prepared.matches),
         )

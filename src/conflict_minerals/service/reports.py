@@ -11,6 +11,7 @@ import io
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,18 +75,32 @@ def _input_ids(model: ReportModel, current: dict[int, str]) -> list[int]:
     return [sid for sid in current if sid in used]
 
 
-def replace_folder(folder: Path, fill: object) -> WrittenReport:
-    """Write into a staging folder beside `folder`, then swap it in whole (no mix of two runs)."""
+MARKER = ".conflict-minerals-report"  # a report folder we made and may replace whole
+
+
+def replace_folder(folder: Path, fill: Callable[[Path], WrittenReport]) -> WrittenReport:
+    """Write into a staging folder beside `folder`, then swap it in whole (no mix of two runs).
+
+    Only a folder this tool made (it holds the marker) or a new or empty one is replaced; anything
+    else in it that the report did not write (the company CMRT, notes) is carried over.
+    """
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise ReportError(
+            f"{folder} already holds other files; write the report to a new or empty folder.",
+            "report.folder_in_use",
+            folder=str(folder),
+        )
     folder.parent.mkdir(parents=True, exist_ok=True)
     for left in folder.parent.glob(f".{folder.name}.*.staging"):  # a killed run's leftovers
         shutil.rmtree(left, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".staging", dir=folder.parent))
     try:
-        written: WrittenReport = fill(staging)  # type: ignore[operator]
+        written = fill(staging)
+        (staging / MARKER).write_text("written by conflict-minerals report\n", encoding="utf-8")
         for extra in folder.iterdir() if folder.is_dir() else ():
             target = staging / extra.name
-            if not target.exists() and extra.is_file():  # keep what else the user put there (e.g. the CMRT)
-                shutil.copy2(extra, target)
+            if not target.exists():
+                (shutil.copytree if extra.is_dir() and not extra.is_symlink() else shutil.copy2)(extra, target)
         old = folder.with_name(f".{folder.name}.old")
         if old.exists():
             shutil.rmtree(old)

@@ -43,20 +43,40 @@ class TrustedTemplate:
     sha256: str
 
 
-def import_template(workspace: Workspace, path: Path, actor: str) -> tuple[TrustedTemplate, bool]:
-    """Keep a blank RMI template as trusted, after checking it is RMI's unfilled workbook; False if known."""
+def require_blank_rmi(path: Path, data: bytes) -> tuple[str, str]:
+    """Check a workbook is RMI's own, unfilled template; return (type, revision). A supplier's file fails."""
     from conflict_minerals.cmrt import read_cmrt
     from conflict_minerals.cmrt.patcher import is_rmi_workbook
 
-    data = path.read_bytes()
-    document = read_cmrt(path, data)
     if not is_rmi_workbook(path):
         raise TemplateError(f"{path.name} is not RMI's own workbook (its Checker sheet is missing).", file=path.name)
-    filled = document.company.name or any(a.value for a in document.answers)  # RMI ships stray smelter rows
+    if b"vbaProject.bin" in data or b"externalLink" in data:
+        raise TemplateError(f"{path.name} carries macros or external links; RMI's templates have none.", file=path.name)
+    document = read_cmrt(path, data)
+    company = document.company
+    # RMI's own blank templates ship stray answers and smelter rows (6.31, 6.4): only a declaring company counts.
+    filled = (
+        company.name
+        or company.unique_id
+        or company.contact_email
+        or company.authorizer_name
+        or company.effective_date
+        or document.products
+    )
     if filled:
-        raise TemplateError(f"{path.name} is filled in; import RMI's blank template as downloaded.", file=path.name)
+        raise TemplateError(
+            f"{path.name} is filled in (a supplier's or the company's file); use RMI's blank template as downloaded.",
+            file=path.name,
+        )
+    return document.template.type, document.template.version
+
+
+def import_template(workspace: Workspace, path: Path, actor: str) -> tuple[TrustedTemplate, bool]:
+    """Keep a blank RMI template as trusted, after checking it is RMI's unfilled workbook; False if known."""
+    data = path.read_bytes()
+    template_type, version = require_blank_rmi(path, data)
     sha = hashlib.sha256(data).hexdigest()
-    found = TrustedTemplate(document.template.type, document.template.version, path.name, sha)
+    found = TrustedTemplate(template_type, version, path.name, sha)
     with workspace.transaction() as connection:
         if connection.execute(select(trusted_templates.c.id).where(trusted_templates.c.sha256 == sha)).first():
             return found, False
