@@ -147,3 +147,22 @@ def test_renamed_sheets_are_still_found(tmp_path: Path) -> None:
     doc = read_cmrt(path)
     assert doc.company.name == "Acme Components Ltd."
     assert [row.smelter_id for row in doc.smelters][:2] == ["CID000015", "CID001182"]
+
+
+def test_an_id_with_one_of_its_own_aliases_is_not_a_contradiction(build_cmrt: BuildCmrt) -> None:
+    from tests.conftest import FULL_DECLARATION
+
+    data = dict(
+        FULL_DECLARATION,
+        smelters=[
+            {
+                "smelter_id": "CID000035",
+                "metal": "Gold",
+                "lookup_name": "Allgemeine Gold-und Silberscheideanstalt A.G.",
+            },
+            {"smelter_id": "CID000035", "metal": "Gold", "lookup_name": "Aurubis AG"},
+        ],
+    )
+    document = read_cmrt(build_cmrt("6.5", data))
+    contradictions = [f for f in document.findings if f.code == "CMRT-S-007"]
+    assert [f.source.cell for f in contradictions] == ["C6"]  # the alias of CID000035 is fine; Aurubis is not

@@ -97,7 +97,7 @@ def _resolve(
         if entry is None and raw.metal is not None and index.by_alias:
             findings.append(_unknown_lookup_name(where, raw))
     elif entry is not None and text["lookup_name"] and not (not_listed or not_yet):
-        _check_name_agrees(entry, raw, where, findings)
+        _check_name_agrees(entry, raw, where, findings, index)
     if entry is None and (not_listed or not_yet) and match_special_names:
         entry = index.find_alias(raw.metal, text["name"])  # 6.22+ formulas resolve a typed alias
     entry, typed_id = _by_cached_id(entry, typed_id, raw, index, where, findings)
@@ -164,9 +164,14 @@ def _by_cached_id(
     return entry, typed_id
 
 
-def _check_name_agrees(entry: LookupEntry, raw: _Raw, where: _RowRef, findings: list[Finding]) -> None:
+def _check_name_agrees(
+    entry: LookupEntry, raw: _Raw, where: _RowRef, findings: list[Finding], index: LookupIndex
+) -> None:
     name = raw.text["lookup_name"] or ""
     if fold(name) in (fold(entry.standard_name), fold(entry.lookup_name)):
+        return
+    alias = index.by_alias.get((entry.metal, fold(name)))
+    if alias is not None and alias.smelter_id == entry.smelter_id:  # another of the ID's own names
         return
     message = (
         f"Smelter ID {entry.smelter_id} is {entry.standard_name}, but column C names '{name}'; "
