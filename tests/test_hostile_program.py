@@ -131,3 +131,21 @@ def test_a_suppliers_file_cannot_become_reference(program: Program, tmp_path: Pa
     assert "look-up" not in program("refdata", "list").output.split("CMRT 6.5")[-1]
     events = [e["kind"] for e in json.loads(program("log", "--json").output)]
     assert "reference.lookup_imported" not in events
+
+
+def test_a_correction_with_an_earlier_date_replaces_a_future_dated_version(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    program("ingest", cmrt(tmp_path / "typo.xlsx", SUPPLIER, "123456789", "2052-03-14"))  # REV-013: in the future
+    fixed = program("ingest", cmrt(tmp_path / "fixed.xlsx", SUPPLIER, "123456789", "2025-03-14"))
+    assert "older than the current version" not in fixed.output
+    assert status(program)["suppliers"][0]["current_file"] == "fixed.xlsx"  # type: ignore[index]
+
+
+def test_a_blank_company_name_with_a_suppliers_id_waits_for_assignment(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    nameless = tmp_path / "nameless.xlsx"
+    company = dict(FULL_DECLARATION["company"], name=None, unique_id="123456789")
+    write_cmrt(nameless, declaration(company=company), bundled_snapshot().entries)
+    assert "1 unassigned" in program("ingest", nameless).output

@@ -37,6 +37,7 @@ from conflict_minerals.program.workspace import Workspace
 SUPPORTED_SUFFIXES = SUFFIXES
 MAX_FILE_BYTES = 64 * 1024 * 1024  # the reader's own limit; larger files are refused without reading them whole
 SAVE_ATTEMPTS = 5
+DATE_FINDINGS = ("REV-013", "CMRT-D-003", "CMRT-D-004", "CMRT-C-009")
 FILES_PER_WORKER = 4  # small batches are read in this process: starting workers costs more than it saves
 
 
@@ -320,11 +321,20 @@ def _newer_current(
     if effective is None:
         return None
     current = connection.execute(
-        select(submissions.c.effective_date)
+        select(submissions.c.id, submissions.c.effective_date)
         .join(requests, requests.c.current_submission_id == submissions.c.id)
         .where(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier_id)
-    ).scalar()
-    return current if isinstance(current, dt.date) and current > effective else None
+    ).first()
+    if current is None or not isinstance(current.effective_date, dt.date) or current.effective_date <= effective:
+        return None
+    # The current version's own date was questioned (in the future, ambiguous, missing): a correction may
+    # well carry an earlier date, and then it must replace it.
+    questioned = connection.execute(
+        select(findings.c.id).where(
+            findings.c.submission_id == current.id, findings.c.code.in_(DATE_FINDINGS), findings.c.waived.is_(False)
+        )
+    ).first()
+    return None if questioned else current.effective_date
 
 
 def _duplicate(path: Path) -> IngestOutcome:

@@ -292,6 +292,7 @@ class SupplierDirectory:
     keys: tuple[str, ...]
     owners: tuple[SupplierRef, ...]
     names_by_id: dict[int, list[str]]
+    ambiguous: frozenset[str]
 
     @classmethod
     def load(cls, connection: Connection) -> SupplierDirectory:
@@ -309,10 +310,13 @@ class SupplierDirectory:
                 names.append((name_key(alias), by_id[supplier_id]))
         by_key: dict[str, SupplierRef] = {}
         names_by_id: dict[int, list[str]] = {}
+        ambiguous: set[str] = set()
         for key, ref in names:
-            by_key.setdefault(key, ref)
+            if by_key.setdefault(key, ref) != ref:
+                ambiguous.add(key)  # two suppliers share a name once normalised: never guess between them
             names_by_id.setdefault(ref[0], []).append(key)
-        return cls(by_unique_id, by_key, tuple(k for k, _ in names), tuple(r for _, r in names), names_by_id)
+        keys, owners = tuple(k for k, _ in names), tuple(r for _, r in names)
+        return cls(by_unique_id, by_key, keys, owners, names_by_id, frozenset(ambiguous))
 
     def names_of(self, ref: SupplierRef) -> list[str]:
         """The name keys a supplier is known by (its name and aliases)."""
@@ -325,7 +329,12 @@ class SupplierDirectory:
         another company's name with a supplier's DUNS waits for a person to assign it.
         """
         if company.unique_id and (found := self.by_unique_id.get(company.unique_id.strip().lower())):
-            if company.name and not self._agrees(found, company.name):
+            if not company.name:
+                return None, (
+                    f"{SPOOF_MARK} unique ID {company.unique_id} belongs to '{found[1]}', but the CMRT names no "
+                    "company; assign it to confirm"
+                )
+            if not self._agrees(found, company.name):
                 return None, (
                     f"{SPOOF_MARK} unique ID {company.unique_id} belongs to '{found[1]}', but the CMRT names "
                     f"'{company.name}'; assign it to confirm"
@@ -334,6 +343,8 @@ class SupplierDirectory:
         if not company.name:
             return None, "the CMRT names no company"
         key = name_key(company.name)
+        if key in self.ambiguous:
+            return None, f"several suppliers are called '{company.name}'; assign it to the right one"
         if key in self.by_key:
             return self.by_key[key], f"name '{company.name}'"
         best = process.extractOne(key, self.keys, scorer=fuzz.token_sort_ratio, score_cutoff=LINK_THRESHOLD)
