@@ -307,7 +307,12 @@ def corrections(supplier: str | None, year: int | None, send: bool) -> None:
 
 def _send_problems(problems: tuple[str, ...]) -> None:
     for problem in problems:
-        click.echo(f"error: {problem} Retry with `conflict-minerals outbox send`.", err=True)
+        hint = (
+            "Then run `conflict-minerals outbox send --resend-interrupted`."
+            if "interrupted" in problem
+            else "Retry with `conflict-minerals outbox send`."
+        )
+        click.echo(f"error: {problem} {hint}", err=True)
     if problems:
         raise SystemExit(2)
 
@@ -333,12 +338,15 @@ def outbox() -> None:
 
 
 @outbox.command("send")
-def outbox_send() -> None:
+@click.option(
+    "--resend-interrupted", is_flag=True, help="Also send again what an interrupted send may or may not have sent."
+)
+def outbox_send(resend_interrupted: bool) -> None:
     """Send every message still pending (for example after the mail server was down)."""
     from conflict_minerals.service.outreach import send_outbox
 
     with workspace() as ws:
-        result = send_outbox(ws, ws.actor)
+        result = send_outbox(ws, ws.actor, resend_interrupted)
     click.echo(f"{result.sent} message(s) sent.")
     _send_problems(result.problems)
 

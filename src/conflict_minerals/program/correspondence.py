@@ -30,7 +30,7 @@ from conflict_minerals.program.settings import EmailSettings
 from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
 from conflict_minerals.program.workspace import Workspace
 
-PENDING, SENT, WRITTEN = "pending", "sent", "written"
+PENDING, SENDING, SENT, FAILED, WRITTEN = "pending", "sending", "sent", "failed", "written"
 
 
 class MessageError(ConflictMineralsError):
@@ -256,40 +256,77 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(name, path)
 
 
-def send_pending(workspace: Workspace, actor: str) -> tuple[int, list[str]]:
-    """Send every pending message, marking each as sent in its own transaction; return (sent, problems)."""
+def send_pending(workspace: Workspace, actor: str, resend_interrupted: bool = False) -> tuple[int, list[str]]:
+    """Send every pending message, each claimed and marked in its own short transaction; return (sent, problems).
+
+    Delivery is at most once: a message is claimed ("sending") before it goes out, so two senders never
+    send it both, and a send interrupted midway is left for a person to check rather than sent again.
+    """
     settings = workspace.settings.email
-    with workspace.read() as connection:
-        pending = connection.execute(
-            select(messages.c.id, messages.c.content).where(messages.c.status == PENDING).order_by(messages.c.id)
-        ).all()
+    with workspace.transaction() as connection:
+        if resend_interrupted:
+            connection.execute(update(messages).where(messages.c.status == SENDING).values(status=PENDING))
+        pending = [r.id for r in connection.execute(select(messages.c.id).where(messages.c.status == PENDING))]
+        interrupted = connection.execute(select(messages.c.id).where(messages.c.status == SENDING)).all()
+    problems = []
+    if interrupted:
+        problems.append(
+            f"{len(interrupted)} message(s) were interrupted while being sent and may or may not have arrived; "
+            "check with the supplier, then resend them if needed."
+        )
     if pending and settings.mode != "smtp":
         raise MessageError("sending needs SMTP set up in the settings.", "message.not_smtp")
-    sent, problems = 0, []
-    for row in pending:
+    sent = 0
+    for message_id in sorted(pending):
+        content = _claim(workspace, message_id)
+        if content is None:
+            continue  # another sender took it
         try:
-            _send_smtp(settings, message_from_string(row.content, policy=policy.SMTP))
-        except MessageError as exc:
-            with workspace.transaction() as connection:
-                connection.execute(
-                    update(messages)
-                    .where(messages.c.id == row.id)
-                    .values(attempts=messages.c.attempts + 1, error=exc.message[:500])
-                )
+            _send_smtp(settings, message_from_string(content, policy=policy.SMTP))
+        except MessageRefused as exc:
+            _mark(workspace, message_id, FAILED, exc.message)
             problems.append(exc.message)
-            break  # the server is down: the rest would fail the same way
+            continue
+        except MessageError as exc:
+            _mark(workspace, message_id, PENDING, exc.message)
+            problems.append(exc.message)
+            break  # the server cannot be reached: the rest would fail the same way
+        _mark(workspace, message_id, SENT, None)
         with workspace.transaction() as connection:
-            connection.execute(
-                update(messages)
-                .where(messages.c.id == row.id)
-                .values(status=SENT, sent_at=now(), attempts=messages.c.attempts + 1, error=None)
-            )
-            record(connection, actor, "message.sent", {"message": row.id})
+            record(connection, actor, "message.sent", {"message": message_id})
         sent += 1
     return sent, problems
 
 
+def _claim(workspace: Workspace, message_id: int) -> str | None:
+    with workspace.transaction() as connection:
+        claimed = connection.execute(
+            update(messages)
+            .where(messages.c.id == message_id, messages.c.status == PENDING)
+            .values(status=SENDING, attempts=messages.c.attempts + 1)
+        )
+        if claimed.rowcount != 1:
+            return None
+        content: str = connection.execute(select(messages.c.content).where(messages.c.id == message_id)).scalar_one()
+    return content
+
+
+def _mark(workspace: Workspace, message_id: int, status: str, error: str | None) -> None:
+    with workspace.transaction() as connection:
+        values: dict[str, object] = {"status": status, "error": error[:500] if error else None}
+        if status == SENT:
+            values["sent_at"] = now()
+        connection.execute(update(messages).where(messages.c.id == message_id).values(**values))
+
+
+class MessageRefused(MessageError):
+    """The mail server refused this message for good (a 5xx answer); others may still go out."""
+
+    default_code = "message.refused"
+
+
 def _send_smtp(settings: EmailSettings, message: object) -> None:
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as server:
             if settings.smtp_starttls:
@@ -297,9 +334,20 @@ def _send_smtp(settings: EmailSettings, message: object) -> None:
             if settings.smtp_username:
                 server.login(settings.smtp_username, os.environ.get(settings.smtp_password_env, ""))
             server.send_message(message)  # type: ignore[arg-type]
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        code = getattr(exc, "smtp_code", 0) or 0
+        if 500 <= code < 600 or isinstance(exc, smtplib.SMTPRecipientsRefused):
+            raise MessageRefused(
+                f"the mail server {where} refused a message for good ({type(exc).__name__}); it is marked failed.",
+            ) from None
+        raise _unreachable(where, exc) from None
     except (OSError, smtplib.SMTPException) as exc:
-        raise MessageError(
-            f"could not send through {settings.smtp_host}:{settings.smtp_port} ({type(exc).__name__}); "
-            "the message stays in the outbox and is sent on the next try.",
-            "message.smtp_failed",
-        ) from None
+        raise _unreachable(where, exc) from None
+
+
+def _unreachable(where: str, exc: Exception) -> MessageError:
+    return MessageError(
+        f"could not send through {where} ({type(exc).__name__}); the message stays in the outbox and is sent on "
+        "the next try.",
+        "message.smtp_failed",
+    )

@@ -68,9 +68,9 @@ def send_reminders(workspace: Workspace, actor: str, year: int | None = None, se
     return _deliver(workspace, actor, written, send)
 
 
-def send_outbox(workspace: Workspace, actor: str) -> Outreach:
-    """Send every message still pending (after a failed send)."""
-    sent, problems = send_pending(workspace, actor)
+def send_outbox(workspace: Workspace, actor: str, resend_interrupted: bool = False) -> Outreach:
+    """Send every message still pending (after a failed send); interrupted sends only when asked."""
+    sent, problems = send_pending(workspace, actor, resend_interrupted)
     return Outreach((), sent, tuple(problems))
 
 
