@@ -172,3 +172,7 @@ def test_a_workspace_template_cannot_run_code(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--workspace", str(root), "report", "--period", "2025", "--out", str(tmp_path / "r")])
     assert result.exit_code == 2 and "conclusion.txt.j2" in result.stderr and "Traceback" not in result.output
     assert not marker.exists()
+    forged = '{{ model.set("facilities.conformant", 999) }} {{ f.update({"facilities.total": 999}) }}'
+    (root / "templates" / "conclusion.txt.j2").write_text(forged, encoding="utf-8")
+    result = runner.invoke(cli, ["--workspace", str(root), "report", "--period", "2025", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "may not do" in result.stderr  # a template reads figures, never sets them

@@ -92,8 +92,9 @@ def test_excel_2003_xml_list_without_status_column(tmp_path: Path) -> None:
 
 def test_list_without_status_needs_its_kind(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "list.xml", SPREADSHEET_ML)
-    with pytest.raises(StatusListError, match="--list conformant or --list active"):
+    with pytest.raises(StatusListError, match="say which list it is") as raised:
         read_status_list(path)
+    assert raised.value.code == "status.no_kind"  # the CLI adds: give --list conformant or --list active
 
 
 def test_unknown_list_is_a_clear_error(tmp_path: Path) -> None:

@@ -211,14 +211,14 @@ def assign(
         update(submissions).where(submissions.c.id == submission_id).values(supplier_id=supplier.id, version=version)
     )
     if row.supplier_id is not None and row.supplier_id != supplier.id:
-        _fall_back(connection, campaign, row.supplier_id, submission_id)
+        _fall_back(connection, actor, campaign, row.supplier_id, submission_id)
     make_current(
         connection, actor, campaign, supplier.id, submission_id, version, {"file": row.file_name, "assigned": True}
     )
 
 
-def _fall_back(connection: Connection, campaign: Campaign, supplier_id: int, moved: int) -> None:
-    """The supplier a file was moved away from points at its latest remaining version, or none."""
+def _fall_back(connection: Connection, actor: str, campaign: Campaign, supplier_id: int, moved: int) -> None:
+    """The supplier a file was moved away from points at its latest remaining version, or none, to be reviewed again."""
     remaining = connection.execute(
         select(submissions.c.id)
         .where(
@@ -228,12 +228,22 @@ def _fall_back(connection: Connection, campaign: Campaign, supplier_id: int, mov
         )
         .order_by(submissions.c.version.desc())
     ).first()
-    connection.execute(
+    state = RequestState.UNDER_REVIEW if remaining else RequestState.REQUESTED
+    changed = connection.execute(
         update(requests)
         .where(
             requests.c.campaign_id == campaign.id,
             requests.c.supplier_id == supplier_id,
             requests.c.current_submission_id == moved,
         )
-        .values(current_submission_id=remaining.id if remaining else None)
+        .values(current_submission_id=remaining.id if remaining else None, state=state.value)
     )
+    if changed.rowcount:
+        record(
+            connection,
+            actor,
+            "submission.moved_away",
+            {"submission_id": moved, "to": state.value},
+            campaign_year=campaign.year,
+            supplier_id=supplier_id,
+        )

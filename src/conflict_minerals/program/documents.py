@@ -61,7 +61,7 @@ def save_parsed(
     bulk_insert(
         connection,
         smelter_rows,
-        [_smelter_row(submission_id, r, m) for r, m in zip(document.smelters, matches, strict=False)],
+        [_smelter_row(submission_id, r, m) for r, m in zip(document.smelters, matches, strict=True)],
     )
     bulk_insert(
         connection,
@@ -127,7 +127,7 @@ def _smelter_row(submission_id: int, row: SmelterRow, match: SmelterMatch) -> di
         "match_confidence": match.confidence,
         "match_reason": match.reason,
         "match_problems": json.dumps(list(match.problems)) if match.problems else None,
-        "facility_key": facility_key(row, match),
+        "facility_key": None if match.method is Method.REJECTED else facility_key(row, match),
     }
 
 
@@ -211,7 +211,7 @@ def known_matches(stored: Iterable[StoredDocument]) -> dict[tuple[str, int], Sme
     return {
         (s.document.sha256, row.row): match
         for s in stored
-        for row, match in zip(s.document.smelters, s.matches, strict=False)
+        for row, match in zip(s.document.smelters, s.matches, strict=True)
     }
 
 

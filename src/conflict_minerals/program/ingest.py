@@ -183,8 +183,9 @@ class _Run:
         for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.workspace.transaction() as connection:
-                    self.report(self._save(connection, received, data, prepared))
-                    return
+                    outcome = self._save(connection, received, data, prepared)
+                self.report(outcome)  # after the commit: a slow terminal never holds the write lock
+                return
             except IntegrityError:
                 # Another ingest running at the same time took the same file, request or version number first:
                 # try again in a fresh transaction, which sees what it wrote.

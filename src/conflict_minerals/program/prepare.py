@@ -13,8 +13,9 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
@@ -115,7 +116,8 @@ def _init_worker(setup: ReviewSetup) -> None:
     _worker_setup = setup
 
 
-def _prepare_in_worker(name: str, data: bytes) -> Prepared:
+def prepare_in_worker(name: str, data: bytes) -> Prepared:
+    """Prepare one file in a worker process, with the setup the pool started it with."""
     assert _worker_setup is not None
     return prepare(name, data, _worker_setup)
 
@@ -126,21 +128,29 @@ def default_jobs() -> int:
 
 
 class Preparer:
-    """Prepare files with `jobs` processes, in submission order, holding at most 2 x jobs files at once."""
+    """Prepare files with `jobs` processes, in submission order, holding at most 2 x jobs files at once.
+
+    A worker that dies (out of memory, a crash in a native library) costs the file it was reading,
+    recorded as that file's error; a fresh pool takes the files still in flight.
+    """
+
+    work: Callable[[str, bytes], Prepared] = staticmethod(prepare_in_worker)  # runs in the worker processes
 
     def __init__(self, setup: ReviewSetup, jobs: int) -> None:
         self.setup = setup
         self.jobs = max(1, jobs)
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: deque[tuple[object, Future[Prepared]]] = deque()
+        self._pending: deque[tuple[object, str, bytes, Future[Prepared]]] = deque()
+        self._ready: deque[tuple[object, Prepared]] = deque()  # read again after a worker died, in order
 
     def __enter__(self) -> Preparer:
         if self.jobs > 1:
-            context = multiprocessing.get_context("spawn")  # never fork a process that holds database connections
-            self._pool = ProcessPoolExecutor(
-                self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.setup,)
-            )
+            self._pool = self._new_pool()
         return self
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")  # never fork a process that holds database connections
+        return ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.setup,))
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
@@ -151,13 +161,41 @@ class Preparer:
         if self._pool is None:
             yield token, prepare(name, data, self.setup)
             return
-        self._pending.append((token, self._pool.submit(_prepare_in_worker, name, data)))
-        while len(self._pending) >= 2 * self.jobs:
-            held, future = self._pending.popleft()
-            yield held, future.result()
+        self._pending.append((token, name, data, self._pool.submit(self.work, name, data)))
+        while len(self._pending) + len(self._ready) >= 2 * self.jobs:
+            yield self._next()
 
     def drain(self) -> Iterator[tuple[object, Prepared]]:
         """Yield every file still in flight."""
-        while self._pending:
-            held, future = self._pending.popleft()
-            yield held, future.result()
+        while self._pending or self._ready:
+            yield self._next()
+
+    def _next(self) -> tuple[object, Prepared]:
+        if self._ready:
+            return self._ready.popleft()
+        token, name, data, future = self._pending.popleft()
+        try:
+            return token, future.result()
+        except BrokenProcessPool:
+            # Every file in flight failed with the pool; read them again one at a time to find the one to blame.
+            suspects = [(token, name, data), *((t, n, d) for t, n, d, _ in self._pending)]
+            self._pending.clear()
+            self._replace_pool()
+            for held in suspects:
+                self._ready.append(self._alone(*held))
+            return self._ready.popleft()
+
+    def _alone(self, token: object, name: str, data: bytes) -> tuple[object, Prepared]:
+        assert self._pool is not None
+        try:
+            return token, self._pool.submit(self.work, name, data).result()
+        except BrokenProcessPool:
+            log.debug("a reader process died while reading %s", name)
+            self._replace_pool()
+            message = "the reader process stopped while reading this file; the original is kept for debugging"
+            return token, Prepared(name, None, (), (), message, UnreadableKind.INTERNAL.value)
+
+    def _replace_pool(self) -> None:
+        assert self._pool is not None
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()

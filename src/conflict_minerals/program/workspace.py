@@ -85,8 +85,17 @@ class Workspace:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """One read transaction: never takes the write lock, so it does not block writers."""
-        with self.engine.connect().execution_options(cm_read=True) as connection, connection.begin():
+        """One read transaction: never takes the write lock, so it does not block writers.
+
+        On PostgreSQL it is a read-only snapshot (REPEATABLE READ): a report sees one state of the
+        program even when an ingest commits meanwhile; SQLite's deferred transaction does the same.
+        """
+        connection = self.engine.connect()
+        if self.shared_database:
+            connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        else:
+            connection.execution_options(cm_read=True)
+        with connection, connection.begin():
             yield connection
 
     def close(self) -> None:

@@ -39,6 +39,16 @@ BLOCKS = (
 )
 
 
+class _NarrativeSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox that also refuses the report model's own methods (a template reads, never sets)."""
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        """Allow plain functions and safe built-ins; refuse anything bound to the report model."""
+        from conflict_minerals.report.model import ReportModel
+
+        return super().is_safe_callable(obj) and not isinstance(getattr(obj, "__self__", None), ReportModel)
+
+
 class TemplateTextError(ConflictMineralsError):
     """A narrative template (usually a workspace override) that cannot be rendered."""
 
@@ -60,7 +70,7 @@ def render_texts(model: ReportModel, overrides: Path | None = None, due_diligenc
     folders = [str(overrides)] if overrides and overrides.is_dir() else []
     # A workspace template is text someone could have edited: sandboxed, it reads the figures and
     # cannot reach Python internals (no shell commands, no attribute tricks).
-    environment = ImmutableSandboxedEnvironment(
+    environment = _NarrativeSandbox(
         loader=ChoiceLoader([FileSystemLoader(folders), FileSystemLoader(str(BUILT_IN))]),
         undefined=StrictUndefined,
         autoescape=False,  # plain text: each renderer escapes for its own format
