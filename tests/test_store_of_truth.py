@@ -69,6 +69,9 @@ def test_report_explain_and_export_never_read_a_workbook(
     assert len(explained["evidence"]) == data["evidence"]["records"]["facilities.total"]
     program("export-cmrt", "--period", "2025", "--out", tmp_path / "own.xlsx")
     assert json.loads(program("review", "--json", ok=False).output) == before
+    program("waive", SUPPLIER, "REV-011", "--reason", "a recycler we know")
+    stale = program("report", "explain", "facilities.total", "--period", "2025")
+    assert "the data changed since report run 1" in stale.stderr  # a waiver changes what a report would say
     csv_out = tmp_path / "evidence.csv"
     program("report", "evidence", "--period", "2025", "--out", csv_out)
     assert csv_out.read_text(encoding="utf-8").startswith("figure,supplier,file,row,smelter_id,facility")

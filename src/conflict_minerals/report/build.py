@@ -25,6 +25,7 @@ from conflict_minerals.program.schema import cahra_lists, events, findings, supp
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.status import StatusSnapshot
 from conflict_minerals.report.model import STATUS_WORDS, AnnexRow, Comparison, Evidence, ReportModel, RiskNote
+from conflict_minerals.report.runs import inputs_digest
 from conflict_minerals.report.texts import render_texts
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, merge_rows
 from conflict_minerals.smelters.service import SmelterRun, status_list_summary
@@ -96,9 +97,11 @@ def build_report(
         escalations = _escalations(connection, gathered.campaign)
         previous = find_campaign(connection, compare if compare is not None else year - 1)
         old = gather_campaign(connection, previous, _year_before(as_of), today) if previous else None
+        digest = inputs_digest(connection, gathered.campaign.id, as_of)
     model = ReportModel(year, as_of, today, workspace.settings.company)
     model.status_lists = status_list_summary(run.status_book)
-    model.input_submissions = [c.submission_id for c in cmrts]
+    model.inputs = [(c.submission_id, c.view.supplier) for c in cmrts]
+    model.inputs_digest = digest
     _supplier_figures(model, views, cmrts, open_errors, escalations)
     _facility_figures(model, run.consolidation)
     model.annex = [_annex_row(f) for f in run.consolidation.facilities]

@@ -113,7 +113,8 @@ class ReportModel:
     members: dict[str, list[str]] = field(default_factory=dict)  # facility figures: the facility keys counted
     facilities: dict[str, Any] = field(default_factory=dict)  # key -> ConsolidatedFacility (this run only)
     run_id: int | None = None
-    input_submissions: list[int] = field(default_factory=list)
+    inputs: list[tuple[int, str]] = field(default_factory=list)  # (submission, supplier of record) counted
+    inputs_digest: str | None = None  # what the inputs were, in the same read as the figures
     annex: list[AnnexRow] = field(default_factory=list)
     risk_notes: list[RiskNote] = field(default_factory=list)
     working_papers: dict[str, Any] = field(default_factory=dict)

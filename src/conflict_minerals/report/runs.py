@@ -15,14 +15,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.neutral import spreadsheet_text
 from conflict_minerals.program.audit import now
 from conflict_minerals.program.schema import (
     bulk_insert,
+    cahra_lists,
+    events,
+    findings,
     inserted_id,
+    reference_revisions,
     report_inputs,
     report_runs,
     requests,
@@ -57,13 +61,28 @@ class StoredRun:
 
 
 def inputs_digest(connection: Connection, campaign_id: int, as_of: dt.date) -> str:
-    """Fingerprint what a report depends on: each supplier's state and current file, the status lists, the date."""
-    lists = sorted(row.id for row in connection.execute(select(status_lists.c.id)))
-    query = select(requests.c.supplier_id, requests.c.state, requests.c.current_submission_id).where(
-        requests.c.campaign_id == campaign_id
+    """Fingerprint what a report depends on: each supplier's state and current file (and when its rows were
+    derived), waivers and escalations, the status, CAHRA and reference lists, and the date."""
+    current = (
+        select(requests.c.supplier_id, requests.c.state, requests.c.current_submission_id, submissions.c.parsed_at)
+        .outerjoin(submissions, submissions.c.id == requests.c.current_submission_id)
+        .where(requests.c.campaign_id == campaign_id)
     )
-    parts = sorted((row[0], row[1], row[2] or 0) for row in connection.execute(query))
-    return hashlib.sha256(json.dumps([as_of.isoformat(), lists, parts]).encode()).hexdigest()
+    parts = sorted((r[0], r[1], r[2] or 0, str(r[3])) for r in connection.execute(current))
+    waived = connection.execute(
+        select(func.count())
+        .select_from(findings)
+        .join(requests, requests.c.current_submission_id == findings.c.submission_id)
+        .where(requests.c.campaign_id == campaign_id, findings.c.waived.is_(True))
+    ).scalar()
+    escalated = connection.execute(
+        select(func.count()).select_from(events).where(events.c.kind == "decision.escalated")
+    ).scalar()
+    lists = [
+        sorted(row[0] for row in connection.execute(select(table.c.id)))
+        for table in (status_lists, cahra_lists, reference_revisions)
+    ]
+    return hashlib.sha256(json.dumps([as_of.isoformat(), lists, waived, escalated, parts]).encode()).hexdigest()
 
 
 def store_run(
@@ -88,7 +107,8 @@ def store_run(
             }
             for key, f in model.facilities.items()
         },
-        "report": model.as_json(),
+        "annex": [row.as_json() for row in model.annex],
+        "status_lists": model.status_lists,
     }
     run_id = inserted_id(
         connection.execute(
@@ -98,7 +118,7 @@ def store_run(
                 as_of=model.as_of,
                 created_at=now(),
                 actor=actor,
-                inputs_digest=inputs_digest(connection, campaign_id, model.as_of),
+                inputs_digest=model.inputs_digest or inputs_digest(connection, campaign_id, model.as_of),
                 model=json.dumps(data, ensure_ascii=False, default=str),
             )
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conflict_minerals.errors import ConflictMineralsError
-from conflict_minerals.program.campaign import overview, require_campaign
+from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.build import Gathered, build_report, gather
 from conflict_minerals.report.model import Evidence, ReportModel
@@ -61,18 +61,10 @@ def run_report(
     model = build_report(workspace, period, as_of, today=today, compare=compare)
     with workspace.transaction() as connection:
         campaign = require_campaign(connection, period)
-        views = overview(connection, campaign)
-        current = {v.current_submission_id: v.supplier for v in views if v.current_submission_id}
-        inputs = [(sid, current[sid]) for sid in _input_ids(model, current)]
-        model.run_id = store_run(connection, model, campaign.id, inputs, actor)
+        model.run_id = store_run(connection, model, campaign.id, model.inputs, actor)
     folder = out or workspace.root / "reports" / str(period)
     written = replace_folder(folder, lambda staging: write_report(model, staging))
     return ReportResult(model, model.run_id, WrittenReport(folder, tuple(folder / p.name for p in written.files)))
-
-
-def _input_ids(model: ReportModel, current: dict[int, str]) -> list[int]:
-    used = set(model.input_submissions)
-    return [sid for sid in current if sid in used]
 
 
 MARKER = ".conflict-minerals-report"  # a report folder we made and may replace whole
@@ -145,10 +137,7 @@ def explain_figure(
             raise ReportRunError(f"there is no report run {run_id} for {period}.", run=run_id, period=period)
         model = build_report(workspace, period, as_of)
         with workspace.transaction() as connection:
-            views = overview(connection, campaign)
-            current = {v.current_submission_id: v.supplier for v in views if v.current_submission_id}
-            inputs = [(sid, current[sid]) for sid in _input_ids(model, current)]
-            store_run(connection, model, campaign.id, inputs, workspace.actor)
+            store_run(connection, model, campaign.id, model.inputs, workspace.actor)
         return explain_figure(workspace, period, figure, model.as_of, rows=rows)
     facilities = summarize(found, figure)
     records = None
