@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select, update
 
 from conflict_minerals.model import Answer, CmrtDocument, Company, Metal, Product, SmelterRow, SourceRef, TemplateInfo
 from conflict_minerals.program.audit import now
-from conflict_minerals.program.schema import answers, bulk_insert, products, smelter_rows, submissions
+from conflict_minerals.program.schema import answers, bulk_insert, products, requests, smelter_rows, submissions
 from conflict_minerals.smelters.consolidate import RowFacts, RowSource, facility_key
 from conflict_minerals.smelters.matching import Method, SmelterMatch
 
@@ -269,9 +269,13 @@ def load_declared(connection: Connection, submission_ids: Iterable[int]) -> dict
 
 
 def stored_rows(
-    connection: Connection, submissions_of: dict[int, tuple[str, str]]
+    connection: Connection, submissions_of: dict[int, tuple[str, str]], campaign_id: int | None = None
 ) -> Iterator[tuple[RowSource, RowFacts, SmelterMatch, str | None]]:
-    """Yield the stored smelter rows of submissions (id -> (file, supplier of record)) ready to merge."""
+    """Yield the stored smelter rows of submissions (id -> (file, supplier of record)) ready to merge.
+
+    With `campaign_id` the rows come in one query joined to the campaign's current submissions (the
+    fast way for a whole campaign); rows of submissions not in `submissions_of` are skipped.
+    """
     metals = {metal.value: metal for metal in Metal}
     matches: dict[tuple[object, ...], SmelterMatch] = {}  # many rows name the same facility: one match object
     ids = sorted(submissions_of)
@@ -296,9 +300,10 @@ def stored_rows(
         smelter_rows.c.match_problems,
         smelter_rows.c.facility_key,
     )
-    for start in range(0, len(ids), CHUNK):
-        query = select(*columns).where(smelter_rows.c.submission_id.in_(ids[start : start + CHUNK]))
+    for query in _row_queries(columns, ids, campaign_id):
         for r in connection.execute(query.order_by(smelter_rows.c.submission_id, smelter_rows.c.row)):
+            if r[0] not in submissions_of:
+                continue
             file, supplier = submissions_of[r[0]]
             reported = r[7] if r[8] else (r[4] or r[6] or r[7])
             facts = RowFacts(r[1], metals.get(r[2] or ""), r[3], reported, r[5], bool(r[9]))
@@ -316,3 +321,15 @@ def stored_rows(
                     tuple(json.loads(r[17])) if r[17] else (),
                 )
             yield RowSource(file, r[1], supplier), facts, match, r[18]
+
+
+def _row_queries(columns: tuple[Any, ...], ids: list[int], campaign_id: int | None) -> Iterator[Any]:
+    if campaign_id is not None:
+        yield (
+            select(*columns)
+            .join(requests, requests.c.current_submission_id == smelter_rows.c.submission_id)
+            .where(requests.c.campaign_id == campaign_id)
+        )
+        return
+    for start in range(0, len(ids), CHUNK):
+        yield select(*columns).where(smelter_rows.c.submission_id.in_(ids[start : start + CHUNK]))

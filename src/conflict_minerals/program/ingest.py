@@ -183,6 +183,10 @@ class _Run:
         for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.workspace.transaction() as connection:
+                    if self.workspace.shared_database:
+                        # Like SQLite's WAL with synchronous=NORMAL: a server crash may lose the last few files
+                        # stored (a re-run adds them again), never half of one; commits stop waiting on the disk.
+                        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                     outcome = self._save(connection, received, data, prepared)
                 self.report(outcome)  # after the commit: a slow terminal never holds the write lock
                 return

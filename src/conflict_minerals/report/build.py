@@ -77,7 +77,7 @@ def gather_campaign(connection: Connection, campaign: Campaign, as_of: dt.date |
     newest_cahra = connection.execute(select(cahra_lists.c.countries).order_by(cahra_lists.c.id.desc())).first()
     cahra = frozenset(json.loads(newest_cahra.countries)) if newest_cahra else frozenset()
     of = {c.submission_id: (c.document.source.file, c.view.supplier) for c in cmrts}
-    result = merge_rows(stored_rows(connection, of), book, cahra, with_findings=False)
+    result = merge_rows(stored_rows(connection, of, campaign.id), book, cahra, with_findings=False)
     return Gathered(campaign, views, cmrts, SmelterRun(result, book), as_of)
 
 
