@@ -149,3 +149,23 @@ def test_a_blank_company_name_with_a_suppliers_id_waits_for_assignment(program: 
     company = dict(FULL_DECLARATION["company"], name=None, unique_id="123456789")
     write_cmrt(nameless, declaration(company=company), bundled_snapshot().entries)
     assert "1 unassigned" in program("ingest", nameless).output
+
+
+def test_a_hostile_file_name_is_shown_harmless(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    name = "cmrt\x1b[2J\u202eslx.exe.xlsx"
+    shown = program("ingest", cmrt(tmp_path / name, SUPPLIER, "123456789"))
+    assert "\x1b" not in shown.output and "\u202e" not in shown.output
+    current = status(program)["suppliers"][0]["current_file"]  # type: ignore[index]
+    assert current == "cmrt[2Jslx.exe.xlsx"
+
+
+def test_unreadable_files_given_for_one_supplier_are_all_recorded(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    bad = [tmp_path / "bad1.xlsx", tmp_path / "bad2.xlsx"]
+    for number, path in enumerate(bad):
+        path.write_bytes(b"%PDF-1.4 not a workbook " + bytes([number]))
+    result = program("ingest", "--supplier", SUPPLIER, *bad, ok=False)
+    assert result.exit_code == 2 and "2 unreadable" in result.output

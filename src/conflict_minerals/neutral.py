@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Tags, autolinks, code and the closing bracket of a link or reference ("](", "]:", "][");
 # plain brackets such as "[X]" stay as they are.
 _MARKDOWN = re.compile(r"([\\`<>]|\](?=[(:\[]))")
@@ -24,5 +24,5 @@ def markdown_text(text: str) -> str:
 
 
 def terminal_text(text: str) -> str:
-    """Show control characters (escape codes, line breaks) as visible escapes, so a line stays one line."""
+    """Show control characters (escape codes, line breaks, bidi overrides) as visible escapes: a line stays one line."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -213,7 +213,7 @@ def ingest(inputs: tuple[Path, ...], year: int | None, supplier: str | None, job
 
         def done(outcome: IngestOutcome) -> None:
             progress.advance(task)
-            progress.console.print(_outcome_line(outcome), highlight=False, soft_wrap=True, markup=False)
+            progress.console.print(terminal_text(_outcome_line(outcome)), highlight=False, soft_wrap=True, markup=False)
 
         outcomes = ingest_files(ws, paths, year, supplier, done, jobs)
     counts = {

@@ -14,7 +14,8 @@ _EMPTY_MARKERS = frozenset({"#N/A", "#REF!", "#VALUE!", "#NAME?", "#DIV/0!", "#N
 _SPACES = re.compile(r"\s+")
 # Control characters (C0 but tab, line feed, carriage return; DEL; C1) never reach a stored value:
 # they break XML workbooks, terminals and PostgreSQL text (NUL).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates (U+202A-202E, U+2066-2069) go too: they make a name read other than it is.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_TEXT = 32_767  # the longest text an Excel cell holds
 _CID = re.compile(r"^\s*CID\s*0*(\d{1,6})\s*$", re.IGNORECASE)
 _BARE_CID = re.compile(r"^\s*0*(\d{1,6})\s*$")

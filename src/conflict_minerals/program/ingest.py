@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection, and_, select
 from sqlalchemy.exc import IntegrityError
 
+from conflict_minerals.cmrt.values import clean_text
 from conflict_minerals.model import Finding, Severity
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.campaign import Campaign, make_current, next_version, require_campaign
@@ -133,6 +134,7 @@ class _Received:
     sha: str
     size: int
     stored: str
+    name: str  # the file name as shown everywhere: no control characters, at most 200 characters
 
 
 class _Run:
@@ -172,8 +174,11 @@ class _Run:
                 return ()
         suffix = path.suffix.lower()
         stored = keep_on_disk(self.workspace, sha, suffix, data) if not self.workspace.shared_database else ""
-        token = (_Received(path, sha, len(data), stored), data if self.workspace.shared_database else b"")
-        return preparer.submit(token, path.name, data)
+        token = (
+            _Received(path, sha, len(data), stored, _shown_name(path)),
+            data if self.workspace.shared_database else b"",
+        )
+        return preparer.submit(token, token[0].name, data)
 
     def save(self, token: object, prepared: Prepared) -> None:
         """Store one prepared file in one transaction (retried when a concurrent ingest got there first)."""
@@ -206,7 +211,7 @@ class _Run:
                     sha256=received.sha,
                     size=received.size,
                     stored_path=stored,
-                    first_name=received.path.name[:500],
+                    first_name=received.name,
                     stored_at=now(),
                 )
             )
@@ -223,16 +228,16 @@ class _Run:
                     campaign_id=self.campaign.id,
                     supplier_id=supplier[0] if supplier else None,
                     file_sha256=received.sha,
-                    file_name=received.path.name[:500],
+                    file_name=received.name,
                     received_at=now(),
                     readable=document is not None,
                     error=prepared.error,
-                    version=version or 0,
+                    version=version,
                     **(parsed_fields(document, self.reference_label) if document else {}),
                 )
             )
         )
-        detail = {"file": received.path.name, "sha256": received.sha, "linked_by": how, "findings": 0}
+        detail = {"file": received.name, "sha256": received.sha, "linked_by": how, "findings": 0}
         if document is None:
             record(
                 connection,
@@ -340,6 +345,11 @@ def _newer_current(
         )
     ).first()
     return None if questioned else current.effective_date
+
+
+def _shown_name(path: Path) -> str:
+    """A supplier chose the file name: keep it readable and harmless in terminals, pages and documents."""
+    return (clean_text(path.name, zero_is_empty=False) or "unnamed file")[:200]
 
 
 def _duplicate(path: Path) -> IngestOutcome:

@@ -111,7 +111,7 @@ submissions = Table(
     Column("declared_company", String(300)),
     Column("declaration_scope", String(1)),
     Column("effective_date", Date),
-    Column("version", Integer, nullable=False, default=1),
+    Column("version", Integer),  # the supplier's version number; none for unreadable or unassigned files
     Column("template_type", String(10)),
     Column("language", String(40)),
     Column("declared_unique_id", String(100)),

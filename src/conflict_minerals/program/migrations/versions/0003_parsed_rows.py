@@ -33,6 +33,7 @@ def upgrade() -> None:
         batch.create_index("ix_supplier_aliases_key", ["alias_key"])
     _fill_name_keys()
     with op.batch_alter_table("submissions") as batch:
+        batch.alter_column("version", existing_type=sa.Integer, nullable=True)
         batch.drop_column("parsed_json")
         batch.add_column(sa.Column("template_type", sa.String(10)))
         batch.add_column(sa.Column("language", sa.String(40)))
