@@ -124,14 +124,11 @@ def test_old_schema_is_refused_until_migrate(tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "run `conflict-minerals migrate`" in refused.stderr
 
 
-def test_a_workspace_of_the_previous_version_upgrades_in_place(tmp_path: Path) -> None:
-    """A 0002 workspace (workbooks only as originals, reference data as files) migrates and reports."""
+def _previous_version_workspace(tmp_path: Path) -> Path:
+    """A 0002 workspace as the previous version left it: originals on disk, reference data as files."""
     import datetime as dt
     import hashlib
 
-    from click.testing import CliRunner
-
-    from conflict_minerals.cli import cli
     from conflict_minerals.cmrt.writer import write_cmrt
     from conflict_minerals.program.settings import Settings, render_settings
     from conflict_minerals.reference.snapshot import bundled_snapshot
@@ -180,6 +177,16 @@ def test_a_workspace_of_the_previous_version_upgrades_in_place(tmp_path: Path) -
     listed.write_text("Smelter ID\nCID001182\n", encoding="utf-8")
     ReferenceStore(root / "reference").add_status(read_status_list(listed, "active", dt.date(2026, 1, 15)))
 
+    return root
+
+
+def test_a_workspace_of_the_previous_version_upgrades_in_place(tmp_path: Path) -> None:
+    """A 0002 workspace (workbooks only as originals, reference data as files) migrates and reports."""
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+
+    root = _previous_version_workspace(tmp_path)
     runner = CliRunner()
     refused = runner.invoke(cli, ["--workspace", str(root), "status"])
     assert refused.exit_code == 2 and "migrate" in refused.stderr
@@ -194,6 +201,22 @@ def test_a_workspace_of_the_previous_version_upgrades_in_place(tmp_path: Path) -
     assert data_json["facilities"]["total"] >= 1 and data_json["status_lists"][0]["as_of"] == "2026-01-15"
     again = runner.invoke(cli, ["--workspace", str(root), "migrate"])
     assert "up to date" in again.output
+
+
+def test_an_upgrade_that_cannot_read_an_original_says_so(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+
+    root = _previous_version_workspace(tmp_path)
+    for original in (root / "files").rglob("*.xlsx"):
+        original.unlink()
+    upgraded = CliRunner().invoke(cli, ["--workspace", str(root), "migrate"])
+    assert upgraded.exit_code == 2 and "could not be parsed" in upgraded.stderr
+    report = CliRunner().invoke(
+        cli, ["--workspace", str(root), "report", "--period", "2025", "--out", str(tmp_path / "o")]
+    )
+    assert report.exit_code == 0 and "has no parsed rows and is left out" in report.stderr
 
 
 def test_report_never_replaces_a_folder_it_did_not_make(program: Program, build_cmrt, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -53,7 +53,7 @@ def migrate() -> None:
         result = upgrade_workspace(workspace_root())
     except ConflictMineralsError as exc:
         fail_with(exc)
-    if result.before == result.after and not result.reprocessed and not result.imported:
+    if result.before == result.after and not (result.reprocessed or result.imported or result.failed):
         click.echo(f"The workspace database is up to date ({result.after}).")
         return
     click.echo(f"Workspace database upgraded from {result.before or 'empty'} to {result.after}.")
@@ -61,6 +61,15 @@ def migrate() -> None:
         click.echo(f"  {result.reprocessed} stored CMRT(s) parsed into rows from their originals.")
     if result.imported:
         click.echo(f"  {result.imported} reference file(s) moved from reference/ into the database.")
+    if result.moved_originals:
+        click.echo(f"  {result.moved_originals} original file(s) moved from files/ into the shared database.")
+    for failure in result.failed:
+        click.echo(f"error: {terminal_text(failure)}", err=True)
+    if result.failed:
+        fail(
+            f"{len(result.failed)} stored CMRT(s) could not be parsed into rows; they are left out of reports "
+            "until their originals are found (then run `conflict-minerals reprocess`)."
+        )
 
 
 @click.group()

@@ -37,6 +37,12 @@ def generate(period: int, as_of: dt.datetime | None, out: Path | None, compare: 
     with workspace() as ws:
         result = run_report(ws, period, ws.actor, as_of.date() if as_of else None, out, compare)
     model, f = result.model, result.model.figures
+    for missing in model.working_papers.get("not_parsed", []):
+        click.echo(
+            f"warning: {missing['supplier']}'s current CMRT ({missing['file']}) has no parsed rows and is left out; "
+            "run `conflict-minerals migrate` or `conflict-minerals reprocess`.",
+            err=True,
+        )
     click.echo(
         f"Report {period} (run {result.run_id}), statuses as of {long_date(model.as_of)}: {f['suppliers.responded']} "
         f"of {f['suppliers.surveyed']} suppliers responded; {f['facilities.total']} facilities "

@@ -31,6 +31,8 @@ class UpgradeResult:
     after: str
     reprocessed: int
     imported: int
+    failed: tuple[str, ...] = ()  # files whose rows could not be derived (their originals cannot be read)
+    moved_originals: int = 0
 
 
 def upgrade_workspace(root: Path | None) -> UpgradeResult:
@@ -47,11 +49,35 @@ def upgrade_workspace(root: Path | None) -> UpgradeResult:
         with workspace.read() as connection:
             query = select(submissions.c.id).where(submissions.c.readable.is_(True), submissions.c.parsed_at.is_(None))
             pending = [row.id for row in connection.execute(query)]
-        reprocessed = len(reprocess(workspace, pending)) if pending else 0
+        moved = _originals_into_database(workspace) if workspace.shared_database else 0
+        changes = reprocess(workspace, pending) if pending else []
+        failed = tuple(f"{c.file}: {c.error}" for c in changes if c.error)
         imported = _import_legacy_reference(workspace)
     finally:
         workspace.close()
-    return UpgradeResult(before, SCHEMA_HEAD, reprocessed, imported)
+    return UpgradeResult(before, SCHEMA_HEAD, len(changes) - len(failed), imported, failed, moved)
+
+
+def _originals_into_database(workspace: Workspace) -> int:
+    """A shared workspace keeps its originals in the database: move in those an older version left in files/."""
+    from conflict_minerals.program.originals import IN_DATABASE, keep_in_database
+    from conflict_minerals.program.schema import files
+
+    with workspace.read() as connection:
+        rows = connection.execute(
+            select(files.c.sha256, files.c.stored_path).where(files.c.stored_path.not_like(f"{IN_DATABASE}%"))
+        ).all()
+    moved = 0
+    for sha, stored in rows:
+        path = workspace.root / stored
+        if not path.is_file():
+            continue  # on another machine's disk: reprocess reports it as missing
+        data = path.read_bytes()
+        with workspace.transaction() as connection:
+            keep_in_database(connection, sha, data)
+            connection.execute(files.update().where(files.c.sha256 == sha).values(stored_path=IN_DATABASE + sha))
+        moved += 1
+    return moved
 
 
 def _import_legacy_reference(workspace: Workspace) -> int:

@@ -107,6 +107,12 @@ def build_report(
     model.annex = [_annex_row(f) for f in run.consolidation.facilities]
     model.risk_notes = [_risk(f) for f in run.consolidation.facilities if f.status.value == "not_listed"]
     model.working_papers = _working_papers(views, cmrts, open_errors, escalations, run.consolidation)
+    counted = {c.submission_id for c in cmrts}
+    model.working_papers["not_parsed"] = [
+        {"supplier": v.supplier, "file": v.current_file}
+        for v in views
+        if v.current_submission_id and v.current_submission_id not in counted and v.state is not RequestState.REJECTED
+    ]
     model.working_papers["status_conflicts"] = [
         {"smelter_id": sid, "status_used": kept, "status_set_aside": other}
         for sid, kept, other in run.status_book.conflicts
