@@ -233,3 +233,19 @@ def test_report_never_replaces_a_folder_it_did_not_make(program: Program, build_
     (ours / "notes" / "counsel.txt").write_text("keep me", encoding="utf-8")
     program("report", "--period", "2025", "--out", ours)  # our own folder: replaced whole, extras carried over
     assert (ours / "notes" / "counsel.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_report_after_new_reference_data_says_to_recheck(program: Program, build_cmrt, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from conflict_minerals.program.workspace import open_workspace
+    from conflict_minerals.reference.smelter_reference import ReferenceRevision
+    from conflict_minerals.reference.snapshot import bundled_snapshot
+
+    _campaign(program, build_cmrt, tmp_path)
+    workspace = open_workspace(program.root)
+    newer = ReferenceRevision("CMRT 6.6", bundled_snapshot().list_date, bundled_snapshot().entries)
+    assert workspace.reference.add_revision(newer, "RMI_CMRT_6.6.xlsx", "operator")
+    workspace.close()
+    warned = program("report", "--period", "2025", "--out", tmp_path / "r")
+    assert "matched against an older smelter reference" in warned.stderr
+    program("review", "--recheck", ok=False)
+    assert "older smelter reference" not in program("report", "--period", "2025", "--out", tmp_path / "r").stderr

@@ -37,6 +37,13 @@ def generate(period: int, as_of: dt.datetime | None, out: Path | None, compare: 
     with workspace() as ws:
         result = run_report(ws, period, ws.actor, as_of.date() if as_of else None, out, compare)
     model, f = result.model, result.model.figures
+    older = model.working_papers.get("older_reference", [])
+    if older:
+        click.echo(
+            f"warning: {len(older)} CMRT(s) were matched against an older smelter reference than the one in use; "
+            "run `conflict-minerals review --recheck` to match them again.",
+            err=True,
+        )
     for missing in model.working_papers.get("not_parsed", []):
         click.echo(
             f"warning: {missing['supplier']}'s current CMRT ({missing['file']}) has no parsed rows and is left out; "

@@ -224,6 +224,7 @@ class Declared:
     source: SourceRef
     company: Company
     answers: dict[tuple[Metal, str], str | None]
+    reference_version: str | None = None  # the reference its rows were matched against
 
     def answer(self, metal: Metal, question: str) -> Answer | None:
         """Return a per-metal answer (only its value is kept), or None when the question is absent."""
@@ -246,6 +247,7 @@ def load_declared(connection: Connection, submission_ids: Iterable[int]) -> dict
             submissions.c.file_name,
             submissions.c.declared_company,
             submissions.c.declaration_scope,
+            submissions.c.reference_version,
         ).where(submissions.c.id.in_(chunk), submissions.c.parsed_at.is_not(None))
         for row in connection.execute(query):
             heads[row.id] = row
@@ -263,6 +265,7 @@ def load_declared(connection: Connection, submission_ids: Iterable[int]) -> dict
             SourceRef(head.file_name),
             Company(name=head.declared_company, declaration_scope=head.declaration_scope),
             answer_sets[i],
+            head.reference_version,
         )
         for i, head in heads.items()
     }

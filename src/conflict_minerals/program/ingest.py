@@ -25,6 +25,7 @@ from conflict_minerals.program.campaign import Campaign, make_current, next_vers
 from conflict_minerals.program.documents import parsed_fields, save_parsed
 from conflict_minerals.program.originals import SUFFIXES, clean_partials, keep_in_database, keep_on_disk
 from conflict_minerals.program.prepare import Prepared, Preparer, ReviewSetup, default_jobs
+from conflict_minerals.program.refstore import reference_label
 from conflict_minerals.program.schema import bulk_insert, files, findings, inserted_id, requests, submissions
 from conflict_minerals.program.suppliers import (
     SPOOF_MARK,
@@ -79,10 +80,9 @@ def review_setup(workspace: Workspace, campaign: Campaign, today: dt.date | None
     """Collect once what reviewing every file of a run needs."""
     store = workspace.reference
     revisions = tuple(store.revisions())
-    labels = [r.label for r in revisions]
     return ReviewSetup(
         revisions,
-        f"{labels[-1]} ({len(labels)} revisions)" if labels else "none",
+        reference_label(revisions),
         store.cahra() or frozenset(),
         campaign.year,
         campaign.require_product_level,

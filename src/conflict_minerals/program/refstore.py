@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select
@@ -168,8 +169,13 @@ class DatabaseReferenceStore:
 
     def version_label(self) -> str:
         """Name the reference in use, as recorded with every stored match."""
-        labels = [r.label for r in self.revisions()]
-        return f"{labels[-1]} ({len(labels)} revisions)" if labels else "none"
+        return reference_label(self.revisions())
+
+
+def reference_label(revisions: Sequence[ReferenceRevision]) -> str:
+    """Name a set of revisions: the newest and how many ('CMRT 6.5 (6 revisions)')."""
+    labels = [r.label for r in revisions]  # oldest first, as revisions() gives them
+    return f"{labels[-1]} ({len(labels)} revisions)" if labels else "none"
 
 
 def load_status_snapshots(connection: Connection) -> list[StatusSnapshot]:

@@ -90,6 +90,7 @@ def build_report(
 ) -> ReportModel:
     """Compute every figure, the Annex and the evidence for a reporting period."""
     today = today or dt.date.today()
+    reference_label = workspace.reference.version_label()
     with workspace.read() as connection:
         gathered = gather_campaign(connection, require_campaign(connection, year), as_of, today)
         views, cmrts, run, as_of = gathered.views, gathered.cmrts, gathered.run, gathered.as_of
@@ -112,6 +113,11 @@ def build_report(
         {"supplier": v.supplier, "file": v.current_file}
         for v in views
         if v.current_submission_id and v.current_submission_id not in counted and v.state is not RequestState.REJECTED
+    ]
+    model.working_papers["older_reference"] = [
+        {"supplier": c.view.supplier, "file": c.document.source.file, "reference": c.document.reference_version}
+        for c in cmrts
+        if reference_label is not None and c.document.reference_version != reference_label
     ]
     model.working_papers["status_conflicts"] = [
         {"smelter_id": sid, "status_used": kept, "status_set_aside": other}
