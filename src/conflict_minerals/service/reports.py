@@ -58,16 +58,26 @@ def run_report(
     today: dt.date | None = None,
 ) -> ReportResult:
     """Compute the period's report from the stored rows, store the run, and write every output."""
+    folder = out or workspace.root / "reports" / str(period)
+    _check_folder(folder)
     model = build_report(workspace, period, as_of, today=today, compare=compare)
     with workspace.transaction() as connection:
         campaign = require_campaign(connection, period)
         model.run_id = store_run(connection, model, campaign.id, model.inputs, actor)
-    folder = out or workspace.root / "reports" / str(period)
     written = replace_folder(folder, lambda staging: write_report(model, staging))
     return ReportResult(model, model.run_id, WrittenReport(folder, tuple(folder / p.name for p in written.files)))
 
 
 MARKER = ".conflict-minerals-report"  # a report folder we made and may replace whole
+
+
+def _check_folder(folder: Path) -> None:
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise ReportError(
+            f"{folder} already holds other files; write the report to a new or empty folder.",
+            "report.folder_in_use",
+            folder=str(folder),
+        )
 
 
 def replace_folder(folder: Path, fill: Callable[[Path], WrittenReport]) -> WrittenReport:
@@ -76,12 +86,7 @@ def replace_folder(folder: Path, fill: Callable[[Path], WrittenReport]) -> Writt
     Only a folder this tool made (it holds the marker) or a new or empty one is replaced; anything
     else in it that the report did not write (the company CMRT, notes) is carried over.
     """
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).exists():
-        raise ReportError(
-            f"{folder} already holds other files; write the report to a new or empty folder.",
-            "report.folder_in_use",
-            folder=str(folder),
-        )
+    _check_folder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     for left in folder.parent.glob(f".{folder.name}.*.staging"):  # a killed run's leftovers
         shutil.rmtree(left, ignore_errors=True)
