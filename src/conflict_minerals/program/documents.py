@@ -303,27 +303,48 @@ def stored_rows(
         smelter_rows.c.match_problems,
         smelter_rows.c.facility_key,
     )
+    current, file, supplier = -1, "", ""
     for query in _row_queries(columns, ids, campaign_id):
-        for r in connection.execute(query.order_by(smelter_rows.c.submission_id, smelter_rows.c.row)):
-            if r[0] not in submissions_of:
+        for (
+            sid,
+            number,
+            metal,
+            smelter_id,
+            name,
+            country,
+            lookup,
+            entered,
+            not_listed,
+            not_yet,
+            *found,
+            key,
+        ) in connection.execute(query.order_by(smelter_rows.c.submission_id, smelter_rows.c.row)):
+            if sid != current:
+                current = sid
+                file, supplier = submissions_of.get(sid, ("", ""))
+            if not file:
                 continue
-            file, supplier = submissions_of[r[0]]
-            reported = r[7] if r[8] else (r[4] or r[6] or r[7])
-            facts = RowFacts(r[1], metals.get(r[2] or ""), r[3], reported, r[5], bool(r[9]))
-            key = tuple(r[10:18])
-            match = matches.get(key)
+            reported = entered if not_listed else (name or lookup or entered)
+            facts = RowFacts(number, metals.get(metal) if metal else None, smelter_id, reported, country, bool(not_yet))
+            signature = tuple(found)
+            match = matches.get(signature)
             if match is None:
-                match = matches[key] = SmelterMatch(
-                    r[10],
-                    r[11],
-                    metals.get(r[12] or ""),
-                    r[13],
-                    Method(r[14]),
-                    r[15],
-                    r[16],
-                    tuple(json.loads(r[17])) if r[17] else (),
-                )
-            yield RowSource(file, r[1], supplier), facts, match, r[18]
+                match = matches[signature] = _stored_match(found, metals)
+            yield RowSource(file, number, supplier), facts, match, key
+
+
+def _stored_match(found: list[Any], metals: dict[str, Metal]) -> SmelterMatch:
+    smelter_id, name, metal, country, method, confidence, reason, problems = found
+    return SmelterMatch(
+        smelter_id,
+        name,
+        metals.get(metal) if metal else None,
+        country,
+        Method(method),
+        confidence,
+        reason,
+        tuple(json.loads(problems)) if problems else (),
+    )
 
 
 def _row_queries(columns: tuple[Any, ...], ids: list[int], campaign_id: int | None) -> Iterator[Any]:
