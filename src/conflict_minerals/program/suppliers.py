@@ -11,8 +11,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Company
-from conflict_minerals.program.audit import now, record
-from conflict_minerals.program.schema import inserted_id, supplier_aliases, supplier_contacts, suppliers
+from conflict_minerals.program.audit import now, record, record_many
+from conflict_minerals.program.schema import bulk_insert, inserted_id, supplier_aliases, supplier_contacts, suppliers
 from conflict_minerals.smelters.names import name_key
 
 IMPORT_COLUMNS = (
@@ -108,7 +108,10 @@ def add_supplier(
 
 
 def import_suppliers(connection: Connection, actor: str, rows: Sequence[Sequence[object]], source: str) -> ImportReport:
-    """Import suppliers from a table whose first non-empty row is the header; re-importing adds nothing twice."""
+    """Import suppliers from a table whose first non-empty row is the header; re-importing adds nothing twice.
+
+    Linear in rows: the existing suppliers are read once and new ones inserted in bulk.
+    """
     report = ImportReport()
     body = [row for row in rows if any(str(cell).strip() for cell in row if cell is not None)]
     if not body:
@@ -119,9 +122,12 @@ def import_suppliers(connection: Connection, actor: str, rows: Sequence[Sequence
         report.problems.append(f"{source}: the header row has no 'name' column (columns: {', '.join(IMPORT_COLUMNS)}).")
         return report
     report.unknown_columns = [column for column in header if column and column not in IMPORT_COLUMNS]
+    batch = _ImportBatch(connection, actor, source, report)
     for number, row in enumerate(body[1:], start=2):
-        values = {column: _cell(row, index) for index, column in enumerate(header) if column in IMPORT_COLUMNS}
-        _import_row(connection, actor, values, number, source, report)
+        batch.take(
+            {column: _cell(row, index) for index, column in enumerate(header) if column in IMPORT_COLUMNS}, number
+        )
+    batch.insert_new()
     record(
         connection,
         actor,
@@ -139,46 +145,108 @@ def _cell(row: Sequence[object], index: int) -> str | None:
     return text or None
 
 
-def _import_row(
-    connection: Connection, actor: str, values: dict[str, str | None], number: int, source: str, report: ImportReport
-) -> None:
-    name = values.get("name")
-    if not name:
-        report.problems.append(f"{source} row {number}: no name; row skipped.")
-        return
-    tier_text = values.get("tier") or ""
-    tier = int(tier_text) if tier_text.isdigit() else 1
-    aliases = [a.strip() for a in (values.get("aliases") or "").split(";") if a.strip()]
-    unique_id = values.get("unique_id")
-    existing = find_supplier(connection, name) or (_by_unique_id(connection, unique_id) if unique_id else None)
-    if existing is None:
-        add_supplier(
-            connection,
-            actor,
-            name,
-            values.get("unique_id"),
-            values.get("unique_id_authority"),
-            values.get("contact_name"),
-            values.get("contact_email"),
-            tier,
-            aliases,
+class _ImportBatch:
+    """One import: the existing suppliers in memory, the new ones collected for a bulk insert."""
+
+    def __init__(self, connection: Connection, actor: str, source: str, report: ImportReport) -> None:
+        self.connection, self.actor, self.source, self.report = connection, actor, source, report
+        self.existing = {r.id: r for r in _records(connection, select(suppliers))}
+        self.by_name: dict[str, int] = {}
+        self.by_uid: dict[str, int] = {}
+        for record_ in self.existing.values():
+            for name in (record_.name, *record_.aliases):
+                self.by_name.setdefault(_spaced(name), record_.id)
+            if record_.unique_id:
+                self.by_uid.setdefault(record_.unique_id.strip().lower(), record_.id)
+        self.new: dict[str, dict[str, Any]] = {}  # spaced name -> the new supplier's values
+        self.new_uids: set[str] = set()
+
+    def take(self, values: dict[str, str | None], number: int) -> None:
+        """Apply one row: a new supplier, an update, or a reported conflict."""
+        name = " ".join((values.get("name") or "").split())
+        if not name:
+            self.report.problems.append(f"{self.source} row {number}: no name; row skipped.")
+            return
+        tier_text = values.get("tier") or ""
+        tier = int(tier_text) if tier_text.isdigit() else 1
+        aliases = [a.strip() for a in (values.get("aliases") or "").split(";") if a.strip()]
+        uid = (values.get("unique_id") or "").strip().lower()
+        found = self.by_name.get(_spaced(name))
+        if found is None and uid:
+            found = self.by_uid.get(uid)
+        if found is None:
+            if _spaced(name) in self.new or (uid and uid in self.new_uids):
+                self.report.problems.append(f"{self.source} row {number}: '{name}' is listed twice; row skipped.")
+                return
+            self.new[_spaced(name)] = {"name": name, "values": values, "tier": tier, "aliases": aliases, "uid": uid}
+            if uid:
+                self.new_uids.add(uid)
+            return
+        existing = self.existing[found]
+        holder = self.by_uid.get(uid) if uid else None
+        if holder is not None and holder != existing.id:
+            self.report.problems.append(
+                f"{self.source} row {number}: unique ID {values.get('unique_id')} already belongs to "
+                f"'{self.existing[holder].name}', not '{existing.name}'; the row was not applied. Correct the ID in "
+                "the file, or the supplier it belongs to, and import again."
+            )
+            self.report.conflicts += 1
+            return
+        changed = _update_existing(self.connection, existing, values, tier, aliases)
+        if changed:
+            self.report.updated.append(existing.name)
+            record(
+                self.connection,
+                self.actor,
+                "supplier.updated",
+                {"name": existing.name, "changed": changed},
+                supplier_id=existing.id,
+            )
+
+    def insert_new(self) -> None:
+        """Insert the new suppliers, their aliases, contacts and audit events in bulk."""
+        if not self.new:
+            return
+        at = now()
+        items = list(self.new.values())
+        result = self.connection.execute(
+            insert(suppliers).returning(suppliers.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "name": item["name"],
+                    "name_key": name_key(item["name"]),
+                    "unique_id": item["values"].get("unique_id"),
+                    "unique_id_authority": item["values"].get("unique_id_authority"),
+                    "tier": item["tier"],
+                    "active": True,
+                    "created_at": at,
+                }
+                for item in items
+            ],
         )
-        report.added.append(name)
-        return
-    holder = _by_unique_id(connection, unique_id) if unique_id else None
-    if holder is not None and holder.id != existing.id:
-        report.problems.append(
-            f"{source} row {number}: unique ID {unique_id} already belongs to '{holder.name}', not '{existing.name}'; "
-            "the row was not applied. Correct the ID in the file, or the supplier it belongs to, and import again."
-        )
-        report.conflicts += 1
-        return
-    changed = _update_existing(connection, existing, values, tier, aliases)
-    if changed:
-        report.updated.append(existing.name)
-        record(
-            connection, actor, "supplier.updated", {"name": existing.name, "changed": changed}, supplier_id=existing.id
-        )
+        ids = [row[0] for row in result]
+        aliases = [
+            {"supplier_id": sid, "alias": alias, "alias_key": name_key(alias)}
+            for sid, item in zip(ids, items, strict=True)
+            for alias in item["aliases"]
+        ]
+        contacts = [
+            {
+                "supplier_id": sid,
+                "name": item["values"].get("contact_name"),
+                "email": item["values"].get("contact_email"),
+            }
+            for sid, item in zip(ids, items, strict=True)
+            if item["values"].get("contact_name") or item["values"].get("contact_email")
+        ]
+        bulk_insert(self.connection, supplier_aliases, aliases)
+        bulk_insert(self.connection, supplier_contacts, contacts)
+        added = [
+            ({"name": item["name"], "unique_id": item["values"].get("unique_id")}, sid)
+            for sid, item in zip(ids, items, strict=True)
+        ]
+        record_many(self.connection, self.actor, "supplier.added", added)
+        self.report.added += [item["name"] for item in items]
 
 
 def _update_existing(
