@@ -19,7 +19,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "inspect": ("inspect", "inspect", "Read supplier CMRT files and show what they declare and what is wrong with them."),
     "init": ("program", "init", "Create a program workspace: settings file, database, folders for files and messages."),
     "migrate": ("program", "migrate", "Upgrade the workspace database to this version's schema and derive what the new schema keeps."),
-    "suppliers": ("program", "suppliers", "First-tier suppliers: add, import, list."),
+    "suppliers": ("suppliers", "suppliers", "First-tier suppliers: add, import, list."),
     "campaign": ("program", "campaign", "The yearly survey of suppliers."),
     "ingest": ("program", "ingest", "Ingest received CMRTs: keep the originals, read, review and link them to suppliers."),
     "reprocess": ("program", "reprocess", "Read the stored originals again (after a reader or reference upgrade) and show what changed."),
