@@ -318,7 +318,7 @@ def stored_rows(
             not_yet,
             *found,
             key,
-        ) in connection.execute(query.order_by(smelter_rows.c.submission_id, smelter_rows.c.row)):
+        ) in connection.execute(_streamed(query)):
             if sid != current:
                 current = sid
                 file, supplier = submissions_of.get(sid, ("", ""))
@@ -345,6 +345,12 @@ def _stored_match(found: list[Any], metals: dict[str, Metal]) -> SmelterMatch:
         reason,
         tuple(json.loads(problems)) if problems else (),
     )
+
+
+def _streamed(query: Any) -> Any:
+    """Order a campaign's rows and stream them in batches (a server-side cursor on PostgreSQL)."""
+    ordered = query.order_by(smelter_rows.c.submission_id, smelter_rows.c.row)
+    return ordered.execution_options(stream_results=True, yield_per=5000)
 
 
 def _row_queries(columns: tuple[Any, ...], ids: list[int], campaign_id: int | None) -> Iterator[Any]:
