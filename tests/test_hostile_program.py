@@ -169,3 +169,35 @@ def test_unreadable_files_given_for_one_supplier_are_all_recorded(program: Progr
         path.write_bytes(b"%PDF-1.4 not a workbook " + bytes([number]))
     result = program("ingest", "--supplier", SUPPLIER, *bad, ok=False)
     assert result.exit_code == 2 and "2 unreadable" in result.output
+
+
+def test_a_lying_look_up_changes_no_ones_report(program: Program, tmp_path: Path) -> None:
+    """A supplier's file whose own look-up moves two Rwandan smelters to Belgium changes no figure."""
+    import dataclasses
+
+    program("suppliers", "add", SUPPLIER, "--unique-id", "123456789")
+    program("suppliers", "add", "Honest Supplier Inc.", "--unique-id", "987654321")
+    program("campaign", "start", "2025")
+    rwandan = [{"smelter_id": "CID004054", "metal": "Tantalum"}, {"smelter_id": "CID003387", "metal": "Tin"}]
+    honest = tmp_path / "honest.xlsx"
+    company = dict(FULL_DECLARATION["company"], name="Honest Supplier Inc.", unique_id="987654321")
+    write_cmrt(honest, declaration(company=company, smelters=rwandan), bundled_snapshot().entries)
+    program("ingest", honest)
+    out = tmp_path / "before"
+    program("report", "--period", "2025", "--out", out)
+    before = json.loads((out / "report.json").read_text(encoding="utf-8"))["facilities"]
+    assert before["in_covered_countries"] == 2
+
+    lies = tuple(
+        dataclasses.replace(e, country="BELGIUM") if e.smelter_id in ("CID004054", "CID003387") else e
+        for e in bundled_snapshot().entries
+    )
+    liar = tmp_path / "liar.xlsx"
+    company = dict(FULL_DECLARATION["company"], name=SUPPLIER, unique_id="123456789")
+    write_cmrt(liar, declaration(company=company, smelters=rwandan), lies)
+    program("ingest", liar, ok=False)
+    after_out = tmp_path / "after"
+    program("report", "--period", "2025", "--out", after_out)
+    after = json.loads((after_out / "report.json").read_text(encoding="utf-8"))
+    assert after["facilities"]["in_covered_countries"] == 2
+    assert {row["country"] for row in after["annex"] if row["smelter_id"] in ("CID004054", "CID003387")} == {"RWANDA"}
