@@ -46,3 +46,7 @@ class UnreadableFileError(ConflictMineralsError):
         self.path = path
         self.kind = kind
         self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Travel between processes whole (a reader process hands its errors back)."""
+        return (UnreadableFileError, (self.path, self.kind, self.message))
