@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,8 +47,8 @@ def read_lookup_keyed(key: tuple[object, ...], load: Callable[[], Grid | None]) 
 
 
 def _fingerprint(grid: Grid) -> tuple[object, ...]:
-    rows = grid.rows
-    return (len(rows), *(tuple(rows[i]) for i in range(LOOKUP_HEADER_ROW, len(rows), 16)))
+    """The whole sheet's content: a sample could be matched by a forged look-up that differs elsewhere."""
+    return ("grid", hashlib.sha256(repr(grid.rows).encode()).hexdigest())
 
 
 def _parse(grid: Grid) -> tuple[LookupEntry, ...]:

@@ -14,7 +14,7 @@ from conflict_minerals.cmrt.checker import run_checker
 from conflict_minerals.cmrt.container import Container, open_container
 from conflict_minerals.cmrt.declaration import read_answers, read_company, read_company_answers
 from conflict_minerals.cmrt.detect import detect, lookup_list_date
-from conflict_minerals.cmrt.fastsheet import fast_grid
+from conflict_minerals.cmrt.fastsheet import fast_grid, read_part_bounded
 from conflict_minerals.cmrt.grid import Grid, Workbook, column_letter
 from conflict_minerals.cmrt.lookup import Parsed, read_lookup, read_lookup_keyed
 from conflict_minerals.cmrt.smelter_list import read_products, read_smelter_list
@@ -78,10 +78,27 @@ def _part(container: Container, book: Workbook, sheet: str) -> str | None:
 
 
 def _lookup(container: Container, book: Workbook) -> Parsed:
+    """The file's own look-up, parsed once per distinct content in a run.
+
+    The cache key is the SHA-256 of the sheet and of the shared strings it names: a zip directory's
+    CRC and size are the file's own claims and can be forged, so another file's look-up could be
+    served in place of this one's.
+    """
     part = _part(container, book, layout.SMELTER_LOOKUP)
-    if part is None or part not in container.part_crc:
+    if part is None:
         return read_lookup(book.sheet(layout.SMELTER_LOOKUP))
-    return read_lookup_keyed(("crc", *container.part_crc[part]), lambda: book.sheet(layout.SMELTER_LOOKUP))
+    try:
+        with zipfile.ZipFile(io.BytesIO(container.data)) as archive:
+            digests = tuple(
+                hashlib.sha256(read_part_bounded(archive, name)).hexdigest()
+                for name in (part, "xl/sharedStrings.xml")
+                if name in archive.NameToInfo
+            )
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError):
+        raise UnreadableFileError(
+            container.path, UnreadableKind.CORRUPT, "the workbook is damaged; ask the supplier to send it again."
+        ) from None
+    return read_lookup_keyed(("sha256", *digests), lambda: book.sheet(layout.SMELTER_LOOKUP))
 
 
 def _smelter_grid(container: Container, book: Workbook) -> Grid | None:
