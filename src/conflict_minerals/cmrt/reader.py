@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -14,7 +15,7 @@ from conflict_minerals.cmrt.checker import run_checker
 from conflict_minerals.cmrt.container import Container, open_container
 from conflict_minerals.cmrt.declaration import read_answers, read_company, read_company_answers
 from conflict_minerals.cmrt.detect import detect, lookup_list_date
-from conflict_minerals.cmrt.fastsheet import fast_grid, read_part_bounded
+from conflict_minerals.cmrt.fastsheet import fast_grid
 from conflict_minerals.cmrt.grid import Grid, Workbook, column_letter
 from conflict_minerals.cmrt.lookup import Parsed, read_lookup, read_lookup_keyed
 from conflict_minerals.cmrt.smelter_list import read_products, read_smelter_list
@@ -90,15 +91,25 @@ def _lookup(container: Container, book: Workbook) -> Parsed:
     try:
         with zipfile.ZipFile(io.BytesIO(container.data)) as archive:
             digests = tuple(
-                hashlib.sha256(read_part_bounded(archive, name)).hexdigest()
+                hashlib.sha256(_stored_bytes(container.data, archive.getinfo(name))).hexdigest()
                 for name in (part, "xl/sharedStrings.xml")
                 if name in archive.NameToInfo
             )
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError):
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, ValueError):
         raise UnreadableFileError(
             container.path, UnreadableKind.CORRUPT, "the workbook is damaged; ask the supplier to send it again."
         ) from None
     return read_lookup_keyed(("sha256", *digests), lambda: book.sheet(layout.SMELTER_LOOKUP))
+
+
+def _stored_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A part's bytes as stored in the zip (compressed): the same stored bytes always inflate the same."""
+    start = info.header_offset
+    if data[start : start + 4] != b"PK\x03\x04":
+        raise ValueError("no local header")
+    name_length, extra_length = struct.unpack("<HH", data[start + 26 : start + 30])
+    begin = start + 30 + name_length + extra_length
+    return bytes([info.compress_type]) + data[begin : begin + info.compress_size]
 
 
 def _smelter_grid(container: Container, book: Workbook) -> Grid | None:
