@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import MofNCompleteColumn, Progress, ProgressColumn, Task, TimeElapsedColumn
+from rich.text import Text
 
 from conflict_minerals.cli.common import EXIT_FINDINGS, echo_json, fail, fail_with, workspace, workspace_root
 from conflict_minerals.errors import ConflictMineralsError
@@ -100,7 +101,7 @@ def ingest(inputs: tuple[Path, ...], year: int | None, supplier: str | None, job
     paths = collect_files(inputs)
     if not paths:
         fail("no spreadsheet files found in the given paths.")
-    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), _Rate(), TimeElapsedColumn())
     with workspace() as ws, Progress(*columns, transient=True, disable=len(paths) < 3) as progress:
         task = progress.add_task("Ingesting", total=len(paths))
 
@@ -116,6 +117,14 @@ def ingest(inputs: tuple[Path, ...], year: int | None, supplier: str | None, job
     click.echo(", ".join(f"{n} {status}" for status, n in counts.items()))
     if counts["unreadable"]:
         raise SystemExit(2)
+
+
+class _Rate(ProgressColumn):
+    """Files per second, for the progress bar."""
+
+    def render(self, task: Task) -> Text:
+        """Show the current rate."""
+        return Text(f"{task.speed or 0:.1f} files/s")
 
 
 def _outcome_line(outcome: IngestOutcome) -> str:
