@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from conflict_minerals.neutral import markdown_text
 from conflict_minerals.report.document import Block, Heading, Paragraph
@@ -89,11 +91,31 @@ def to_docx(blocks: Sequence[Block], path: Path) -> None:
                 cell.text = header
                 for run in cell.paragraphs[0].runs:
                     run.bold = True
-            # Row by row through add_row: table.cell(r, c) walks the whole table each time (quadratic).
-            for row in block.rows:
-                for cell, value in zip(table.add_row().cells, row, strict=True):
-                    cell.text = value
+            _docx_rows(table, block.rows)
     document.save(str(path))
+
+
+def _docx_rows(table: Any, rows: Sequence[Sequence[str]]) -> None:
+    """Append rows by copying one finished row's XML and setting its texts: linear, and cheap per row.
+
+    (python-docx's table.cell(r, c) walks the whole table on every call, which made tables quadratic.)
+    """
+    if not rows:
+        return
+    from docx.oxml.ns import qn
+
+    model = table.add_row()
+    for cell in model.cells:
+        cell.text = "x"  # every cell gets a paragraph, a run and a text node to fill
+    template = copy.deepcopy(model._tr)
+    table._tbl.remove(model._tr)
+    space = "{http://www.w3.org/XML/1998/namespace}space"
+    for row in rows:
+        element = copy.deepcopy(template)
+        for node, value in zip(element.iter(qn("w:t")), row, strict=True):
+            node.text = value
+            node.set(space, "preserve")
+        table._tbl.append(element)
 
 
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)([^>]*)>")
