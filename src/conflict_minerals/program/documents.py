@@ -233,8 +233,10 @@ class Declared:
         return Answer(question, metal, self.answers[(metal, question)], None, "", "")
 
 
-def load_declared(connection: Connection, submission_ids: Iterable[int]) -> dict[int, Declared]:
-    """Read the company block and per-metal answers of many submissions, with plain tuples (fast at scale)."""
+def load_declared(
+    connection: Connection, submission_ids: Iterable[int], questions: Sequence[str] | None = None
+) -> dict[int, Declared]:
+    """Read the company block and per-metal answers (only `questions`, when given) of many submissions."""
     ids = sorted(set(submission_ids))
     heads: dict[int, Any] = {}
     answer_sets: dict[int, dict[tuple[Metal, str], str | None]] = {}
@@ -252,10 +254,11 @@ def load_declared(connection: Connection, submission_ids: Iterable[int]) -> dict
         for row in connection.execute(query):
             heads[row.id] = row
             answer_sets[row.id] = {}
-        query = select(answers.c.submission_id, answers.c.metal, answers.c.question, answers.c.value).where(
-            answers.c.submission_id.in_(chunk), answers.c.metal.is_not(None)
-        )
-        for found in connection.execute(query):
+        wanted = [answers.c.submission_id.in_(chunk), answers.c.metal.is_not(None)]
+        if questions is not None:
+            wanted.append(answers.c.question.in_(list(questions)))
+        chosen = select(answers.c.submission_id, answers.c.metal, answers.c.question, answers.c.value).where(*wanted)
+        for found in connection.execute(chosen):
             if found[0] in answer_sets:
                 answer_sets[found[0]][(metals[found[1]], found[2])] = found[3]
     return {

@@ -33,6 +33,7 @@ from conflict_minerals.smelters.status_book import StatusBook
 
 METALS = tuple(metal.value for metal in DECLARATION_METAL_ORDER)
 BUCKETS = ("conformant", "active", "not_conformant", "not_listed")
+REPORT_QUESTIONS = ("Q1", "Q3")  # what the filing's figures read of each answer set (the company CMRT reads all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +65,21 @@ def gather(workspace: Workspace, year: int, as_of: dt.date | None = None, today:
     """Read the period's current CMRTs (stored rows) and consolidate their smelters as of the date."""
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
-        return gather_campaign(connection, campaign, as_of, today or dt.date.today())
+        return gather_campaign(connection, campaign, as_of, today or dt.date.today(), questions=None)
 
 
-def gather_campaign(connection: Connection, campaign: Campaign, as_of: dt.date | None, today: dt.date) -> Gathered:
+def gather_campaign(
+    connection: Connection,
+    campaign: Campaign,
+    as_of: dt.date | None,
+    today: dt.date,
+    questions: Sequence[str] | None = REPORT_QUESTIONS,
+) -> Gathered:
     """Like gather, inside the caller's read transaction."""
     snapshots = load_status_snapshots(connection)
     as_of = as_of or default_as_of(snapshots, today)
     views = overview(connection, campaign)
-    cmrts = _current_cmrts(connection, views)
+    cmrts = _current_cmrts(connection, views, questions)
     book = StatusBook.build(snapshots, as_of)
     newest_cahra = connection.execute(select(cahra_lists.c.countries).order_by(cahra_lists.c.id.desc())).first()
     cahra = frozenset(json.loads(newest_cahra.countries)) if newest_cahra else frozenset()
@@ -129,10 +136,14 @@ def build_report(
     return model
 
 
-def _current_cmrts(connection: Connection, views: Sequence[RequestView]) -> list[SupplierCmrt]:
+def _current_cmrts(
+    connection: Connection, views: Sequence[RequestView], questions: Sequence[str] | None
+) -> list[SupplierCmrt]:
     """Each supplier's current CMRT as stored, unless it was rejected."""
     chosen = [v for v in views if v.current_submission_id is not None and v.state is not RequestState.REJECTED]
-    declared = load_declared(connection, [v.current_submission_id for v in chosen if v.current_submission_id])
+    declared = load_declared(
+        connection, [v.current_submission_id for v in chosen if v.current_submission_id], questions
+    )
     return [
         SupplierCmrt(v, declared[v.current_submission_id], v.current_submission_id)
         for v in chosen
