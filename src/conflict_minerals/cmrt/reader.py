@@ -19,13 +19,14 @@ from conflict_minerals.cmrt.fastsheet import fast_grid
 from conflict_minerals.cmrt.grid import Grid, Workbook, column_letter
 from conflict_minerals.cmrt.lookup import Parsed, read_lookup, read_lookup_keyed
 from conflict_minerals.cmrt.smelter_list import read_products, read_smelter_list
-from conflict_minerals.cmrt.values import CONTROL
+from conflict_minerals.cmrt.values import CONTROL, control_seen, reset_control_seen
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import CmrtDocument, Finding, Severity, SourceRef, TemplateInfo
 
 
 def read_cmrt(path: str | Path, data: bytes | None = None) -> CmrtDocument:
     """Read a supplier CMRT (from `data` when the bytes are in hand); raise UnreadableFileError if unreadable."""
+    reset_control_seen()
     container = open_container(path, data)
     book = Workbook(container)
     source = SourceRef(str(path))
@@ -55,7 +56,8 @@ def read_cmrt(path: str | Path, data: bytes | None = None) -> CmrtDocument:
     findings += found
     product_grid = book.sheet(layout.PRODUCT_LIST)
     products = read_products(product_grid, layout.product_last_row(layout_version))
-    findings += control_findings(source, (declaration, smelter_grid, product_grid))
+    if control_seen():  # only then look for where: scanning every cell of every file would cost more
+        findings += control_findings(source, (declaration, smelter_grid, product_grid))
 
     document = CmrtDocument(
         source=source,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 
@@ -27,6 +28,19 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).replace("\u3164", " ")).strip().casefold()
 
 
+_seen = threading.local()  # per reading thread: did clean_text remove a control character?
+
+
+def reset_control_seen() -> None:
+    """Start reading a file: no control character removed yet (in this thread)."""
+    _seen.control = False
+
+
+def control_seen() -> bool:
+    """Tell whether clean_text removed a control character since the last reset (in this thread)."""
+    return bool(getattr(_seen, "control", False))
+
+
 def clean_text(value: object, zero_is_empty: bool = True) -> str | None:
     """Return a cell value as trimmed text, or None when it is empty or a formula error."""
     if value is None or value == "":
@@ -47,7 +61,10 @@ def clean_text(value: object, zero_is_empty: bool = True) -> str | None:
         return value.isoformat()
     text = str(value)
     if not text.isprintable():  # the fast, common case skips the search
-        text = CONTROL.sub("", text)
+        cleaned = CONTROL.sub("", text)
+        if cleaned != text:
+            _seen.control = True
+        text = cleaned
     text = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()[:MAX_TEXT]
     if not text or text in _EMPTY_MARKERS or (zero_is_empty and text == "0"):
         return None
