@@ -41,7 +41,6 @@ class Container:
     data: bytes
     kind: str  # "xlsx" or "xls"
     sheet_parts: dict[str, str]  # sheet name -> zip part (xlsx only)
-    part_crc: dict[str, tuple[int, int]]  # zip part -> (CRC-32, size) from the zip directory
 
 
 def open_container(path: str | Path, data: bytes | None = None) -> Container:
@@ -54,8 +53,7 @@ def open_container(path: str | Path, data: bytes | None = None) -> Container:
     if not data:
         raise _error(name, UnreadableKind.EMPTY, "the file is empty (0 bytes); ask the supplier to send it again.")
     if data.startswith(ZIP_MAGIC):
-        parts, crcs = _check_zip(name, data)
-        return Container(name, data, "xlsx", parts, crcs)
+        return Container(name, data, "xlsx", _check_zip(name, data))
     if data.startswith(OLE_MAGIC):
         return _open_ole(name, data)
     raise _error(name, UnreadableKind.NOT_EXCEL, _not_excel_message(data))
@@ -92,7 +90,7 @@ def _not_excel_message(data: bytes) -> str:
     return f"this file is {kind}, not an Excel workbook; ask the supplier for the CMRT as .xlsx."
 
 
-def _check_zip(name: str, data: bytes) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
+def _check_zip(name: str, data: bytes) -> dict[str, str]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
@@ -105,9 +103,8 @@ def _check_zip(name: str, data: bytes) -> tuple[dict[str, str], dict[str, tuple[
         names = {info.filename for info in infos}
         if "xl/workbook.xml" not in names:
             raise _error(name, UnreadableKind.NOT_EXCEL, _zip_kind_message(names))
-        crcs = {info.filename: (info.CRC, info.file_size) for info in infos}
         try:
-            return _check_parts(name, archive), crcs
+            return _check_parts(name, archive)
         except (zipfile.BadZipFile, EOFError, OSError, KeyError, SafeET.ParseError):
             raise _error(
                 name, UnreadableKind.CORRUPT, "the workbook is damaged or truncated; ask the supplier to send it again."
@@ -228,7 +225,7 @@ def _open_ole(name: str, data: bytes) -> Container:
         )
     if "Workbook" not in streams and "Book" not in streams:
         raise _error(name, UnreadableKind.NOT_EXCEL, "this is an old Office file but not an Excel workbook.")
-    return Container(name, _decrypt_legacy(name, data), "xls", {}, {})
+    return Container(name, _decrypt_legacy(name, data), "xls", {})
 
 
 def _decrypt_legacy(name: str, data: bytes) -> bytes:

@@ -17,14 +17,21 @@ from sqlalchemy import Connection, select, update
 
 from conflict_minerals.model import Answer, CmrtDocument, Company, Metal, Product, SmelterRow, SourceRef, TemplateInfo
 from conflict_minerals.program.audit import now
-from conflict_minerals.program.schema import answers, bulk_insert, products, requests, smelter_rows, submissions
+from conflict_minerals.program.schema import (
+    BULK_CHUNK,
+    answers,
+    bulk_insert,
+    products,
+    requests,
+    smelter_rows,
+    submissions,
+)
 from conflict_minerals.smelters.consolidate import RowFacts, RowSource, facility_key
 from conflict_minerals.smelters.matching import Method, SmelterMatch
 
 READER_VERSION = "2"  # bump when the reader changes what it derives; `reprocess` re-derives stored rows
 _COMPANY_FIELDS = tuple(f for f in Company.__slots__ if f != "effective_date")  # type: ignore[attr-defined]
 _ROW_FIELDS = tuple(f for f in SmelterRow.__slots__ if f not in ("row", "metal"))  # type: ignore[attr-defined]
-CHUNK = 500  # rows per INSERT statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +144,8 @@ def load_documents(
     """Rebuild the stored documents of the given submissions (parsed rows only, never the workbook)."""
     ids = sorted(set(submission_ids))
     found: dict[int, StoredDocument] = {}
-    for start in range(0, len(ids), CHUNK):
-        found.update(_load_chunk(connection, ids[start : start + CHUNK], with_products))
+    for start in range(0, len(ids), BULK_CHUNK):
+        found.update(_load_chunk(connection, ids[start : start + BULK_CHUNK], with_products))
     return found
 
 
@@ -206,15 +213,6 @@ def _document(
     return StoredDocument(head.id, document, tuple(match for _, match in rows))
 
 
-def known_matches(stored: Iterable[StoredDocument]) -> dict[tuple[str, int], SmelterMatch]:
-    """Index the stored matches by (document sha256, row) for consolidation."""
-    return {
-        (s.document.sha256, row.row): match
-        for s in stored
-        for row, match in zip(s.document.smelters, s.matches, strict=True)
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class Declared:
     """What a report needs of a stored CMRT: its file, its company block and its per-metal answers."""
@@ -241,8 +239,8 @@ def load_declared(
     heads: dict[int, Any] = {}
     answer_sets: dict[int, dict[tuple[Metal, str], str | None]] = {}
     metals = {metal.value: metal for metal in Metal}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for start in range(0, len(ids), BULK_CHUNK):
+        chunk = ids[start : start + BULK_CHUNK]
         query = select(
             submissions.c.id,
             submissions.c.file_sha256,
@@ -364,5 +362,5 @@ def _row_queries(columns: tuple[Any, ...], ids: list[int], campaign_id: int | No
             .where(requests.c.campaign_id == campaign_id)
         )
         return
-    for start in range(0, len(ids), CHUNK):
-        yield select(*columns).where(smelter_rows.c.submission_id.in_(ids[start : start + CHUNK]))
+    for start in range(0, len(ids), BULK_CHUNK):
+        yield select(*columns).where(smelter_rows.c.submission_id.in_(ids[start : start + BULK_CHUNK]))

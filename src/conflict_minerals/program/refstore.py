@@ -7,7 +7,6 @@ does. Every import is an audited event and is kept, so a past report can be repr
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -32,7 +31,6 @@ from conflict_minerals.reference.status import StatusBucket, StatusEntry, Status
 if TYPE_CHECKING:
     from conflict_minerals.program.workspace import Workspace
 
-CHUNK = 500
 _ENTRY_FIELDS = ("lookup_name", "standard_name", "country", "smelter_id", "id_source", "city", "state_province")
 _STATUS_FIELDS = ("smelter_id", "name", "country", "label", "last_audit", "audit_cycle")
 
@@ -93,9 +91,9 @@ class DatabaseReferenceStore:
             found.setdefault(head.label, ReferenceRevision(head.label, head.list_date, tuple(entries[head.id])))
         return sorted(found.values(), key=lambda r: r.sort_key)
 
-    def reference(self, extra: list[ReferenceRevision] | None = None) -> SmelterReference:
-        """Return every trusted revision merged (`extra` only for one-off reads outside the store)."""
-        return SmelterReference.build([*self.revisions(), *(extra or [])])
+    def reference(self) -> SmelterReference:
+        """Return every trusted revision merged."""
+        return SmelterReference.build(self.revisions())
 
     # Status lists ------------------------------------------------------------------
     def add_status(self, snapshot: StatusSnapshot, actor: str | None = None) -> bool:
@@ -192,8 +190,3 @@ def load_status_snapshots(connection: Connection) -> list[StatusSnapshot]:
         )
     snapshots = [StatusSnapshot(h.as_of, h.source, h.sha256, h.list_kind, tuple(entries[h.id])) for h in heads]
     return sorted(snapshots, key=lambda s: (s.as_of, s.source))
-
-
-def status_dates(connection: Connection) -> list[dt.date]:
-    """Return the dates of the imported status lists."""
-    return sorted({row.as_of for row in connection.execute(select(status_lists.c.as_of))})

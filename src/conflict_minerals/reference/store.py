@@ -29,7 +29,7 @@ DATA_DIR_VARIABLE = "CONFLICT_MINERALS_DATA_DIR"
 class ReferenceSource(Protocol):
     """What consolidation reads from a reference store (a folder, or a workspace's database)."""
 
-    def reference(self, extra: list[ReferenceRevision] | None = None) -> SmelterReference:
+    def reference(self) -> SmelterReference:
         """Return every trusted revision merged."""
         ...
 
@@ -91,9 +91,9 @@ class ReferenceStore:
             )
         return sorted(found.values(), key=lambda r: r.sort_key)
 
-    def reference(self, extra: list[ReferenceRevision] | None = None) -> SmelterReference:
-        """Return every known revision merged, plus any extra (e.g. from supplier files just read)."""
-        return SmelterReference.build([*self.revisions(), *(extra or [])])
+    def reference(self) -> SmelterReference:
+        """Return every trusted revision merged (bundled and imported; never a supplier's look-up)."""
+        return SmelterReference.build(self.revisions())
 
     # Status snapshots --------------------------------------------------------------
     def add_status(self, snapshot: StatusSnapshot) -> Path:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conflict_minerals.model import CmrtDocument
-from conflict_minerals.reference.smelter_reference import ReferenceRevision
 from conflict_minerals.reference.status import StatusSnapshot
 from conflict_minerals.reference.store import ReferenceSource
 from conflict_minerals.smelters.consolidate import Consolidation, consolidate
@@ -17,17 +16,6 @@ from conflict_minerals.smelters.matching import Matcher
 from conflict_minerals.smelters.status_book import StatusBook
 
 log = logging.getLogger(__name__)
-
-
-def document_revisions(documents: Sequence[CmrtDocument]) -> list[ReferenceRevision]:
-    """Return the look-up revision each supplier file carries, once per revision."""
-    revisions: dict[str, ReferenceRevision] = {}
-    for document in documents:
-        if document.lookup and document.lookup_revision and document.lookup_revision not in revisions:
-            revisions[document.lookup_revision] = ReferenceRevision(
-                document.lookup_revision, document.lookup_list_date, document.lookup
-            )
-    return list(revisions.values())
 
 
 @dataclass(frozen=True, slots=True)
