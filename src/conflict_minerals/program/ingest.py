@@ -27,13 +27,7 @@ from conflict_minerals.program.originals import SUFFIXES, clean_partials, keep_i
 from conflict_minerals.program.prepare import Prepared, Preparer, ReviewSetup, default_jobs
 from conflict_minerals.program.refstore import reference_label
 from conflict_minerals.program.schema import bulk_insert, files, findings, inserted_id, requests, submissions
-from conflict_minerals.program.suppliers import (
-    SPOOF_MARK,
-    SupplierDirectory,
-    SupplierError,
-    SupplierRecord,
-    find_supplier,
-)
+from conflict_minerals.program.suppliers import Link, SupplierDirectory, SupplierRecord, require_supplier
 from conflict_minerals.program.workspace import Workspace
 
 SUPPORTED_SUFFIXES = SUFFIXES
@@ -102,7 +96,7 @@ def ingest_files(
     """Ingest every file; a file that cannot be read is recorded and reported, and the rest go on."""
     with workspace.read() as connection:
         campaign = require_campaign(connection, campaign_year)
-        forced = _forced_supplier(connection, supplier_name)
+        forced = require_supplier(connection, supplier_name) if supplier_name else None
         directory = SupplierDirectory.load(connection)
     if not workspace.shared_database:
         clean_partials(workspace)  # what a killed run left half-written
@@ -117,15 +111,6 @@ def ingest_files(
         for token, prepared in preparer.drain():
             run.save(token, prepared)
     return run.outcomes
-
-
-def _forced_supplier(connection: Connection, name: str | None) -> SupplierRecord | None:
-    if name is None:
-        return None
-    supplier = find_supplier(connection, name)
-    if supplier is None:
-        raise SupplierError(f"there is no supplier '{name}'.", "supplier.unknown", name=name)
-    return supplier
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,11 +201,12 @@ class _Run:
                 )
             )
         document = prepared.document
-        supplier, how = (
-            ((self.forced.id, self.forced.name), "given by the person ingesting")
+        link = (
+            Link((self.forced.id, self.forced.name), "given by the person ingesting")
             if self.forced
-            else (self.directory.link(connection, document.company) if document else (None, ""))
+            else (self.directory.link(document.company) if document else Link(None, ""))
         )
+        supplier, how = link.supplier, link.how
         version = next_version(connection, self.campaign, supplier[0]) if supplier and document else None
         submission_id = inserted_id(
             connection.execute(
@@ -252,8 +238,7 @@ class _Run:
             return IngestOutcome(str(received.path), "unreadable", None, submission_id, None, 0, 0, message)
         save_parsed(connection, submission_id, document, prepared.matches, self.reference_label, fresh=True)
         found = list(prepared.findings)
-        if how.startswith(SPOOF_MARK):
-            how = how.removeprefix(SPOOF_MARK).strip()
+        if link.identity_conflict:
             found.append(
                 Finding(
                     document.source.at("Declaration", "D8"),

@@ -26,7 +26,6 @@ IMPORT_COLUMNS = (
     "active",
 )
 LINK_THRESHOLD = 92.0
-SPOOF_MARK = "identity:"  # starts a link reason when a unique ID and the declared name disagree
 
 
 class SupplierError(ConflictMineralsError):
@@ -335,6 +334,14 @@ def find_supplier(connection: Connection, text: str) -> SupplierRecord | None:
     return _by_unique_id(connection, text)
 
 
+def require_supplier(connection: Connection, name: str) -> SupplierRecord:
+    """Find a supplier by name, alias or unique ID; a typed error when there is none."""
+    found = find_supplier(connection, name)
+    if found is None:
+        raise SupplierError(f"there is no supplier '{name}'.", "supplier.unknown", name=name)
+    return found
+
+
 def _by_unique_id(connection: Connection, unique_id: str) -> SupplierRecord | None:
     wanted = unique_id.strip()
     if not wanted:
@@ -349,6 +356,15 @@ def _by_unique_id(connection: Connection, unique_id: str) -> SupplierRecord | No
 
 
 SupplierRef = tuple[int, str]  # (id, name)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Which supplier sent a CMRT (none: unsure, it waits for assignment), and how that was decided."""
+
+    supplier: SupplierRef | None
+    how: str
+    identity_conflict: bool = False  # a supplier's unique ID under another (or no) company name
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,35 +406,30 @@ class SupplierDirectory:
         """The name keys a supplier is known by (its name and aliases)."""
         return self.names_by_id.get(ref[0], [])
 
-    def link(self, connection: Connection, company: Company) -> tuple[SupplierRef | None, str]:
+    def link(self, company: Company) -> Link:
         """Decide which supplier sent a CMRT: by unique ID, then name or alias; unsure means unassigned.
 
         A unique ID is trusted only when the declared name agrees with the supplier of record:
         another company's name with a supplier's DUNS waits for a person to assign it.
         """
         if company.unique_id and (found := self.by_unique_id.get(company.unique_id.strip().lower())):
-            if not company.name:
-                return None, (
-                    f"{SPOOF_MARK} unique ID {company.unique_id} belongs to '{found[1]}', but the CMRT names no "
-                    "company; assign it to confirm"
-                )
-            if not self._agrees(found, company.name):
-                return None, (
-                    f"{SPOOF_MARK} unique ID {company.unique_id} belongs to '{found[1]}', but the CMRT names "
-                    f"'{company.name}'; assign it to confirm"
-                )
-            return found, f"unique ID {company.unique_id}"
+            if not company.name or not self._agrees(found, company.name):
+                declared = f"'{company.name}'" if company.name else "no company"
+                how = f"unique ID {company.unique_id} belongs to '{found[1]}', but the CMRT names {declared}"
+                return Link(None, f"{how}; assign it to confirm", identity_conflict=True)
+            return Link(found, f"unique ID {company.unique_id}")
         if not company.name:
-            return None, "the CMRT names no company"
+            return Link(None, "the CMRT names no company")
         key = name_key(company.name)
         if key in self.ambiguous:
-            return None, f"several suppliers are called '{company.name}'; assign it to the right one"
+            return Link(None, f"several suppliers are called '{company.name}'; assign it to the right one")
         if key in self.by_key:
-            return self.by_key[key], f"name '{company.name}'"
+            return Link(self.by_key[key], f"name '{company.name}'")
         best = process.extractOne(key, self.keys, scorer=fuzz.token_sort_ratio, score_cutoff=LINK_THRESHOLD)
         if best is not None:
-            return None, f"'{company.name}' resembles supplier '{self.owners[best[2]][1]}'; assign it to confirm"
-        return None, f"no supplier named '{company.name}'"
+            resembles = self.owners[best[2]][1]
+            return Link(None, f"'{company.name}' resembles supplier '{resembles}'; assign it to confirm")
+        return Link(None, f"no supplier named '{company.name}'")
 
     def _agrees(self, ref: SupplierRef, declared: str) -> bool:
         key = name_key(declared)

@@ -17,7 +17,7 @@ from conflict_minerals.program.correspondence import (
     send_pending,
     write_files,
 )
-from conflict_minerals.program.suppliers import SupplierError, SupplierRecord, find_supplier, get_supplier
+from conflict_minerals.program.suppliers import SupplierRecord, get_supplier, require_supplier
 from conflict_minerals.program.workspace import Workspace
 
 
@@ -35,10 +35,7 @@ def correction_targets(workspace: Workspace, year: int | None, supplier: str | N
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
         if supplier is not None:
-            found = find_supplier(connection, supplier)
-            if found is None:
-                raise SupplierError(f"there is no supplier '{supplier}'.", "supplier.unknown", name=supplier)
-            return [found]
+            return [require_supplier(connection, supplier)]
         return [
             get_supplier(connection, v.supplier_id)
             for v in overview(connection, campaign)

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
-
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program import campaign as campaigns
 from conflict_minerals.program import decisions
@@ -21,18 +19,10 @@ from conflict_minerals.program.audit import Event, list_events
 from conflict_minerals.program.decisions import StoredFinding
 from conflict_minerals.program.reprocess import Rederived, recheck, reprocess
 from conflict_minerals.program.status import status_report
-from conflict_minerals.program.suppliers import ImportReport, SupplierError, SupplierRecord, find_supplier
+from conflict_minerals.program.suppliers import ImportReport, SupplierError, SupplierRecord, require_supplier
 from conflict_minerals.program.workspace import Workspace
 
 DECISIONS = ("accept", "reject", "escalate", "not-applicable")
-
-
-def require_supplier(connection: Connection, name: str) -> SupplierRecord:
-    """Find a supplier by name, alias or unique ID; a typed error when there is none."""
-    found = find_supplier(connection, name)
-    if found is None:
-        raise SupplierError(f"there is no supplier '{name}'.", "supplier.unknown", name=name)
-    return found
 
 
 def default_due_date(workspace: Workspace, year: int) -> dt.date:
