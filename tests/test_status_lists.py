@@ -217,3 +217,15 @@ def test_spreadsheetml_column_index_is_bounded(tmp_path: Path) -> None:
     )
     with pytest.raises(UnreadableFileError, match="16,384"):
         read_status_list(listed, "conformant")
+
+
+def test_import_warns_about_an_id_listed_twice(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+
+    listed = tmp_path / "list.csv"
+    listed.write_text("Smelter ID,Status\nCID001182,Conformant\nCID001182,Non-Conformant\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["refdata", "import-status", str(listed), "--as-of", "2026-01-01"])
+    assert result.exit_code == 0
+    assert "CID001182 is listed as 'Non-Conformant' and as 'Conformant'" in result.stderr

@@ -78,9 +78,9 @@ def explain(figure: str, period: int, as_of: dt.datetime | None, run_id: int | N
     from conflict_minerals.service.reports import explain_figure
 
     with workspace() as ws:
-        found = explain_figure(ws, period, figure, as_of.date() if as_of else None, run_id, rows)
+        found = explain_figure(ws, period, figure, as_of.date() if as_of else None, run_id, rows, ws.actor)
     run = found.run
-    if run.stale:
+    if found.stale:
         click.echo(
             f"note: the data changed since report run {run.id}; run `conflict-minerals report --period {period}` "
             "to explain the current figures.",

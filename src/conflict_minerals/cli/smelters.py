@@ -28,6 +28,7 @@ from conflict_minerals.smelters.service import (
     run_consolidation,
     status_list_summary,
 )
+from conflict_minerals.smelters.status_book import StatusBook
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -89,14 +90,10 @@ def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime 
         fail_with(exc)
     with reference() as store:
         store.add_status(snapshot)
-    seen: dict[str, str] = {}
-    for entry in snapshot.entries:
-        if entry.smelter_id in seen and seen[entry.smelter_id] != entry.bucket.value:
-            click.echo(
-                f"warning: {entry.smelter_id} is listed twice with different statuses; the worse one is used.",
-                err=True,
-            )
-        seen.setdefault(entry.smelter_id, entry.bucket.value)
+    for smelter_id, kept, other in StatusBook.build([snapshot], snapshot.as_of).conflicts:
+        click.echo(
+            f"warning: {smelter_id} is listed as '{kept}' and as '{other}'; '{kept}' (the worse) is used.", err=True
+        )
     counts: dict[str, int] = {}
     for entry in snapshot.entries:
         counts[entry.bucket.value] = counts.get(entry.bucket.value, 0) + 1

@@ -51,7 +51,7 @@ class StoredRun:
     period: int
     as_of: dt.date
     created_at: dt.datetime
-    stale: bool
+    inputs_digest: str
     data: dict[str, Any]
 
     @property
@@ -136,7 +136,6 @@ def find_run(
     period: int,
     as_of: dt.date | None = None,
     run_id: int | None = None,
-    current: str | None = None,
 ) -> StoredRun | None:
     """Return a stored run: by number, else the newest of the period (on that as-of date when given)."""
     query = select(report_runs).where(report_runs.c.period == period)
@@ -147,8 +146,7 @@ def find_run(
     row = connection.execute(query.order_by(report_runs.c.id.desc())).first()
     if row is None:
         return None
-    stale = current is not None and current != row.inputs_digest
-    return StoredRun(row.id, row.period, row.as_of, row.created_at, stale, json.loads(row.model))
+    return StoredRun(row.id, row.period, row.as_of, row.created_at, row.inputs_digest, json.loads(row.model))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.workspace import Workspace
-from conflict_minerals.report.build import Gathered, build_report, gather
+from conflict_minerals.report.build import build_report
 from conflict_minerals.report.model import Evidence, ReportModel
 from conflict_minerals.report.runs import (
     FacilitySummary,
@@ -60,12 +60,26 @@ def run_report(
     """Compute the period's report from the stored rows, store the run, and write every output."""
     folder = out or workspace.root / "reports" / str(period)
     _check_folder(folder)
+    model = _computed_and_stored(workspace, period, actor, as_of, today, compare)
+    assert model.run_id is not None
+    written = replace_folder(folder, lambda staging: write_report(model, staging))
+    return ReportResult(model, model.run_id, WrittenReport(folder, tuple(folder / p.name for p in written.files)))
+
+
+def _computed_and_stored(
+    workspace: Workspace,
+    period: int,
+    actor: str,
+    as_of: dt.date | None = None,
+    today: dt.date | None = None,
+    compare: int | None = None,
+) -> ReportModel:
+    """Compute a report model from the stored rows and store it as a run (the model gets its number)."""
     model = build_report(workspace, period, as_of, today=today, compare=compare)
     with workspace.transaction() as connection:
         campaign = require_campaign(connection, period)
         model.run_id = store_run(connection, model, campaign.id, model.inputs, actor)
-    written = replace_folder(folder, lambda staging: write_report(model, staging))
-    return ReportResult(model, model.run_id, WrittenReport(folder, tuple(folder / p.name for p in written.files)))
+    return model
 
 
 MARKER = ".conflict-minerals-report"  # a report folder we made and may replace whole
@@ -116,6 +130,7 @@ class Explanation:
     """What stands behind a figure of a stored report run."""
 
     run: StoredRun
+    stale: bool  # the data changed since the run: its figures are not today's
     figure: str
     value: int | float
     facilities: list[FacilitySummary] | None  # facility figures: each facility counted
@@ -129,27 +144,21 @@ def explain_figure(
     as_of: dt.date | None = None,
     run_id: int | None = None,
     rows: bool = False,
+    actor: str | None = None,
 ) -> Explanation:
     """Explain a figure from a stored report run; with no run yet for the period, compute and store one first."""
     with workspace.read() as connection:
         campaign = require_campaign(connection, period)
         found = find_run(connection, period, as_of, run_id)
+        stale = found is not None and inputs_digest(connection, campaign.id, found.as_of) != found.inputs_digest
         if found is not None:
-            digest = inputs_digest(connection, campaign.id, found.as_of)
-            found = find_run(connection, period, found.as_of, found.id, digest)
-    if found is None:
-        if run_id is not None:
-            raise ReportRunError(f"there is no report run {run_id} for {period}.", run=run_id, period=period)
-        model = build_report(workspace, period, as_of)
-        with workspace.transaction() as connection:
-            store_run(connection, model, campaign.id, model.inputs, workspace.actor)
-        return explain_figure(workspace, period, figure, model.as_of, rows=rows)
-    facilities = summarize(found, figure)
-    records = None
-    if facilities is None or rows:
-        with workspace.read() as connection:
-            records = explain(connection, found, figure)
-    return Explanation(found, figure, found.figures[figure], facilities, records)
+            facilities = summarize(found, figure)
+            records = explain(connection, found, figure) if facilities is None or rows else None
+            return Explanation(found, stale, figure, found.figures[figure], facilities, records)
+    if run_id is not None:
+        raise ReportRunError(f"there is no report run {run_id} for {period}.", run=run_id, period=period)
+    model = _computed_and_stored(workspace, period, actor or workspace.actor, as_of)
+    return explain_figure(workspace, period, figure, model.as_of, model.run_id, rows, actor)
 
 
 def evidence_csv(workspace: Workspace, period: int, run_id: int | None = None) -> tuple[StoredRun, str]:
@@ -163,8 +172,3 @@ def evidence_csv(workspace: Workspace, period: int, run_id: int | None = None) -
         buffer = io.StringIO()
         write_evidence_csv(connection, found, buffer)
     return found, buffer.getvalue()
-
-
-def gather_for_export(workspace: Workspace, period: int, as_of: dt.date | None) -> Gathered:
-    """What the company's own CMRT is derived from."""
-    return gather(workspace, period, as_of)

@@ -23,8 +23,8 @@ from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.schema import trusted_templates
 from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.report.build import gather
 from conflict_minerals.report.company_cmrt import DerivedAnswer, company_declaration, derive_answers, write_company_cmrt
-from conflict_minerals.service.reports import gather_for_export
 
 
 class TemplateError(ConflictMineralsError):
@@ -127,7 +127,7 @@ def export_company_cmrt(
     workspace: Workspace, period: int, out: Path, as_of: dt.date | None = None, template: Path | None = None
 ) -> ExportResult:
     """Write the company's own CMRT for its customers, atomically."""
-    gathered = gather_for_export(workspace, period, as_of)
+    gathered = gather(workspace, period, as_of)
     derived = derive_answers(gathered, workspace.settings.company)
     data = company_declaration(
         workspace.settings.company, derived, gathered.run.consolidation.facilities, dt.date.today()
