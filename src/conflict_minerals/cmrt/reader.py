@@ -8,6 +8,8 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from conflict_minerals.cmrt import layout
@@ -49,8 +51,9 @@ def read_cmrt(path: str | Path, data: bytes | None = None) -> CmrtDocument:
     company_answers, found = read_company_answers(declaration, source)
     findings += found
 
-    lookup, index = _lookup(container, book)
-    smelter_grid = _smelter_grid(container, book)
+    with _zip(container) as archive:  # opened once for the look-up's key and the Smelter List
+        lookup, index = _lookup(container, book, archive)
+        smelter_grid = _smelter_grid(container, book, archive)
     match_special = layout.version_key(layout_version) >= layout.version_key("6.22")
     smelters, found = read_smelter_list(smelter_grid, index, source, match_special)
     findings += found
@@ -80,7 +83,27 @@ def _part(container: Container, book: Workbook, sheet: str) -> str | None:
     return container.sheet_parts.get(real) if real else None
 
 
-def _lookup(container: Container, book: Workbook) -> Parsed:
+@contextmanager
+def _zip(container: Container) -> Iterator[zipfile.ZipFile | None]:
+    """The workbook's zip archive (None for a legacy .xls)."""
+    if container.kind != "xlsx":
+        yield None
+        return
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(container.data))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise _damaged(container) from None
+    with archive:
+        yield archive
+
+
+def _damaged(container: Container) -> UnreadableFileError:
+    return UnreadableFileError(
+        container.path, UnreadableKind.CORRUPT, "the workbook is damaged; ask the supplier to send it again."
+    )
+
+
+def _lookup(container: Container, book: Workbook, archive: zipfile.ZipFile | None) -> Parsed:
     """The file's own look-up, parsed once per distinct content in a run.
 
     The cache key is the SHA-256 of the sheet and of the shared strings it names: a zip directory's
@@ -88,19 +111,16 @@ def _lookup(container: Container, book: Workbook) -> Parsed:
     served in place of this one's.
     """
     part = _part(container, book, layout.SMELTER_LOOKUP)
-    if part is None:
+    if part is None or archive is None:
         return read_lookup(book.sheet(layout.SMELTER_LOOKUP))
     try:
-        with zipfile.ZipFile(io.BytesIO(container.data)) as archive:
-            digests = tuple(
-                hashlib.sha256(_stored_bytes(container.data, archive.getinfo(name))).hexdigest()
-                for name in (part, "xl/sharedStrings.xml")
-                if name in archive.NameToInfo
-            )
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, ValueError):
-        raise UnreadableFileError(
-            container.path, UnreadableKind.CORRUPT, "the workbook is damaged; ask the supplier to send it again."
-        ) from None
+        digests = tuple(
+            hashlib.sha256(_stored_bytes(container.data, archive.getinfo(name))).hexdigest()
+            for name in (part, "xl/sharedStrings.xml")
+            if name in archive.NameToInfo
+        )
+    except (KeyError, ValueError):
+        raise _damaged(container) from None
     return read_lookup_keyed(("sha256", *digests), lambda: book.sheet(layout.SMELTER_LOOKUP))
 
 
@@ -114,18 +134,15 @@ def _stored_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
     return bytes([info.compress_type]) + data[begin : begin + info.compress_size]
 
 
-def _smelter_grid(container: Container, book: Workbook) -> Grid | None:
+def _smelter_grid(container: Container, book: Workbook, archive: zipfile.ZipFile | None) -> Grid | None:
     """Read the Smelter List with the fast cell picker, or the full parser when it declines."""
     max_rows = layout.SMELTER_LAST_ROW + layout.MAX_SMELTER_ROWS
     part = _part(container, book, layout.SMELTER_LIST)
-    if part is not None:
+    if part is not None and archive is not None:
         try:
-            with zipfile.ZipFile(io.BytesIO(container.data)) as archive:
-                grid = fast_grid(archive, part, layout.SMELTER_LIST, max_rows)
+            grid = fast_grid(archive, part, layout.SMELTER_LIST, max_rows)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError):
-            raise UnreadableFileError(
-                container.path, UnreadableKind.CORRUPT, "the workbook is damaged; ask the supplier to send it again."
-            ) from None
+            raise _damaged(container) from None
         if grid is not None:
             return grid
     return book.sheet(layout.SMELTER_LIST, max_rows=max_rows)
