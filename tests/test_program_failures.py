@@ -113,3 +113,12 @@ def test_supplier_import_reports_id_conflicts_and_audits_changes(program: Progra
     assert suppliers["Bluewater Precision Molding Inc."]["tier"] == 2
     events = json.loads(program("log", "--json").output)
     assert any(e["kind"] == "supplier.updated" and e["detail"]["changed"] == ["tier"] for e in events)
+
+
+def test_trusted_template_failures_are_one_line(program: Program, tmp_path: Path) -> None:
+    missing = program("refdata", "import-template", tmp_path / "nowhere.xlsx", ok=False)
+    assert missing.exit_code == 2 and "cannot read the file" in missing.stderr and "unexpected" not in missing.stderr
+    text = tmp_path / "notes.xlsx"
+    text.write_text("not a workbook", encoding="utf-8")
+    junk = program("refdata", "import-template", text, ok=False)
+    assert junk.exit_code == 2 and "unexpected" not in junk.stderr and len(junk.stderr.strip().splitlines()) == 1

@@ -73,7 +73,10 @@ def require_blank_rmi(path: Path, data: bytes) -> tuple[str, str]:
 
 def import_template(workspace: Workspace, path: Path, actor: str) -> tuple[TrustedTemplate, bool]:
     """Keep a blank RMI template as trusted, after checking it is RMI's unfilled workbook; False if known."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TemplateError(f"{path}: cannot read the file ({exc.strerror}).", "template.unreadable") from None
     template_type, version = require_blank_rmi(path, data)
     sha = hashlib.sha256(data).hexdigest()
     found = TrustedTemplate(template_type, version, path.name, sha)
