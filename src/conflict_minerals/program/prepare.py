@@ -51,15 +51,13 @@ class Prepared:
     error_kind: str | None = None
 
 
-_matchers: dict[int, tuple[ReviewSetup, Matcher]] = {}
+_built: list[tuple[ReviewSetup, Matcher]] = []  # the matcher of the run in progress, built once
 
 
 def _matcher(setup: ReviewSetup) -> Matcher:
-    held = _matchers.get(id(setup))
-    if held is None or held[0] is not setup:
-        _matchers.clear()
-        held = _matchers[id(setup)] = (setup, Matcher(SmelterReference.build(setup.revisions)))
-    return held[1]
+    if not _built or _built[0][0] is not setup:
+        _built[:] = [(setup, Matcher(SmelterReference.build(setup.revisions)))]
+    return _built[0][1]
 
 
 def prepare(name: str, data: bytes, setup: ReviewSetup) -> Prepared:
