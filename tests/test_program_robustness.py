@@ -183,14 +183,14 @@ def test_killed_report_leaves_a_whole_folder_and_a_rerun_completes(
     prepare(program)
     program("ingest", many_files)
     out = tmp_path / "reports"
-    program("report", "--period", "2025", "--out", out)
+    program("report", "--draft", "--period", "2025", "--out", out)
     first = sorted(p.name for p in out.iterdir())
-    process = command(program.root, "report", "--period", "2025", "--out", str(out))
+    process = command(program.root, "report", "--draft", "--period", "2025", "--out", str(out))
     time.sleep(1.0)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert sorted(p.name for p in out.iterdir()) == first  # the old run whole, or the new run whole
-    program("report", "--period", "2025", "--out", out)
+    program("report", "--draft", "--period", "2025", "--out", out)
     assert sorted(p.name for p in out.iterdir()) == first
     assert not list(tmp_path.glob(".reports.*.staging"))
 
@@ -200,7 +200,7 @@ def test_ingest_while_a_report_runs_and_a_decision_is_taken(
 ) -> None:
     prepare(program)
     program("ingest", *sorted(many_files.glob("*-v1.xlsx")))
-    reporting = command(program.root, "report", "--period", "2025", "--out", str(tmp_path / "r"))
+    reporting = command(program.root, "report", "--draft", "--period", "2025", "--out", str(tmp_path / "r"))
     ingesting = ingest_process(program.root, many_files)
     program("escalate", SUPPLIERS[0], "--reason", "late answers")
     for process in (reporting, ingesting):

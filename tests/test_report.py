@@ -54,6 +54,7 @@ def test_every_output_is_written(demo_run: Path) -> None:
             "northwind-cmrt-2025.xlsx",
             "northwindex101_2025.htm",
             "northwindsd_2025.htm",
+            "pre-filing-check.txt",
             "report.json",
             "working-papers.md",
         ]
@@ -127,13 +128,14 @@ def test_every_number_in_the_text_is_the_model_figure(demo_run: Path, report: di
     text = (demo_run / "reports" / "conflict-minerals-report.md").read_text(encoding="utf-8")
     s, f = report["suppliers"], report["facilities"]
     expected = [
-        f"each of its {s['surveyed']} first-tier suppliers",
+        f"each of its {s['surveyed']} direct suppliers in scope",
         f"{s['responded']} of them responded, a response rate of {round(s['response_rate'] * 100)}%",
-        f"{s['no_3tg']} declared that no 3TG",
-        f"and {s['no_covered_country_sourcing']} declared that none of their 3TG comes from the Covered Countries",
+        f"{s['no_3tg']} supplier declared that no 3TG",
+        f"and {s['no_covered_country_sourcing']} suppliers declared that none of their 3TG comes from the Covered",
+        f"although {s['denial_contradicted']} of them named smelters or refiners located there",
         f"{s['company_level']} were given at company level",
-        f"and {s['product_level']} at product level",
-        f"The responses named {f['total']} smelters and refiners",
+        f"and {s['product_level']} was given at product level",
+        f"include the {f['total']} smelters and refiners its suppliers named",
         f"{f['conformant']} of them were conformant",
         f"{f['active']} were active",
         f"and {f['not_conformant'] + f['not_listed']} were neither",
@@ -265,7 +267,18 @@ def test_companies_override_text_blocks(demo_run: Path, tmp_path: Path) -> None:
         "In {{ period + 1 }} we will visit {{ f['facilities.total'] }} sites."
     )
     try:
-        in_workspace(demo_run, "report", "--period", "2025", "--as-of", "2026-04-30", "--out", tmp_path)
+        in_workspace(
+            demo_run,
+            "report",
+            "--period",
+            "2025",
+            "--as-of",
+            "2026-04-30",
+            "--signature-date",
+            "2026-05-20",
+            "--out",
+            tmp_path,
+        )
     finally:
         (templates / "future_steps.txt.j2").unlink()
     text = (tmp_path / "conflict-minerals-report.md").read_text(encoding="utf-8")

@@ -72,14 +72,17 @@ def two_years(program: Program, tmp_path: Path) -> Program:
 
 
 def report(program: Program, out: Path, *extra: object) -> dict[str, Any]:
-    program("report", "--period", "2025", "--as-of", "2026-04-30", "--out", out, *extra)
+    program("report", "--draft", "--period", "2025", "--as-of", "2026-04-30", "--out", out, *extra)
     return json.loads((out / "report.json").read_text(encoding="utf-8"))
 
 
 def test_year_over_year(two_years: Program, tmp_path: Path) -> None:
+    nothing = two_years("report", "--draft", "--period", "2025", "--out", tmp_path / "first", "--compare", "2024")
+    assert "nothing to compare with: 2024 has no stored report run" in nothing.stderr
+    two_years("report", "--draft", "--period", "2024", "--as-of", "2025-04-30", "--out", tmp_path / "2024")
     result = report(two_years, tmp_path / "out", "--compare", "2024")
     comparison = result["comparison"]
-    assert comparison["previous_period"] == 2024
+    assert comparison["previous_period"] == 2024 and comparison["baseline"].startswith("report run ")
     assert comparison["suppliers_added"] == ["Beta Cables"] and comparison["suppliers_dropped"] == []
     assert comparison["facilities_added"] == ["Aurubis AG (CID000113)", "F&X Electro-Materials Ltd. (CID000460)"]
     assert comparison["facilities_removed"] == ["Minsur (CID001182)"]
@@ -169,10 +172,14 @@ def test_a_workspace_template_cannot_run_code(tmp_path: Path) -> None:
         + "') }}"
     )
     (root / "templates" / "conclusion.txt.j2").write_text(attack, encoding="utf-8")
-    result = runner.invoke(cli, ["--workspace", str(root), "report", "--period", "2025", "--out", str(tmp_path / "r")])
+    result = runner.invoke(
+        cli, ["--workspace", str(root), "report", "--draft", "--period", "2025", "--out", str(tmp_path / "r")]
+    )
     assert result.exit_code == 2 and "conclusion.txt.j2" in result.stderr and "Traceback" not in result.output
     assert not marker.exists()
     forged = '{{ model.set("facilities.conformant", 999) }} {{ f.update({"facilities.total": 999}) }}'
     (root / "templates" / "conclusion.txt.j2").write_text(forged, encoding="utf-8")
-    result = runner.invoke(cli, ["--workspace", str(root), "report", "--period", "2025", "--out", str(tmp_path / "r")])
+    result = runner.invoke(
+        cli, ["--workspace", str(root), "report", "--draft", "--period", "2025", "--out", str(tmp_path / "r")]
+    )
     assert result.exit_code == 2 and "may not do" in result.stderr  # a template reads figures, never sets them

@@ -56,7 +56,7 @@ def test_report_explain_and_export_never_read_a_workbook(
     monkeypatch.setattr("conflict_minerals.cmrt.reader.read_cmrt", forbidden)
     monkeypatch.setattr("conflict_minerals.cmrt.read_cmrt", forbidden)
     out = tmp_path / "out"
-    report = program("report", "--period", "2025", "--out", out)
+    report = program("report", "--draft", "--period", "2025", "--out", out)
     assert "run 1" in report.output
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["evidence"]["report_run"] == 1 and data["facilities"]["total"] >= 1
@@ -92,7 +92,7 @@ def test_a_second_workspace_on_the_same_database_sees_the_same_program(
     second = Program(other)
     assert json.loads(second("status", "--json").output) == json.loads(program("status", "--json").output)
     assert "2026-01-15  active" in second("refdata", "list").output
-    second("report", "--period", "2025", "--out", tmp_path / "second")
+    second("report", "--draft", "--period", "2025", "--out", tmp_path / "second")
     second("reprocess")
 
 
@@ -192,10 +192,10 @@ def test_a_workspace_of_the_previous_version_upgrades_in_place(tmp_path: Path) -
     assert refused.exit_code == 2 and "migrate" in refused.stderr
     upgraded = runner.invoke(cli, ["--workspace", str(root), "migrate"])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "from 0002_unique_versions to 0003_parsed_rows" in upgraded.output
+    assert "from 0002_unique_versions to 0004_filings" in upgraded.output
     assert "1 stored CMRT(s) parsed" in upgraded.output and "1 reference file(s) moved" in upgraded.output
     out = tmp_path / "out"
-    report = runner.invoke(cli, ["--workspace", str(root), "report", "--period", "2025", "--out", str(out)])
+    report = runner.invoke(cli, ["--workspace", str(root), "report", "--draft", "--period", "2025", "--out", str(out)])
     assert report.exit_code == 0, report.output
     data_json = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data_json["facilities"]["total"] >= 1 and data_json["status_lists"][0]["as_of"] == "2026-01-15"
@@ -214,7 +214,7 @@ def test_an_upgrade_that_cannot_read_an_original_says_so(tmp_path: Path) -> None
     upgraded = CliRunner().invoke(cli, ["--workspace", str(root), "migrate"])
     assert upgraded.exit_code == 2 and "could not be parsed" in upgraded.stderr
     report = CliRunner().invoke(
-        cli, ["--workspace", str(root), "report", "--period", "2025", "--out", str(tmp_path / "o")]
+        cli, ["--workspace", str(root), "report", "--draft", "--period", "2025", "--out", str(tmp_path / "o")]
     )
     assert report.exit_code == 0 and "has no parsed rows and is left out" in report.stderr
 
@@ -224,14 +224,16 @@ def test_report_never_replaces_a_folder_it_did_not_make(program: Program, build_
     mine = tmp_path / "documents"
     (mine / "contracts").mkdir(parents=True)
     (mine / "contracts" / "signed.pdf").write_bytes(b"%PDF precious")
-    refused = program("report", "--period", "2025", "--out", mine, ok=False)
+    refused = program("report", "--draft", "--period", "2025", "--out", mine, ok=False)
     assert refused.exit_code == 2 and "already holds other files" in refused.stderr
     assert (mine / "contracts" / "signed.pdf").read_bytes() == b"%PDF precious"
     ours = tmp_path / "reports"
-    program("report", "--period", "2025", "--out", ours)
+    program("report", "--draft", "--period", "2025", "--out", ours)
     (ours / "notes").mkdir()
     (ours / "notes" / "counsel.txt").write_text("keep me", encoding="utf-8")
-    program("report", "--period", "2025", "--out", ours)  # our own folder: replaced whole, extras carried over
+    program(
+        "report", "--draft", "--period", "2025", "--out", ours
+    )  # our own folder: replaced whole, extras carried over
     assert (ours / "notes" / "counsel.txt").read_text(encoding="utf-8") == "keep me"
 
 
@@ -245,7 +247,10 @@ def test_a_report_after_new_reference_data_says_to_recheck(program: Program, bui
     newer = ReferenceRevision("CMRT 6.6", bundled_snapshot().list_date, bundled_snapshot().entries)
     assert workspace.reference.add_revision(newer, "RMI_CMRT_6.6.xlsx", "operator")
     workspace.close()
-    warned = program("report", "--period", "2025", "--out", tmp_path / "r")
+    warned = program("report", "--draft", "--period", "2025", "--out", tmp_path / "r")
     assert "matched against an older smelter reference" in warned.stderr
     program("review", "--recheck", ok=False)
-    assert "older smelter reference" not in program("report", "--period", "2025", "--out", tmp_path / "r").stderr
+    assert (
+        "older smelter reference"
+        not in program("report", "--draft", "--period", "2025", "--out", tmp_path / "r").stderr
+    )

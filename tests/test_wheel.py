@@ -203,7 +203,20 @@ def test_installed_console_script_runs_the_program(installed: Installed, tmp_pat
     assert "1 added" in ingested.stdout, ingested.stdout
 
     reports = tmp_path / "reports"
-    _run([cli, "report", "--period", str(PERIOD), "--out", reports], workspace, env)
+    refused = subprocess.run(
+        [str(cli), "report", "--period", str(PERIOD), "--out", str(reports)],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )  # an empty [company] section: the pre-filing check refuses a final filing, naming what is missing
+    assert refused.returncode == 1 and "not ready to file" in refused.stderr and "Traceback" not in refused.stderr
+    assert "[CONFIRM: Commission file number]" in refused.stderr and not reports.exists()
+    drafted = _run([cli, "report", "--period", str(PERIOD), "--out", reports, "--draft"], workspace, env)
+    assert "written as a DRAFT" in drafted.stdout
+    assert "DRAFT - NOT FOR FILING" in (reports / "form-sd.md").read_text(encoding="utf-8")
     assert isinstance(json.loads((reports / "report.json").read_text(encoding="utf-8")), dict)
     assert len(list(reports.glob("*.htm"))) >= 2, sorted(p.name for p in reports.iterdir())
 

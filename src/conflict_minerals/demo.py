@@ -9,6 +9,7 @@ RMI data), and writes the Form SD, the Conflict Minerals Report and its own CMRT
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -18,17 +19,19 @@ from pathlib import Path
 
 from conflict_minerals.cmrt.writer import write_cmrt
 from conflict_minerals.demo_data import demo_suppliers
-from conflict_minerals.model import LookupEntry
+from conflict_minerals.filings.check import location_text
+from conflict_minerals.model import Finding, LookupEntry, Severity
 from conflict_minerals.program import decisions
 from conflict_minerals.program.campaign import require_campaign, start_campaign
 from conflict_minerals.program.ingest import ingest_files
-from conflict_minerals.program.settings import CompanySettings, Settings
+from conflict_minerals.program.settings import CompanySettings, DueDiligenceSettings, Settings
 from conflict_minerals.program.suppliers import add_supplier, find_supplier
 from conflict_minerals.program.workspace import Workspace, init_workspace, open_workspace
 from conflict_minerals.reference.snapshot import bundled_snapshot
 from conflict_minerals.reference.status import read_status_list
+from conflict_minerals.report.texts import plural
 from conflict_minerals.service.outreach import request_corrections, send_reminders
-from conflict_minerals.service.reports import run_report
+from conflict_minerals.service.reports import ReportResult, run_report
 from conflict_minerals.service.templates import export_company_cmrt
 
 PERIOD = 2025
@@ -45,10 +48,34 @@ DEMO_COMPANY = CompanySettings(
     signer_name="Alex Chen",
     signer_title="General Counsel",
     policy_url="https://www.northwind.example/responsible-minerals",
+    business_description=(
+        "Northwind Instruments designs and sells test and measurement instruments that contract manufacturers "
+        "build for it. It does not buy ore or metal directly and is several tiers removed from the mines, "
+        "smelters and refiners."
+    ),
     covered_products="test and measurement instruments and their accessories.",
     unique_id="000000001",
     unique_id_authority="DUNS",
 )
+DEMO_DUE_DILIGENCE = DueDiligenceSettings(
+    policy_adopted=True,
+    sourcing_policy="The policy asks suppliers to source 3TG responsibly and to survey their own supply chains.",
+    management_team="A team from supply chain, legal and quality runs the program and reports to the General Counsel.",
+    internal_controls="Supplier files, reviews and decisions are kept for at least five years.",
+    supplier_engagement="Suppliers receive the policy and the request to complete the CMRT each year.",
+    supplier_contracts="New supplier agreements require suppliers to support the Company's due diligence.",
+    grievance_mechanism="Concerns can be raised through the ethics line listed on the Company's website.",
+    risk_response="Risks found are reported to the General Counsel, who decides on follow-up with the supplier.",
+    audits_relied_on=(
+        "The Company does not audit smelters or refiners itself; it relies on the RMAP and the programs RMI recognizes."
+    ),
+    report_url="https://www.northwind.example/conflict-minerals",
+    requires_validated_smelters=True,
+    due_diligence_measures=True,
+    reviews_supplier_information=True,
+    corrective_action_management=True,
+)
+SIGNATURE_DATE = dt.date(2026, 5, 20)
 ILLUSTRATIVE = "ILLUSTRATIVE EXAMPLE - NOT RMI DATA. Facility statuses invented for the conflict-minerals demo."
 
 
@@ -117,11 +144,12 @@ def main(argv: list[str]) -> int:
     reference = bundled_snapshot().entries
     paths = write_supplier_files(out / "supplier-cmrts", reference)
     status_list = write_status_list(out / "example-status-list-ILLUSTRATIVE.csv", paths)
-    init_workspace(out / "workspace", Settings(company=DEMO_COMPANY))
+    init_workspace(out / "workspace", Settings(company=DEMO_COMPANY, due_diligence=DEMO_DUE_DILIGENCE))
     workspace = open_workspace(out / "workspace", actor="demo", upgrade=True)
     try:
         run_program(workspace, paths, status_list)
-        result = run_report(workspace, PERIOD, "demo", AS_OF, out / "reports")
+        flawed = flawed_draft(workspace, out / "reports-draft")
+        result = run_report(workspace, PERIOD, "demo", AS_OF, out / "reports", signature_date=SIGNATURE_DATE)
         model, written = result.model, result.written
         used = export_company_cmrt(workspace, PERIOD, out / "reports" / f"northwind-cmrt-{PERIOD}.xlsx", AS_OF).used
     finally:
@@ -140,7 +168,32 @@ def main(argv: list[str]) -> int:
     for path in written.files:
         print(f"  {path.name}")
     print(f"Reports written to {written.folder}")
+    print(f"Pre-filing check of the final report: {summary(result.findings)}")
+    print(f"Pre-filing check of a deliberately flawed draft ({flawed.written.folder}): {summary(flawed.findings)}")
+    for finding in flawed.findings[:12]:
+        print(
+            f"  {finding.severity.value.upper():<8} {finding.code}  {location_text(finding.source)}: {finding.message}"
+        )
+    if len(flawed.findings) > 12:
+        print(f"  ... and {len(flawed.findings) - 12} more (see pre-filing-check.txt)")
     return 0
+
+
+def flawed_draft(workspace: Workspace, folder: Path) -> ReportResult:
+    """The report as it would come out with nothing confirmed and a date without a status list, as a draft."""
+    confirmed = workspace.settings
+    company = dataclasses.replace(DEMO_COMPANY, sec_file_number="", policy_url="")
+    workspace.settings = dataclasses.replace(confirmed, company=company, due_diligence=DueDiligenceSettings())
+    try:
+        return run_report(workspace, PERIOD, "demo", AS_OF - dt.timedelta(days=400), folder, draft=True)
+    finally:
+        workspace.settings = confirmed
+
+
+def summary(findings: list[Finding]) -> str:
+    """'0 errors, 0 warnings' for a list of check findings."""
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    return f"{plural(errors, 'error')}, {plural(len(findings) - errors, 'warning')}"
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ HINTS = {
     "decision.reason_needed": "give --reason",
     "message.not_smtp": 'set [email] mode = "smtp" and smtp_host in conflict-minerals.toml',
     "status.no_kind": "give --list conformant or --list active",
+    "filing.no_period": "give --period YEAR",
 }
 
 
@@ -51,6 +52,17 @@ def fail_with(error: ConflictMineralsError) -> NoReturn:
     if hint:
         text = f"{text.rstrip('.')}; {hint.format(**error.params)}."
     fail(text)
+
+
+def print_findings(findings: list[dict[str, str]], err: bool, limit: int = 40) -> None:
+    """Print check findings ({code, severity, message, location}) a line each, neutral for the terminal."""
+    from conflict_minerals.neutral import terminal_text
+
+    for item in findings[:limit]:
+        line = f"  {item['severity'].upper():<8} {item['code']}  {item['location']}: {item['message']}"
+        click.echo(terminal_text(line), err=err)
+    if len(findings) > limit:
+        click.echo(f"  ... and {len(findings) - limit} more", err=err)
 
 
 def echo_json(data: Any) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import click
 
-from conflict_minerals.cli.common import DefaultGroup, echo_json, fail, workspace
+from conflict_minerals.cli.common import EXIT_FINDINGS, DefaultGroup, echo_json, fail, print_findings, workspace
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -29,13 +30,43 @@ def report() -> None:
 @click.option("--as-of", "as_of", type=DATE, help="Status date (default: the newest imported status list).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--compare", type=int, help="Compare with this earlier period (default: the year before).")
-def generate(period: int, as_of: dt.datetime | None, out: Path | None, compare: int | None) -> None:
-    """Write Form SD and CMR as EDGAR HTML, DOCX and Markdown, plus report.json and working papers."""
+@click.option("--signature-date", "signature_date", type=DATE, help="Date printed under the Form SD signature.")
+@click.option("--draft", is_flag=True, help="Write even when the pre-filing check finds errors; every page says DRAFT.")
+def generate(
+    period: int,
+    as_of: dt.datetime | None,
+    out: Path | None,
+    compare: int | None,
+    signature_date: dt.datetime | None,
+    draft: bool,
+) -> None:
+    """Write Form SD and CMR as EDGAR HTML, DOCX and Markdown, plus report.json and working papers.
+
+    The pre-filing check (`filings check`) runs first: a final filing with errors is refused.
+    """
+    from conflict_minerals.filings.check import finding_json
     from conflict_minerals.report.texts import long_date
-    from conflict_minerals.service.reports import run_report
+    from conflict_minerals.service.reports import ReportCheckError, run_report
 
     with workspace() as ws:
-        result = run_report(ws, period, ws.actor, as_of.date() if as_of else None, out, compare)
+        try:
+            result = run_report(
+                ws,
+                period,
+                ws.actor,
+                as_of.date() if as_of else None,
+                out,
+                compare,
+                signature_date=signature_date.date() if signature_date else None,
+                draft=draft,
+            )
+        except ReportCheckError as exc:
+            print_findings(exc.params["findings"], err=True)
+            click.echo(
+                f"error: {exc.message} Fix them, or write a draft with --draft.",
+                err=True,
+            )
+            sys.exit(EXIT_FINDINGS)
     model, f = result.model, result.model.figures
     older = model.working_papers.get("older_reference", [])
     if older:
@@ -58,9 +89,21 @@ def generate(period: int, as_of: dt.datetime | None, out: Path | None, compare: 
     if model.comparison:
         c = model.comparison
         click.echo(
-            f"Compared with {c.previous}: {len(c.facilities_added)} facilities added, "
+            f"Compared with {c.previous} ({c.source}): {len(c.facilities_added)} facilities added, "
             f"{len(c.facilities_removed)} removed, {len(c.status_changes)} status changes."
         )
+    elif compare is not None:
+        click.echo(
+            f"warning: nothing to compare with: {compare} has no stored report run and no imported filing; "
+            f"run `conflict-minerals report --period {compare}` or `conflict-minerals filings import FILE` first.",
+            err=True,
+        )
+    errors = sum(1 for finding in result.findings if finding.severity.value == "error")
+    click.echo(
+        f"Pre-filing check: {errors} error(s), {len(result.findings) - errors} warning(s)"
+        + (" - written as a DRAFT." if draft else ".")
+    )
+    print_findings([finding_json(finding) for finding in result.findings], err=False)
     for path in result.written.files:
         click.echo(f"  {path}")
     click.echo(f"Reports written to {result.written.folder}")
@@ -147,6 +190,13 @@ def export_cmrt(period: int, as_of: dt.datetime | None, template: Path | None, o
             "`conflict-minerals refdata import-template FILE` to use it.",
             err=True,
         )
+    blank = [a.question for a in result.answers if not a.answer]
+    if blank:
+        click.echo(
+            f"warning: company question(s) {', '.join(blank)} left blank: nobody confirmed them; "
+            "set them in [due_diligence] of conflict-minerals.toml (see docs/settings.md).",
+            err=True,
+        )
     if as_json:
         echo_json(
             [{"question": a.question, "metal": a.metal, "answer": a.answer, "rule": a.rule} for a in result.answers]
@@ -155,4 +205,4 @@ def export_cmrt(period: int, as_of: dt.datetime | None, template: Path | None, o
     click.echo(f"Company CMRT {period} written to {result.path} ({result.smelter_rows} smelter rows; {result.used}).")
     for answer in result.answers:
         label = f"{answer.question} {answer.metal}" if answer.metal else answer.question
-        click.echo(f"  {label:<14} {answer.answer:<48} {answer.rule}")
+        click.echo(f"  {label:<14} {answer.answer or '(blank)':<48} {answer.rule}")

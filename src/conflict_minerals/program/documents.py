@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -364,3 +364,25 @@ def _row_queries(columns: tuple[Any, ...], ids: list[int], campaign_id: int | No
         return
     for start in range(0, len(ids), BULK_CHUNK):
         yield select(*columns).where(smelter_rows.c.submission_id.in_(ids[start : start + BULK_CHUNK]))
+
+
+def declared_mine_countries(
+    connection: Connection, campaign_id: int, submission_ids: Collection[int]
+) -> tuple[dict[str, dict[str, int]], int]:
+    """Count the mine countries suppliers declared per metal (Smelter List mine columns) in the counted
+    submissions; also return how many facility rows there were in all."""
+    counted = set(submission_ids)
+    by_metal: dict[str, dict[str, int]] = {}
+    total = 0
+    columns = (smelter_rows.c.submission_id, smelter_rows.c.metal, smelter_rows.c.mine_country)
+    for query in _row_queries(columns, sorted(counted), campaign_id):
+        for submission_id, metal, mine_country in connection.execute(
+            query.where(smelter_rows.c.facility_key.isnot(None))
+        ):
+            if submission_id not in counted:
+                continue
+            total += 1
+            if metal and mine_country and mine_country.strip():
+                places = by_metal.setdefault(metal, {})
+                places[mine_country.strip()] = places.get(mine_country.strip(), 0) + 1
+    return by_metal, total

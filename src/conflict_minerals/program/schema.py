@@ -352,6 +352,21 @@ report_inputs = Table(
 )
 
 
+filings = Table(
+    "filings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", Integer, nullable=False),
+    Column("registrant", Text),
+    Column("source_name", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("content", Text, nullable=False),
+    Index("ix_filings_period", "period"),
+)
+
+
 BULK_CHUNK = 500  # rows per INSERT statement
 
 

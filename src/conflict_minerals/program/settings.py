@@ -31,6 +31,7 @@ class CompanySettings:
     signer_name: str = ""
     signer_title: str = ""
     policy_url: str = ""
+    business_description: str = ""
     covered_products: str = ""
     unique_id: str = ""
     unique_id_authority: str = ""
@@ -60,15 +61,27 @@ class CampaignSettings:
 
 @dataclass(frozen=True, slots=True)
 class DueDiligenceSettings:
-    """The company's own words for the OECD steps of the report; empty keeps our default text."""
+    """What the company confirmed about its program: its own words, and yes/no answers it stands behind.
 
+    Nothing here has a default claim: an empty text or an unset answer becomes a visible
+    placeholder in a draft (and an error of `filings check`), never a statement nobody confirmed.
+    """
+
+    policy_adopted: bool | None = None
+    sourcing_policy: str = ""
     management_team: str = ""
     internal_controls: str = ""
     supplier_engagement: str = ""
+    supplier_contracts: str = ""
     grievance_mechanism: str = ""
     risk_response: str = ""
     audits_relied_on: str = ""
     report_url: str = ""
+    future_steps: str = ""
+    requires_validated_smelters: bool | None = None
+    due_diligence_measures: bool | None = None
+    reviews_supplier_information: bool | None = None
+    corrective_action_management: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +140,7 @@ def _section(cls: type, raw: dict[str, Any], where: str, problems: list[str]) ->
         if key not in known:
             problems.append(f"{where} unknown setting '{key}'")
             continue
-        expected = type(getattr(cls(), key))
+        expected = bool if known[key].type == "bool | None" else type(getattr(cls(), key))
         if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
             values[key] = value
         else:
@@ -186,6 +199,11 @@ def _quote(value: object) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _line(key: str, value: object) -> str:
+    """A settings line; an unset yes/no answer stays a comment (TOML has no null)."""
+    return f"# {key} = true   # unset until you confirm it" if value is None else f"{key} = {_quote(value)}"
+
+
 def render_settings(settings: Settings) -> str:
     """Write settings as a commented TOML file (see docs/settings.md for every key)."""
     lines = ["# conflict-minerals workspace settings; every key is described in docs/settings.md", ""]
@@ -198,7 +216,7 @@ def render_settings(settings: Settings) -> str:
     for name in _SECTIONS:
         section = getattr(settings, name)
         lines.append(f"[{name}]")
-        lines += [f"{f.name} = {_quote(getattr(section, f.name))}" for f in dataclasses.fields(section)]
+        lines += [_line(f.name, getattr(section, f.name)) for f in dataclasses.fields(section)]
         lines.append("")
     return "\n".join(lines)
 

@@ -170,3 +170,36 @@ def resolve_country(text: str | None) -> Country | None:
         return None
     found = pycountry.countries.get(alpha_2=code)
     return Country(code, found.name) if found else None
+
+
+# How filings and people write these countries (ISO's formal short names read oddly in prose).
+_PLAIN_NAMES = {
+    "BO": "Bolivia",
+    "CD": "Democratic Republic of the Congo",
+    "CG": "Republic of the Congo",
+    "CZ": "Czech Republic",
+    "GB": "United Kingdom",
+    "IR": "Iran",
+    "KP": "North Korea",
+    "KR": "South Korea",
+    "LA": "Laos",
+    "MD": "Moldova",
+    "RU": "Russia",
+    "SY": "Syria",
+    "TW": "Taiwan",
+    "TZ": "Tanzania",
+    "US": "United States",
+    "VE": "Venezuela",
+    "VN": "Vietnam",
+}
+
+
+def plain_country_name(text: str | None) -> str:
+    """Write a country as people do ('KOREA, REPUBLIC OF' -> 'South Korea'); unknown text is kept as given."""
+    country = resolve_country(text)
+    if country is None:
+        return (text or "").strip()
+    if country.code in _PLAIN_NAMES:
+        return _PLAIN_NAMES[country.code]
+    found = pycountry.countries.get(alpha_2=country.code)
+    return str(getattr(found, "common_name", None) or country.name)

@@ -15,16 +15,18 @@ from conflict_minerals.program.campaign import (
     Campaign,
     RequestState,
     RequestView,
-    find_campaign,
     overview,
     require_campaign,
 )
-from conflict_minerals.program.documents import Declared, load_declared, stored_rows
+from conflict_minerals.program.documents import Declared, declared_mine_countries, load_declared, stored_rows
 from conflict_minerals.program.refstore import load_status_snapshots
 from conflict_minerals.program.schema import cahra_lists, events, findings, suppliers
 from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.reference.countries import plain_country_name, resolve_country
 from conflict_minerals.reference.status import StatusSnapshot
-from conflict_minerals.report.model import STATUS_WORDS, AnnexRow, Comparison, Evidence, ReportModel, RiskNote
+from conflict_minerals.report.compare import compare as compare_periods
+from conflict_minerals.report.compare import find_baseline
+from conflict_minerals.report.model import STATUS_WORDS, AnnexRow, Evidence, Origin, ReportModel, RiskNote
 from conflict_minerals.report.runs import inputs_digest
 from conflict_minerals.report.texts import render_texts
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, merge_rows
@@ -33,6 +35,7 @@ from conflict_minerals.smelters.status_book import StatusBook
 
 METALS = tuple(metal.value for metal in DECLARATION_METAL_ORDER)
 BUCKETS = ("conformant", "active", "not_conformant", "not_listed")
+LEFT_OUT = (RequestState.REJECTED, RequestState.NOT_APPLICABLE)  # their smelters are in no figure and no Annex
 REPORT_QUESTIONS = ("Q1", "Q3")  # what the filing's figures read of each answer set (the company CMRT reads all)
 
 
@@ -94,6 +97,7 @@ def build_report(
     as_of: dt.date | None = None,
     today: dt.date | None = None,
     compare: int | None = None,
+    signature_date: dt.date | None = None,
 ) -> ReportModel:
     """Compute every figure, the Annex and the evidence for a reporting period."""
     today = today or dt.date.today()
@@ -103,14 +107,16 @@ def build_report(
         views, cmrts, run, as_of = gathered.views, gathered.cmrts, gathered.run, gathered.as_of
         open_errors = _open_errors(connection, cmrts)
         escalations = _escalations(connection, gathered.campaign)
-        previous = find_campaign(connection, compare if compare is not None else year - 1)
-        old = gather_campaign(connection, previous, _year_before(as_of), today) if previous else None
+        previous = compare if compare is not None else year - 1
+        baseline = find_baseline(connection, previous) if previous != year else None
+        origin = _origin(connection, gathered)
         digest = inputs_digest(connection, gathered.campaign.id, as_of)
     model = ReportModel(year, as_of, today, workspace.settings.company)
     model.status_lists = status_list_summary(run.status_book)
     model.inputs = [(c.submission_id, c.view.supplier) for c in cmrts]
     model.inputs_digest = digest
-    _supplier_figures(model, views, cmrts, open_errors, escalations)
+    covered_suppliers = frozenset(s for f in run.consolidation.facilities if f.covered_country for s in f.suppliers)
+    _supplier_figures(model, views, cmrts, open_errors, escalations, covered_suppliers)
     _facility_figures(model, run.consolidation)
     model.annex = [_annex_row(f) for f in run.consolidation.facilities]
     model.risk_notes = [_risk(f) for f in run.consolidation.facilities if f.status.value == "not_listed"]
@@ -119,7 +125,7 @@ def build_report(
     model.working_papers["not_parsed"] = [
         {"supplier": v.supplier, "file": v.current_file}
         for v in views
-        if v.current_submission_id and v.current_submission_id not in counted and v.state is not RequestState.REJECTED
+        if v.current_submission_id and v.current_submission_id not in counted and v.state not in LEFT_OUT
     ]
     model.working_papers["older_reference"] = [
         {"supplier": c.view.supplier, "file": c.document.source.file, "reference": c.document.reference_version}
@@ -130,8 +136,10 @@ def build_report(
         {"smelter_id": sid, "status_used": kept, "status_set_aside": other}
         for sid, kept, other in run.status_book.conflicts
     ]
-    if old is not None and old.campaign.year != year:
-        model.comparison = _compare(old, views, run.consolidation)
+    model.origin = origin
+    model.signature_date = signature_date
+    if baseline is not None:
+        model.comparison = compare_periods(baseline, views, run.consolidation.facilities, bool(model.status_lists))
     model.texts = render_texts(model, workspace.root / "templates", workspace.settings.due_diligence)
     return model
 
@@ -140,7 +148,7 @@ def _current_cmrts(
     connection: Connection, views: Sequence[RequestView], questions: Sequence[str] | None
 ) -> list[SupplierCmrt]:
     """Each supplier's current CMRT as stored, unless it was rejected."""
-    chosen = [v for v in views if v.current_submission_id is not None and v.state is not RequestState.REJECTED]
+    chosen = [v for v in views if v.current_submission_id is not None and v.state not in LEFT_OUT]
     declared = load_declared(
         connection, [v.current_submission_id for v in chosen if v.current_submission_id], questions
     )
@@ -165,12 +173,6 @@ def _open_errors(connection: Connection, cmrts: Sequence[SupplierCmrt]) -> dict[
     return codes
 
 
-def _year_before(as_of: dt.date) -> dt.date:
-    return (
-        as_of.replace(year=as_of.year - 1) if not (as_of.month == 2 and as_of.day == 29) else as_of - dt.timedelta(366)
-    )
-
-
 def _escalations(connection: Connection, campaign: Campaign) -> list[dict[str, str]]:
     query = (
         select(events.c.at, events.c.reason, suppliers.c.name)
@@ -182,6 +184,30 @@ def _escalations(connection: Connection, campaign: Campaign) -> list[dict[str, s
         {"supplier": r.name, "date": r.at.date().isoformat(), "reason": r.reason or ""}
         for r in connection.execute(query)
     ]
+
+
+def _origin(connection: Connection, gathered: Gathered) -> Origin:
+    """Where the 3TG was mined, as far as suppliers declared it in their Smelter Lists' mine columns."""
+    counted = [c.submission_id for c in gathered.cmrts]
+    declared, rows = declared_mine_countries(connection, gathered.campaign.id, counted)
+    countries: dict[str, tuple[str, ...]] = {}
+    covered: set[str] = set()
+    with_country = unrecognised = 0
+    for metal in METALS:
+        names: set[str] = set()
+        for text, count in declared.get(metal, {}).items():
+            country = resolve_country(text)
+            if country is None:
+                unrecognised += count
+                continue
+            with_country += count
+            names.add(plain_country_name(text))
+            if country.covered:
+                covered.add(plain_country_name(text))
+        if names:
+            countries[metal] = tuple(sorted(names))
+    source = "suppliers" if countries else "none"
+    return Origin(source, countries, with_country, rows, tuple(sorted(covered)), unrecognised)
 
 
 def _uses_3tg(document: Declared) -> bool:
@@ -199,23 +225,24 @@ def _supplier_figures(
     cmrts: Sequence[SupplierCmrt],
     open_errors: dict[str, list[str]],
     escalations: list[dict[str, str]],
+    covered_suppliers: frozenset[str],
 ) -> None:
     def of(items: Sequence[SupplierCmrt]) -> list[Evidence]:
         return [Evidence(c.view.supplier, c.document.source.file) for c in items]
 
+    out_of_scope = [v for v in views if v.state is RequestState.NOT_APPLICABLE]
+    model.set("suppliers.out_of_scope", len(out_of_scope), [Evidence(v.supplier) for v in out_of_scope])
+    views = [v for v in views if v.state is not RequestState.NOT_APPLICABLE]  # out of scope: not surveyed
     responded = [v for v in views if v.state in RESPONDED]
     model.set("suppliers.surveyed", len(views), [Evidence(v.supplier) for v in views])
     model.set("suppliers.responded", len(responded), [Evidence(v.supplier, v.current_file) for v in responded])
     model.set("suppliers.response_rate", round(len(responded) / len(views), 4) if views else 0.0)
     no_3tg = [c for c in cmrts if not _uses_3tg(c.document)]
-    na = [
-        Evidence(v.supplier)
-        for v in views
-        if v.state is RequestState.NOT_APPLICABLE and v.current_submission_id is None
-    ]
-    model.set("suppliers.no_3tg", len(no_3tg) + len(na), of(no_3tg) + na)
+    model.set("suppliers.no_3tg", len(no_3tg), of(no_3tg))
     denies = [c for c in cmrts if _denies_covered_countries(c.document)]
     model.set("suppliers.no_covered_country_sourcing", len(denies), of(denies))
+    contradicted = [c for c in denies if c.view.supplier in covered_suppliers]
+    model.set("suppliers.denial_contradicted", len(contradicted), of(contradicted))
     for key, scope in (("company_level", "A"), ("product_level", "B"), ("user_defined", "C")):
         chosen = [c for c in cmrts if _uses_3tg(c.document) and c.document.company.declaration_scope == scope]
         model.set(f"suppliers.{key}", len(chosen), of(chosen))
@@ -254,14 +281,14 @@ def _annex_row(facility: ConsolidatedFacility) -> AnnexRow:
         facility.metal.value if facility.metal else "",
         facility.smelter_id,
         facility.name,
-        facility.country or "",
+        plain_country_name(facility.country),
         bucket,
         STATUS_WORDS[bucket],
     )
 
 
 def _risk(facility: ConsolidatedFacility) -> RiskNote:
-    country = facility.country or "unknown country"
+    country = plain_country_name(facility.country) or "unknown country"
     if facility.covered_country:
         risk, reason = "high", f"located in a Covered Country ({country}) and not audited under RMAP"
     elif facility.cahra:
@@ -320,35 +347,6 @@ def _working_papers(
             for o in consolidation.rejected
         ],
     }
-
-
-def _compare(old: Gathered, views: Sequence[RequestView], current: Consolidation) -> Comparison:
-    now_names, old_names = {v.supplier for v in views}, {v.supplier for v in old.views}
-    now_f = {f.key: f for f in current.facilities}
-    old_f = {f.key: f for f in old.run.consolidation.facilities}
-    changes = tuple(
-        sorted(
-            (
-                f"{now_f[k].name} ({k})" if now_f[k].smelter_id else now_f[k].name,
-                old_f[k].status.value,
-                now_f[k].status.value,
-            )
-            for k in now_f.keys() & old_f.keys()
-            if now_f[k].status != old_f[k].status
-        )
-    )
-    return Comparison(
-        old.campaign.year,
-        tuple(sorted(now_names - old_names)),
-        tuple(sorted(old_names - now_names)),
-        tuple(sorted(_label(now_f[k]) for k in now_f.keys() - old_f.keys())),
-        tuple(sorted(_label(old_f[k]) for k in old_f.keys() - now_f.keys())),
-        changes,
-    )
-
-
-def _label(facility: ConsolidatedFacility) -> str:
-    return f"{facility.name} ({facility.smelter_id})" if facility.smelter_id else facility.name
 
 
 def report_json_text(model: ReportModel) -> str:

@@ -16,8 +16,9 @@ from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.patcher import patch_workbook
 from conflict_minerals.cmrt.writer import write_cmrt
 from conflict_minerals.model import COMPANY_QUESTION_KEYS, DECLARATION_METAL_ORDER, Metal
+from conflict_minerals.program.campaign import RequestState
 from conflict_minerals.program.documents import Declared
-from conflict_minerals.program.settings import CompanySettings
+from conflict_minerals.program.settings import CompanySettings, DueDiligenceSettings
 from conflict_minerals.report.build import Gathered
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility
 
@@ -50,16 +51,19 @@ def response_category(rate: float) -> str:
     return "50% or less" if rate > 0 else "None"
 
 
-def derive_answers(gathered: Gathered, settings: CompanySettings) -> list[DerivedAnswer]:
-    """Derive Q1-Q8 per metal and A-H from the suppliers' answers and the consolidated facilities."""
+def derive_answers(
+    gathered: Gathered, settings: CompanySettings, confirmed: DueDiligenceSettings | None = None
+) -> list[DerivedAnswer]:
+    """Derive Q1-Q8 per metal from the suppliers' answers and facilities, and A-H from what the company confirmed."""
     documents = [c.document for c in gathered.cmrts]
     facilities = gathered.run.consolidation.facilities
-    responded = sum(1 for v in gathered.views if v.current_submission_id is not None)
-    rate = responded / len(gathered.views) if gathered.views else 0.0
+    in_scope = [v for v in gathered.views if v.state is not RequestState.NOT_APPLICABLE]
+    responded = sum(1 for v in in_scope if v.current_submission_id is not None)
+    rate = responded / len(in_scope) if in_scope else 0.0
     derived: list[DerivedAnswer] = []
     for metal in DECLARATION_METAL_ORDER:
         derived += _metal_answers(metal, documents, [f for f in facilities if f.metal is metal], rate)
-    derived += _company_answers(settings)
+    derived += _company_answers(settings, confirmed or DueDiligenceSettings())
     return derived
 
 
@@ -124,15 +128,29 @@ def _yes_no_unknown(question: str, metal: str, answers: list[str], located: bool
     )
 
 
-def _company_answers(settings: CompanySettings) -> list[DerivedAnswer]:
+def _confirmed(value: bool | None, setting: str) -> tuple[str, str]:
+    if value is None:
+        return "", f"left blank: not confirmed (set due_diligence.{setting})"
+    return ("Yes" if value else "No"), f"as confirmed in due_diligence.{setting}"
+
+
+def _company_answers(settings: CompanySettings, confirmed: DueDiligenceSettings) -> list[DerivedAnswer]:
+    """A-H: only what the company confirmed (blank otherwise), and facts of the program (E, H)."""
+    policy = confirmed.policy_adopted
     answers = {
-        "A": ("Yes", "the program runs under a sourcing policy"),
-        "B": ("Yes" if settings.policy_url else "No", "'Yes' when the settings give policy_url"),
-        "C": ("Yes", "suppliers are asked to source from RMAP-conformant smelters"),
-        "D": ("Yes", "due diligence measures are in place (this program)"),
-        "E": (layout.SURVEY_OPTIONS[0], "suppliers are surveyed with the CMRT"),
-        "F": ("Yes", "responses are reviewed against our expectations (review rules)"),
-        "G": ("Yes", "corrections are requested and tracked"),
+        "A": _confirmed(policy, "policy_adopted"),
+        "B": (
+            ("Yes", "'Yes': a policy is confirmed and company.policy_url gives where it is published")
+            if policy and settings.policy_url
+            else ("No", "'No': the confirmed policy has no company.policy_url")
+            if policy is not None
+            else ("", "left blank: the policy is not confirmed (set due_diligence.policy_adopted)")
+        ),
+        "C": _confirmed(confirmed.requires_validated_smelters, "requires_validated_smelters"),
+        "D": _confirmed(confirmed.due_diligence_measures, "due_diligence_measures"),
+        "E": (layout.SURVEY_OPTIONS[0], "suppliers are surveyed with the CMRT (this campaign)"),
+        "F": _confirmed(confirmed.reviews_supplier_information, "reviews_supplier_information"),
+        "G": _confirmed(confirmed.corrective_action_management, "corrective_action_management"),
         "H": (
             "Yes, with the SEC" if settings.sec_file_number else "No",
             "'Yes, with the SEC' when the settings give sec_file_number",
@@ -153,7 +171,7 @@ def company_declaration(
     for answer in derived:
         if answer.metal:
             questions[answer.metal.lower()][answer.question] = answer.answer
-        else:
+        elif answer.answer:  # an unconfirmed answer stays blank in the workbook
             company_questions[answer.question] = answer.answer
     smelters = [
         {"smelter_id": f.smelter_id}
@@ -184,7 +202,7 @@ def company_declaration(
         },
         "questions": questions,
         "company_questions": company_questions,
-        "company_question_comments": {"B": settings.policy_url} if settings.policy_url else {},
+        "company_question_comments": {"B": settings.policy_url} if company_questions.get("B") == "Yes" else {},
         "smelters": smelters,
         "products": [],
     }

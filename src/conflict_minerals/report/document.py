@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conflict_minerals.report.model import ReportModel
-from conflict_minerals.report.texts import long_date
+from conflict_minerals.report.model import STATUS_WORDS, ReportModel
+from conflict_minerals.report.texts import confirm, long_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ class Table:
 
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    cover: bool = False  # the cover page's label-under-value layout, without a grid
 
 
 Block = Heading | Paragraph | Table
@@ -40,27 +41,42 @@ def _name(model: ReportModel) -> str:
     return model.company.legal_name or "The Company"
 
 
+def _given(value: str, what: str) -> str:
+    return value or confirm(what)
+
+
 def form_sd(model: ReportModel) -> list[Block]:
-    """The Form SD: cover, Item 1.01, Item 1.02, Item 2.01 and the signature."""
+    """The Form SD as in force: cover, Section 1 (Items 1.01, 1.02), Section 2, Section 3 (Item 3.01), signature."""
     c = model.company
     blocks: list[Block] = [
-        Paragraph("UNITED STATES SECURITIES AND EXCHANGE COMMISSION", centered=True, bold=True),
+        Paragraph("UNITED STATES", centered=True, bold=True),
+        Paragraph("SECURITIES AND EXCHANGE COMMISSION", centered=True, bold=True),
         Paragraph("Washington, D.C. 20549", centered=True),
         Heading("FORM SD", 1),
         Paragraph("SPECIALIZED DISCLOSURE REPORT", centered=True, bold=True),
-        Paragraph(_name(model), centered=True, bold=True),
-        Paragraph("(Exact name of registrant as specified in its charter)", centered=True),
+        Paragraph(_given(c.legal_name, "exact name of the registrant"), centered=True, bold=True),
+        Paragraph("(Exact name of the registrant as specified in its charter)", centered=True),
         Table(
             (
-                "State or other jurisdiction of incorporation",
-                "Commission File Number",
-                "IRS Employer Identification No.",
+                "(State or other jurisdiction of incorporation or organization)",
+                "(Commission File Number)",
+                "(I.R.S. Employer Identification No.)",
             ),
-            ((c.state_of_incorporation or "[state]", c.sec_file_number or "[file number]", c.irs_ein or "[EIN]"),),
+            (
+                (
+                    _given(c.state_of_incorporation, "state of incorporation"),
+                    _given(c.sec_file_number, "Commission file number"),
+                    _given(c.irs_ein, "I.R.S. employer identification number"),
+                ),
+            ),
+            cover=True,
         ),
-        Paragraph(c.address or "[address of principal executive offices]", centered=True),
-        Paragraph("(Address of principal executive offices)", centered=True),
-        Paragraph(f"{c.contact_name or '[contact]'}, {c.phone or '[telephone]'}", centered=True),
+        Paragraph(_given(c.address, "address of principal executive offices and zip code"), centered=True),
+        Paragraph("(Address of principal executive offices) (Zip code)", centered=True),
+        Paragraph(
+            f"{_given(c.contact_name, 'name of the person to contact')}, {_given(c.phone, 'telephone number')}",
+            centered=True,
+        ),
         Paragraph(
             "(Name and telephone number, including area code, of the person to contact in connection with this report)",
             centered=True,
@@ -73,29 +89,39 @@ def form_sd(model: ReportModel) -> list[Block]:
             f"[X] Rule 13p-1 under the Securities Exchange Act (17 CFR 240.13p-1) for the reporting period from "
             f"January 1 to December 31, {model.period}."
         ),
+        Paragraph(
+            "[ ] Rule 13q-1 under the Securities Exchange Act (17 CFR 240.13q-1) for the fiscal year ended ______."
+        ),
         Heading("Section 1 - Conflict Minerals Disclosure"),
         Heading("Item 1.01 Conflict Minerals Disclosure and Report", 3),
     ]
     blocks += [Paragraph(text) for text in model.texts["form_sd_item_101"]]
     blocks += [
         Heading("Item 1.02 Exhibit", 3),
-        Paragraph("The Conflict Minerals Report required by Item 1.01 is filed as Exhibit 1.01 to this Form SD."),
-        Heading("Section 2 - Exhibits"),
-        Heading("Item 2.01 Exhibits", 3),
+        Paragraph(
+            "The Conflict Minerals Report required by Item 1.01 is filed as Exhibit 1.01 to this Form SD, as "
+            "provided in Item 3.01."
+        ),
+        Heading("Section 2 - Resource Extraction Issuer Disclosure"),
+        Heading("Item 2.01 Resource Extraction Issuer Disclosure and Report", 3),
+        Paragraph("Not applicable."),
+        Heading("Section 3 - Exhibits"),
+        Heading("Item 3.01 Exhibits", 3),
+        Paragraph("The following exhibit is filed as part of this report."),
         Table(
             ("Exhibit No.", "Description"),
-            (("1.01", f"Conflict Minerals Report of {_name(model)} for {model.period}"),),
+            (("1.01", f"Conflict Minerals Report of {_name(model)} for the calendar year {model.period}"),),
         ),
         Heading("SIGNATURES"),
         Paragraph(
             "Pursuant to the requirements of the Securities Exchange Act of 1934, the registrant has duly caused "
             "this report to be signed on its behalf by the duly authorized undersigned."
         ),
-        Paragraph(_name(model), bold=True),
-        Paragraph(f"By: /s/ {c.signer_name or '[signer]'}"),
-        Paragraph(f"Name: {c.signer_name or '[signer]'}"),
-        Paragraph(f"Title: {c.signer_title or '[title]'}"),
-        Paragraph(f"Date: {long_date(model.generated)}"),
+        Paragraph(_given(c.legal_name, "exact name of the registrant"), bold=True),
+        Paragraph(f"By: /s/ {_given(c.signer_name, 'name of the signer')}"),
+        Paragraph(f"Name: {_given(c.signer_name, 'name of the signer')}"),
+        Paragraph(f"Title: {_given(c.signer_title, 'title of the signer')}"),
+        Paragraph(f"Date: {_signature_date(model)}"),
     ]
     return blocks
 
@@ -114,31 +140,31 @@ def conflict_minerals_report(model: ReportModel) -> list[Block]:
     sections = (
         ("Introduction", ("cmr_introduction",)),
         ("Company overview", ("company_overview",)),
-        ("Covered products", ("covered_products",)),
+        ("Products covered", ("covered_products",)),
+        ("Due diligence framework", ("framework",)),
         ("Reasonable country of origin inquiry", ("rcoi",)),
-        ("Due diligence", ()),
+        ("Due diligence measures", ()),
         ("Step 1: Strong company management systems", ("dd_step1",)),
         ("Step 2: Identify and assess risk in the supply chain", ("dd_step2",)),
         ("Step 3: Design and implement a strategy to respond to identified risks", ("dd_step3",)),
         ("Step 4: Independent third-party audit of smelter and refiner due diligence", ("dd_step4",)),
         ("Step 5: Report annually on supply chain due diligence", ("dd_step5",)),
-        ("Smelters and refiners identified", ("facilities",)),
+        ("Facilities used to process the 3TG", ("facilities",)),
+        ("Countries of origin", ("origin",)),
+        ("Efforts to determine the mine or location of origin", ("mine_efforts",)),
         ("Findings and conclusion", ("conclusion",)),
+        ("Independent private sector audit", ("audit",)),
         ("Risk factors", ("risk_factors",)),
         ("Future steps", ("future_steps",)),
     )
     for title, keys in sections:
+        paragraphs = [text for key in keys for text in t[key]]
+        if keys and not paragraphs:
+            continue  # an optional block the company left empty (future steps)
         blocks.append(Heading(title, 3 if title.startswith("Step") else 2))
-        blocks += [Paragraph(text) for key in keys for text in t[key]]
-    blocks.append(_summary_table(model))
-    if model.risk_notes:
-        blocks.append(Heading("Facilities not on any RMI list", 3))
-        blocks.append(
-            Table(
-                ("Metal", "Facility", "Country", "Risk", "Why"),
-                tuple((n.metal, n.name, n.country, n.risk, n.reason) for n in model.risk_notes),
-            )
-        )
+        blocks += [Paragraph(text) for text in paragraphs]
+        if "facilities" in keys:
+            blocks += _facility_tables(model)
     blocks.append(Heading("Annex I - Smelters and refiners", 2))
     blocks += [Paragraph(text) for text in t["annex_note"]]
     blocks.append(
@@ -147,6 +173,19 @@ def conflict_minerals_report(model: ReportModel) -> list[Block]:
             tuple((r.metal, r.smelter_id or "-", r.name, r.country, r.status_label) for r in model.annex),
         )
     )
+    return blocks
+
+
+def _facility_tables(model: ReportModel) -> list[Block]:
+    blocks: list[Block] = [_summary_table(model)]
+    if model.risk_notes:
+        blocks.append(Heading("Facilities not on any RMI list", 3))
+        blocks.append(
+            Table(
+                ("Metal", "Facility", "Country", "Risk", "Why"),
+                tuple((n.metal, n.name, n.country, n.risk, n.reason) for n in model.risk_notes),
+            )
+        )
     return blocks
 
 
@@ -208,20 +247,30 @@ def _text(value: object) -> str:
 
 def _comparison(model: ReportModel) -> list[Block]:
     if model.comparison is None:
-        return [Heading("Year over year"), Paragraph("No earlier period in this workspace.")]
+        return [
+            Heading("Year over year"),
+            Paragraph("No report run or imported filing for an earlier period in this workspace."),
+        ]
     c = model.comparison
-    lines = [
-        ("Suppliers added", c.suppliers_added),
-        ("Suppliers dropped", c.suppliers_dropped),
-        ("Facilities added", c.facilities_added),
-        ("Facilities removed", c.facilities_removed),
+    lines = [("Facilities added", c.facilities_added), ("Facilities removed", c.facilities_removed)]
+    if c.suppliers_known:
+        lines = [("Suppliers added", c.suppliers_added), ("Suppliers dropped", c.suppliers_dropped), *lines]
+    blocks: list[Block] = [
+        Heading(f"Year over year: {model.period} compared with {c.previous}"),
+        Paragraph(f"The {c.previous} figures are those of {c.source}, as reported then."),
     ]
-    blocks: list[Block] = [Heading(f"Year over year: {model.period} compared with {c.previous}")]
     blocks += [Paragraph(f"{title}: {', '.join(items) if items else 'none'}.") for title, items in lines]
-    changes = tuple((name, before, after) for name, before, after in c.status_changes)
-    blocks.append(
-        Table(("Facility", f"Status {c.previous}", f"Status {model.period}"), changes)
-        if changes
-        else Paragraph("Status changes: none.")
-    )
+    if not c.statuses_compared:
+        blocks.append(Paragraph("Status changes: not compared, because one of the two periods had no status list."))
+    elif c.status_changes:
+        changes = tuple((name, STATUS_WORDS[old], STATUS_WORDS[new]) for name, old, new in c.status_changes)
+        blocks.append(Table(("Facility", f"Status {c.previous}", f"Status {model.period}"), changes))
+    else:
+        blocks.append(Paragraph("Status changes: none."))
     return blocks
+
+
+def _signature_date(model: ReportModel) -> str:
+    if model.signature_date is None:
+        return confirm("date of signature (--signature-date)")
+    return long_date(model.signature_date)

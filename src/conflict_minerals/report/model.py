@@ -87,16 +87,45 @@ class Comparison:
     facilities_added: tuple[str, ...]
     facilities_removed: tuple[str, ...]
     status_changes: tuple[tuple[str, str, str], ...]  # facility, before, after
+    source: str = ""  # what the earlier period's figures come from: "report run 3", "imported filing x.htm"
+    suppliers_known: bool = True  # an imported filing names no suppliers
+    statuses_compared: bool = True  # both periods had a status list
 
     def as_json(self) -> dict[str, Any]:
         """Return the comparison as JSON."""
         return {
             "previous_period": self.previous,
+            "baseline": self.source,
+            "suppliers_known": self.suppliers_known,
+            "statuses_compared": self.statuses_compared,
             "suppliers_added": list(self.suppliers_added),
             "suppliers_dropped": list(self.suppliers_dropped),
             "facilities_added": list(self.facilities_added),
             "facilities_removed": list(self.facilities_removed),
             "status_changes": [{"facility": f, "before": b, "after": a} for f, b, a in self.status_changes],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """What is known of where the 3TG was mined: the source of the information and the countries per metal."""
+
+    source: str  # "suppliers" (declared mine countries) or "none"
+    countries: dict[str, tuple[str, ...]]  # metal -> country names as people write them
+    rows_with_country: int  # facility rows that named a mine country
+    rows: int  # facility rows in all
+    covered: tuple[str, ...]  # declared mine countries that are Covered Countries
+    unrecognised: int  # rows whose mine country is no country we know (left out of the list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the origin as JSON."""
+        return {
+            "source": self.source,
+            "countries": {metal: list(names) for metal, names in self.countries.items()},
+            "rows_with_country": self.rows_with_country,
+            "rows": self.rows,
+            "covered_countries": list(self.covered),
+            "unrecognised": self.unrecognised,
         }
 
 
@@ -121,6 +150,9 @@ class ReportModel:
     comparison: Comparison | None = None
     status_lists: list[dict[str, Any]] = field(default_factory=list)
     texts: dict[str, list[str]] = field(default_factory=dict)
+    signature_date: dt.date | None = None
+    origin: Origin | None = None
+    draft: bool = False
 
     @property
     def period_start(self) -> dt.date:
@@ -181,6 +213,8 @@ class ReportModel:
                     "response_rate",
                     "no_3tg",
                     "no_covered_country_sourcing",
+                    "denial_contradicted",
+                    "out_of_scope",
                     "company_level",
                     "product_level",
                     "user_defined",
@@ -199,6 +233,9 @@ class ReportModel:
                 "in_africa": f["facilities.in_africa"],
             },
             "annex": [row.as_json() for row in self.annex],
+            "origin": self.origin.as_json() if self.origin else None,
+            "signature_date": self.signature_date.isoformat() if self.signature_date else None,
+            "draft": self.draft,
             "not_listed_facilities": [
                 {"name": n.name, "metal": n.metal, "country": n.country, "risk": n.risk, "reason": n.reason}
                 for n in self.risk_notes

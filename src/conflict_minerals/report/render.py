@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from conflict_minerals.neutral import markdown_text
-from conflict_minerals.report.document import Block, Heading, Paragraph
+from conflict_minerals.report.document import Block, Heading, Paragraph, Table
 
 # EDGAR accepts a subset of HTML 3.2 with some HTML 4.0 attributes: no scripts, no external
 # references, no nested tables; we write only these tags and attributes, in ASCII.
@@ -37,6 +37,12 @@ def to_edgar_html(title: str, blocks: Sequence[Block]) -> str:
         elif isinstance(block, Paragraph):
             text = f"<b>{_escape(block.text)}</b>" if block.bold else _escape(block.text)
             parts.append(f'<p align="center">{text}</p>' if block.centered else f"<p>{text}</p>")
+        elif block.cover:  # the cover's values with their labels under them, as the form prints them
+            parts.append('<table border="0" cellpadding="3" cellspacing="0" width="100%">')
+            for row in block.rows:
+                parts.append("<tr>" + "".join(f'<td align="center"><b>{_escape(c)}</b></td>' for c in row) + "</tr>")
+            parts.append("<tr>" + "".join(f'<td align="center">{_escape(h)}</td>' for h in block.headers) + "</tr>")
+            parts.append("</table>")
         else:
             parts.append('<table border="1" cellpadding="3" cellspacing="0" width="100%">')
             parts.append("<tr>" + "".join(f"<th>{_escape(h)}</th>" for h in block.headers) + "</tr>")
@@ -67,12 +73,20 @@ def _cell(text: str) -> str:
     return markdown_text(text).replace("|", "\\|").replace("\n", " ")
 
 
-def to_docx(blocks: Sequence[Block], path: Path) -> None:
-    """Render blocks as a Word document counsel can edit."""
+PAGE_WIDTH_TWIPS = 9360  # 6.5 inches of text on a US Letter page with 1-inch margins
+
+
+def to_docx(blocks: Sequence[Block], path: Path, header: str | None = None) -> None:
+    """Render blocks as a Word document counsel can edit: named styles, sized tables, repeated header rows."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     document = Document()
+    _docx_styles(document)
+    if header:
+        paragraph = document.sections[0].header.paragraphs[0]
+        paragraph.text = header
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for block in blocks:
         if isinstance(block, Heading):
             heading = document.add_heading(block.text, level=min(block.level, 4) - (1 if block.level > 1 else 0))
@@ -85,28 +99,86 @@ def to_docx(blocks: Sequence[Block], path: Path) -> None:
             if block.centered:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         else:
-            table = document.add_table(rows=1, cols=len(block.headers))
-            table.style = "Table Grid"
-            for cell, header in zip(table.rows[0].cells, block.headers, strict=True):
-                cell.text = header
-                for run in cell.paragraphs[0].runs:
-                    run.bold = True
-            _docx_rows(table, block.rows)
+            _docx_table(document, block)
     document.save(str(path))
 
 
-def _docx_rows(table: Any, rows: Sequence[Sequence[str]]) -> None:
+def _docx_styles(document: Any) -> None:
+    """Black, serif, sized like a filing: python-docx's defaults are blue headings in Calibri."""
+    from docx.shared import Pt, RGBColor
+
+    normal = document.styles["Normal"]
+    normal.font.name, normal.font.size = "Times New Roman", Pt(11)
+    for name, size in (("Title", 16), ("Heading 1", 14), ("Heading 2", 12), ("Heading 3", 11), ("Heading 4", 11)):
+        style = document.styles[name]
+        style.font.name, style.font.size, style.font.bold = "Times New Roman", Pt(size), True
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.italic = False
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: int = PAGE_WIDTH_TWIPS) -> list[int]:
+    """Share the page width by each column's longest word and typical length, so no word breaks mid-word."""
+    sample = rows[:2000]  # enough to size a column; a 6,000-row annex need not be read twice
+    longest_word = [
+        max((len(word) for text in (h, *(r[i] for r in sample)) for word in text.split()), default=1)
+        for i, h in enumerate(headers)
+    ]
+    typical = [
+        max([len(h.split()[0]) if h.split() else 1, *(min(len(r[i]), 40) for r in sample)])
+        for i, h in enumerate(headers)
+    ]
+    wants = [max(w, t) for w, t in zip(longest_word, typical, strict=True)]
+    floor = [w * 125 for w in longest_word]  # about 125 twips per character at 9-10 points
+    share = [total * w // sum(wants) for w in wants]
+    widths = [max(s, f) for s, f in zip(share, floor, strict=True)]
+    excess = sum(widths) - total
+    if excess > 0:  # give back from the widest columns, never below their longest word
+        for i in sorted(range(len(widths)), key=lambda i: -widths[i]):
+            take = min(excess, widths[i] - floor[i])
+            widths[i] -= take
+            excess -= take
+    return widths
+
+
+def _docx_table(document: Any, block: Table) -> None:
+    from docx.oxml import OxmlElement
+    from docx.shared import Pt, Twips
+
+    table = document.add_table(rows=1, cols=len(block.headers))
+    table.style = "Table Grid"
+    table.autofit = False
+    widths = column_widths(block.headers, block.rows)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Twips(width)
+    header = table.rows[0]
+    for cell, text, width in zip(header.cells, block.headers, widths, strict=True):
+        cell.width = Twips(width)
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+            run.font.size = Pt(9)
+    properties = header._tr.get_or_add_trPr()
+    for tag in ("w:tblHeader", "w:cantSplit"):  # the header row repeats on every page; no row splits
+        properties.append(OxmlElement(tag))
+    _docx_rows(table, block.rows, widths)
+
+
+def _docx_rows(table: Any, rows: Sequence[Sequence[str]], widths: Sequence[int]) -> None:
     """Append rows by copying one finished row's XML and setting its texts: linear, and cheap per row.
 
     (python-docx's table.cell(r, c) walks the whole table on every call, which made tables quadratic.)
     """
     if not rows:
         return
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    from docx.shared import Pt, Twips
 
     model = table.add_row()
-    for cell in model.cells:
-        cell.text = "x"  # every cell gets a paragraph, a run and a text node to fill
+    for cell, width in zip(model.cells, widths, strict=True):
+        cell.width = Twips(width)
+        cell.paragraphs[0].add_run("x").font.size = Pt(9)  # every cell gets a paragraph, a run and a text node
+    model._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     template = copy.deepcopy(model._tr)
     table._tbl.remove(model._tr)
     space = "{http://www.w3.org/XML/1998/namespace}space"

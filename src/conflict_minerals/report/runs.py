@@ -149,6 +149,18 @@ def find_run(
     return StoredRun(row.id, row.period, row.as_of, row.created_at, row.inputs_digest, json.loads(row.model))
 
 
+def find_filed_run(connection: Connection, period: int) -> StoredRun | None:
+    """The period's newest final (not draft) run, else its newest draft: what was, or would be, filed."""
+    query = select(report_runs).where(report_runs.c.period == period).order_by(report_runs.c.id.desc())
+    newest: StoredRun | None = None
+    for row in connection.execute(query):
+        run = StoredRun(row.id, row.period, row.as_of, row.created_at, row.inputs_digest, json.loads(row.model))
+        if not run.data.get("draft"):
+            return run
+        newest = newest or run
+    return newest
+
+
 @dataclass(frozen=True, slots=True)
 class FacilitySummary:
     """A facility a figure counts, with how many supplier rows and suppliers name it."""

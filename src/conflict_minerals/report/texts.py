@@ -25,6 +25,7 @@ BLOCKS = (
     "cmr_introduction",
     "company_overview",
     "covered_products",
+    "framework",
     "rcoi",
     "dd_step1",
     "dd_step2",
@@ -32,7 +33,10 @@ BLOCKS = (
     "dd_step4",
     "dd_step5",
     "facilities",
+    "origin",
+    "mine_efforts",
     "conclusion",
+    "audit",
     "risk_factors",
     "future_steps",
     "annex_note",
@@ -58,6 +62,26 @@ class TemplateTextError(ConflictMineralsError):
 def long_date(date: Any) -> str:
     """Write a date as 'May 31, 2026'."""
     return f"{date:%B} {date.day}, {date.year}"
+
+
+PLACEHOLDER = "[CONFIRM: {}]"  # `filings check` finds these; a final filing has none
+
+
+def confirm(what: str) -> str:
+    """A visible placeholder for something only the company can confirm."""
+    return PLACEHOLDER.format(what)
+
+
+def plural(count: int | float, singular: str, plural_form: str | None = None) -> str:
+    """'1 supplier', '2 suppliers' ('1 facility', '3 facilities' with the plural given)."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:g} {word}" if isinstance(count, float) else f"{count} {word}"
+
+
+def join_words(items: list[str] | tuple[str, ...]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
 def percent(value: float) -> str:
@@ -87,6 +111,12 @@ def render_texts(model: ReportModel, overrides: Path | None = None, due_diligenc
         "period_end": long_date(model.period_end),
         "as_of": long_date(model.as_of),
         "pct": percent,
+        "confirm": confirm,
+        "plural": plural,
+        "join": join_words,
+        "origin": model.origin,
+        "statuses": bool(model.status_lists),
+        "signature_date": long_date(model.signature_date) if model.signature_date else None,
     }
     texts = {}
     for block in BLOCKS:

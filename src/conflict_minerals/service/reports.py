@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.filings.check import CheckFinding, finding_json
+from conflict_minerals.filings.own import check_model
 from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.build import build_report
@@ -30,7 +32,14 @@ from conflict_minerals.report.runs import (
     store_run,
     summarize,
 )
+from conflict_minerals.report.texts import plural
 from conflict_minerals.report.write import WrittenReport, write_report
+
+
+class ReportCheckError(ConflictMineralsError):
+    """A final filing the pre-filing check found errors in."""
+
+    default_code = "report.not_ready"
 
 
 class ReportError(ConflictMineralsError):
@@ -46,6 +55,7 @@ class ReportResult:
     model: ReportModel
     run_id: int
     written: WrittenReport
+    findings: list[CheckFinding]
 
 
 def run_report(
@@ -56,14 +66,32 @@ def run_report(
     out: Path | None = None,
     compare: int | None = None,
     today: dt.date | None = None,
+    signature_date: dt.date | None = None,
+    draft: bool = False,
 ) -> ReportResult:
-    """Compute the period's report from the stored rows, store the run, and write every output."""
+    """Compute the period's report, check it, store the run, and write every output.
+
+    A final filing with errors from the pre-filing check is refused (nothing is stored or
+    written); a draft is written with the findings and every page marked DRAFT.
+    """
     folder = out or workspace.root / "reports" / str(period)
     _check_folder(folder)
-    model = _computed_and_stored(workspace, period, actor, as_of, today, compare)
+    model = build_report(workspace, period, as_of, today=today, compare=compare, signature_date=signature_date)
+    model.draft = draft
+    findings = check_model(model)
+    errors = [f for f in findings if f.severity.value == "error"]
+    if errors and not draft:
+        raise ReportCheckError(
+            f"the report for {period} is not ready to file: {plural(len(errors), 'error')} from the pre-filing check "
+            f"(first: {errors[0].message}).",
+            period=period,
+            findings=[finding_json(f) for f in findings],
+        )
+    _store(workspace, model, period, actor)
     assert model.run_id is not None
-    written = replace_folder(folder, lambda staging: write_report(model, staging))
-    return ReportResult(model, model.run_id, WrittenReport(folder, tuple(folder / p.name for p in written.files)))
+    written = replace_folder(folder, lambda staging: write_report(model, staging, findings))
+    files = tuple(folder / p.name for p in written.files)
+    return ReportResult(model, model.run_id, WrittenReport(folder, files), findings)
 
 
 def _computed_and_stored(
@@ -76,10 +104,14 @@ def _computed_and_stored(
 ) -> ReportModel:
     """Compute a report model from the stored rows and store it as a run (the model gets its number)."""
     model = build_report(workspace, period, as_of, today=today, compare=compare)
+    _store(workspace, model, period, actor)
+    return model
+
+
+def _store(workspace: Workspace, model: ReportModel, period: int, actor: str) -> None:
     with workspace.transaction() as connection:
         campaign = require_campaign(connection, period)
         model.run_id = store_run(connection, model, campaign.id, model.inputs, actor)
-    return model
 
 
 MARKER = ".conflict-minerals-report"  # a report folder we made and may replace whole

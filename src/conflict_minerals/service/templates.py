@@ -131,7 +131,7 @@ def export_company_cmrt(
 ) -> ExportResult:
     """Write the company's own CMRT for its customers, atomically."""
     gathered = gather(workspace, period, as_of)
-    derived = derive_answers(gathered, workspace.settings.company)
+    derived = derive_answers(gathered, workspace.settings.company, workspace.settings.due_diligence)
     data = company_declaration(
         workspace.settings.company, derived, gathered.run.consolidation.facilities, dt.date.today()
     )
