@@ -114,6 +114,13 @@ def test_duplicate_rows_name_the_facility() -> None:
     assert "FIL-X-005" not in codes(filing(annex=by_name, figures={}))  # one has an ID, one not: not provable
     without_ids = (AnnexLine("Tin", "Beta Smelter", "Indonesia", "Active", None, 12),) * 2
     assert "FIL-X-005" in codes(filing(annex=(ROWS[0], *without_ids), figures={}))  # same name, no IDs: a duplicate
+    group = (  # one group's sites in two countries are two facilities (Johnson Matthey Inc / Ltd in 2013 filings)
+        AnnexLine("Gold", "Johnson Matthey Inc", "United States", "Yes", None, 12),
+        AnnexLine("Gold", "Johnson Matthey Ltd", "Canada", "Yes", None, 13),
+        AnnexLine("Gold", "JOHNSON MATTHEY INC.", "UNITED STATES OF AMERICA", "Yes", None, 14),
+    )
+    found = [f for f in check_filing(filing(annex=group, figures={})) if f.code == "FIL-X-005"]
+    assert [f.source.cell for f in found] == ["annex row 3 (line 14)"]
 
 
 def test_status_words_not_in_the_legend() -> None:

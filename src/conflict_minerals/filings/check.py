@@ -127,7 +127,11 @@ def outdated_terms(filing: Filing) -> Iterator[Finding]:
 # --- completeness: what Item 1.01 and the OECD framework call for -------------------------------------
 
 _ELEMENTS = (
-    ("framework", r"OECD Due Diligence Guidance", "the due diligence framework (the OECD Due Diligence Guidance)"),
+    (
+        "framework",
+        r"OECD\W{0,8}Due Diligence Guidance|Due Diligence Guidance for Responsible Supply Chains",
+        "the due diligence framework (the OECD Due Diligence Guidance)",
+    ),
     ("measures", r"due diligence (measures|process|efforts)", "a description of the due diligence measures"),
     ("products", r"products? (covered|that (may )?contain)|covered products", "the products covered"),
     ("facilities", r"smelters? (or|and) refiner", "the facilities used to process the 3TG"),
@@ -170,7 +174,11 @@ def _distinct(annex: Sequence[AnnexLine]) -> int:
 
 
 def _row_key(row: AnnexLine) -> tuple[str, str]:
-    return row.metal.lower(), row.smelter_id or name_key(row.name)
+    """One facility: its Smelter ID, else its name and country (a group's sites differ only by country)."""
+    if row.smelter_id:
+        return row.metal.lower(), row.smelter_id.upper()
+    country = resolve_country(row.country)
+    return row.metal.lower(), f"{name_key(row.name)}|{country.code if country else row.country.strip().lower()}"
 
 
 def total_against_annex(filing: Filing) -> Iterator[Finding]:
