@@ -16,11 +16,13 @@ from conflict_minerals.cli.common import (
     EXIT_FINDINGS,
     echo_json,
     fail,
+    fail_with,
     in_workspace,
     print_findings,
     reference_store,
     workspace,
 )
+from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.neutral import spreadsheet_text, terminal_text
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -51,7 +53,10 @@ def check(
     if (file is None) == (period is None):
         fail("give a FILE to check, or --period YEAR to check our own report (one of the two).")
     if file is not None:
-        findings = check_file(file)
+        try:
+            findings = check_file(file)
+        except ConflictMineralsError as exc:
+            fail_with(exc)
         what = file.name
     else:
         assert period is not None
@@ -72,7 +77,7 @@ def check(
 
 @filings.command("import")
 @click.argument("file", type=FILE)
-@click.option("--period", type=int, help="The reporting year, when the filing does not say it plainly.")
+@click.option("--period", type=int, help="The reporting year (instead of the one the filing states).")
 @click.option("--json", "as_json", is_flag=True, help="Print the filing read as JSON only.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the annex as CSV only.")
 @click.option("--no-store", is_flag=True, help="Inside a workspace, read and print without keeping it as a baseline.")
@@ -90,7 +95,10 @@ def import_(file: Path, period: int | None, as_json: bool, as_csv: bool, no_stor
         with workspace() as ws:
             imported = import_filing(file, ws.reference, ws, ws.actor, period)
     else:
-        imported = import_filing(file, reference_store(), period=period)
+        try:
+            imported = import_filing(file, reference_store(), period=period)
+        except ConflictMineralsError as exc:
+            fail_with(exc)
     data = imported.as_json()
     if as_json:
         echo_json(data)
@@ -98,7 +106,7 @@ def import_(file: Path, period: int | None, as_json: bool, as_csv: bool, no_stor
     if as_csv:
         click.echo(_annex_csv(data["annex"]), nl=False)
         return
-    _summary(imported.source, data, imported.stored)
+    _summary(imported.source, data, imported.stored, imported.duplicate)
 
 
 def _annex_csv(rows: list[dict[str, object]]) -> str:
@@ -111,7 +119,7 @@ def _annex_csv(rows: list[dict[str, object]]) -> str:
     return buffer.getvalue()
 
 
-def _summary(source: str, data: dict[str, object], stored: int | None) -> None:
+def _summary(source: str, data: dict[str, object], stored: int | None, duplicate: bool) -> None:
     annex = data["annex"]
     assert isinstance(annex, list)
     methods = Counter(str(row["match_method"]) for row in annex)
@@ -129,5 +137,7 @@ def _summary(source: str, data: dict[str, object], stored: int | None) -> None:
     assert isinstance(unread, list)
     for item in unread:
         click.echo(terminal_text(f"  not read, line {item['line']}: {item['text']}"))
-    if stored is not None:
+    if stored is not None and duplicate:
+        click.echo(f"Already kept as the {data['period']} baseline (filing {stored}); nothing new stored.")
+    elif stored is not None:
         click.echo(f"Kept as the {data['period']} baseline (filing {stored}) for `report --compare`.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from conflict_minerals.filings.check import Filing, check_filing, sections_of
 from conflict_minerals.filings.own import check_model
@@ -63,6 +63,7 @@ class ImportedFiling:
     parsed: ParsedFiling
     rows: tuple[ImportedRow, ...]
     stored: int | None = None
+    duplicate: bool = False  # the same file was already kept for that year (`stored` is that one)
 
     def as_json(self) -> dict[str, Any]:
         """The documented `filings import --json` object."""
@@ -115,14 +116,20 @@ def import_filing(
             f"{path.name}: the reporting period could not be read from the filing; give it.", "filing.no_period"
         )
     content = json.dumps(imported.as_json(), ensure_ascii=False)
+    digest = hashlib.sha256(data).hexdigest()
     with workspace.transaction() as connection:
+        already = connection.execute(
+            select(filings.c.id).where(filings.c.period == parsed.period, filings.c.digest == digest)
+        ).scalar()
+        if already is not None:  # the same file for the same year: keep one baseline, not two
+            return ImportedFiling(imported.source, parsed, imported.rows, already, duplicate=True)
         stored = inserted_id(
             connection.execute(
                 insert(filings).values(
                     period=parsed.period,
                     registrant=parsed.registrant,
                     source_name=path.name,
-                    digest=hashlib.sha256(data).hexdigest(),
+                    digest=digest,
                     imported_at=now(),
                     actor=actor,
                     content=content,
