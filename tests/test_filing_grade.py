@@ -70,7 +70,10 @@ def test_nothing_unconfirmed_reaches_a_final_filing(season: Program, tmp_path: P
     out = tmp_path / "final"
     refused = season("report", "--period", "2025", "--out", out, ok=False)
     assert refused.exit_code == 1 and "not ready to file" in refused.stderr
-    assert "[CONFIRM: Commission file number]" in refused.stderr and "Traceback" not in refused.output
+    assert (
+        "[CONFIRM: Commission file number (company.sec_file_number)]" in refused.stderr
+        and "Traceback" not in refused.output
+    )
     assert not out.exists() and _runs(season) == 0  # nothing written, nothing stored
 
     checked = season("filings", "check", "--period", "2025", "--json", ok=False)
@@ -92,7 +95,10 @@ def test_nothing_unconfirmed_reaches_a_final_filing(season: Program, tmp_path: P
     header = Document(str(draft / "form-sd.docx")).sections[0].header
     assert "DRAFT - NOT FOR FILING" in " ".join(p.text for p in header.paragraphs)
     assert "The Company has adopted" not in cmr and "[CONFIRM: whether the Company has adopted" in cmr
-    assert "/s/ [CONFIRM: name of the signer]" in form and "Date: [CONFIRM: date of signature" in form
+    assert (
+        "/s/ [CONFIRM: name of the signer (company.signer_name)]" in form
+        and "Date: [CONFIRM: date of signature" in form
+    )
     assert "FIL-T-001" in (draft / "pre-filing-check.txt").read_text(encoding="utf-8")
 
     company = tmp_path / "company.xlsx"
@@ -161,7 +167,7 @@ def test_out_of_scope_suppliers_leave_every_figure(season: Program, tmp_path: Pa
     assert a["origin"]["countries"] == {}  # its mine countries left with it
     cmr = (after / "conflict-minerals-report.md").read_text(encoding="utf-8")
     assert "1 further supplier was found not to supply products in scope and is not counted" in cmr
-    assert "each of its 1 direct supplier in scope" in cmr
+    assert "The Company asked its one direct supplier in scope" in cmr and "The supplier responded." in cmr
 
 
 def test_user_defined_scope_is_counted(program: Program, build_cmrt, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -262,3 +268,43 @@ def test_docx_is_counsel_ready(tmp_path: Path) -> None:
     name_column = max(range(len(widths)), key=lambda i: widths[i])
     assert annex.rows[0].cells[name_column].text == "Smelter or refiner"
     shutil.rmtree(out)
+
+
+def test_import_refuses_impossible_years_and_keeps_errors_neutral(tmp_path: Path) -> None:
+    path = tmp_path / "good.txt"
+    path.write_text("FORM SD\nMetal\tSmelter Name\tCountry\tStatus\nGold\tAurubis AG\tGERMANY\tYes\n", encoding="utf-8")
+    runner = CliRunner()
+    for year in ("0", "99999", "-5"):
+        refused = runner.invoke(cli, ["filings", "import", str(path), "--period", year])
+        assert refused.exit_code == 2 and "Traceback" not in refused.output, year
+    hostile = tmp_path / "e\x1b[31mvil\nname.txt"
+    hostile.write_bytes(b"")
+    result = runner.invoke(cli, ["filings", "import", str(hostile)])
+    assert result.exit_code == 2 and "\x1b" not in result.stderr and "\\x1b" in result.stderr
+
+
+def test_signature_and_comparison_dates_must_make_sense(season: Program, tmp_path: Path) -> None:
+    early = season("report", "--period", "2025", "--out", tmp_path / "r", "--signature-date", "2025-06-30", ok=False)
+    assert early.exit_code == 2 and "is not after the reporting period 2025" in early.stderr
+    same = season("report", "--period", "2025", "--out", tmp_path / "r", "--compare", "2025", "--draft", ok=False)
+    assert same.exit_code == 2 and "compare with an earlier period" in same.stderr
+    _confirm_everything(season)
+    season("report", "--period", "2025", "--out", tmp_path / "r", "--signature-date", "2026-05-20")
+    checked = season("filings", "check", "--period", "2025")  # signed as the stored run was: clean
+    assert "0 error(s)" in checked.stdout
+
+
+def test_the_baseline_is_the_final_run_not_a_later_draft(season: Program, tmp_path: Path) -> None:
+    from conflict_minerals.report.runs import find_filed_run
+
+    _confirm_everything(season)
+    season("report", "--period", "2025", "--out", tmp_path / "final", "--signature-date", "2026-05-20")
+    final = json.loads((tmp_path / "final" / "report.json").read_text(encoding="utf-8"))["evidence"]["report_run"]
+    season("report", "--period", "2025", "--out", tmp_path / "draft", "--draft", "--as-of", "2026-04-30")
+    workspace = open_workspace(season.root)
+    try:
+        with workspace.read() as connection:
+            found = find_filed_run(connection, 2025)
+    finally:
+        workspace.close()
+    assert found is not None and found.id == final and found.data["signature_date"] == "2026-05-20"

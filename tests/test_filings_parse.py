@@ -74,7 +74,7 @@ def test_2015_example_reads_every_tab_separated_row() -> None:
         "suppliers_surveyed": 8,
         "suppliers_responded": 8,
         "facilities_total": 215,
-        "facilities_conformant": 17,
+        # "17 of these facilities believed to be sourcing from the Covered Countries" is a subset: not read
     }
 
 
@@ -504,5 +504,42 @@ def test_unreadable_filings_raise_a_clear_error(data: bytes, fragment: str) -> N
 
 
 def test_oversized_filing_is_refused() -> None:
-    with pytest.raises(FilingError, match="larger than 20 MB"):
-        filing_lines(b"a" * (20 * 1024 * 1024 + 1), "huge.txt")
+    with pytest.raises(FilingError, match="larger than 10 MB"):
+        filing_lines(b"a" * (10 * 1024 * 1024 + 1), "huge.txt")
+
+
+HEAD = "FORM SD\nConflict Minerals Report\nMetal\tSmelter Name\tCountry\tStatus\n"
+
+
+def test_an_annex_longer_than_any_real_one_is_refused_before_matching() -> None:
+    rows = "".join(f"Gold\tAurubis AG {i}\tGERMANY\tCompliant\n" for i in range(3001))
+    with pytest.raises(FilingError, match="more than 3,000 smelter or refiner rows"):
+        read_filing((HEAD + rows).encode(), "big.txt")
+    with pytest.raises(FilingError, match="more than 200,000 lines"):
+        read_filing((HEAD + "Gold\tAurubis AG\tGERMANY\tCompliant\n" + "a\n" * 200_001).encode(), "lines.txt")
+
+
+def test_a_pipe_inside_a_tab_separated_cell_is_text() -> None:
+    parsed = read_filing((HEAD + "Gold\tFoo | Bar Refining Co\tJAPAN\tCompliant\n").encode(), "pipe.txt")
+    assert parsed.annex[0].name == "Foo | Bar Refining Co" and parsed.annex[0].country == "JAPAN"
+
+
+def test_a_declared_charset_is_honoured_and_a_period_must_be_plausible() -> None:
+    page = (
+        '<html><head><meta charset="Shift_JIS"></head><body><p>FORM SD</p><p>Conflict Minerals Report for the '
+        "calendar year 9999</p><table><tr><td>Metal</td><td>Smelter Name</td><td>Country</td><td>Status</td></tr>"
+        "<tr><td>Gold</td><td>日本マテリアル株式会社</td><td>JAPAN</td><td>Compliant</td></tr></table></body></html>"
+    )
+    parsed = read_filing(page.encode("shift_jis"), "jp.htm")
+    assert parsed.annex[0].name == "日本マテリアル株式会社" and parsed.period is None
+
+
+def test_the_edgar_header_name_is_neutral() -> None:
+    submission = (
+        "<SEC-HEADER>\nCONFORMED SUBMISSION TYPE:\tSD\nCOMPANY CONFORMED NAME:\t\u202eACME\x1b[31m CORP\n"
+        "CONFORMED PERIOD OF REPORT:\t20251231\n</SEC-HEADER>\n<DOCUMENT>\n<TYPE>EX-1.01\n<TEXT>\n"
+        + HEAD
+        + "Gold\tAurubis AG\tGERMANY\tCompliant\n</TEXT>\n</DOCUMENT>\n"
+    )
+    parsed = read_filing(submission.encode(), "full.txt")
+    assert parsed.registrant == "ACME[31m CORP" and parsed.period == 2025

@@ -131,7 +131,7 @@ def test_every_number_in_the_text_is_the_model_figure(demo_run: Path, report: di
         f"each of its {s['surveyed']} direct suppliers in scope",
         f"{s['responded']} of them responded, a response rate of {round(s['response_rate'] * 100)}%",
         f"{s['no_3tg']} supplier declared that no 3TG",
-        f"and {s['no_covered_country_sourcing']} suppliers declared that none of their 3TG comes from the Covered",
+        f"{s['no_covered_country_sourcing']} suppliers declared that none of their 3TG comes from the Covered",
         f"although {s['denial_contradicted']} of them named smelters or refiners located there",
         f"{s['company_level']} were given at company level",
         f"and {s['product_level']} was given at product level",

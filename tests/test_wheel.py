@@ -213,7 +213,7 @@ def test_installed_console_script_runs_the_program(installed: Installed, tmp_pat
         check=False,
     )  # an empty [company] section: the pre-filing check refuses a final filing, naming what is missing
     assert refused.returncode == 1 and "not ready to file" in refused.stderr and "Traceback" not in refused.stderr
-    assert "[CONFIRM: Commission file number]" in refused.stderr and not reports.exists()
+    assert "[CONFIRM: Commission file number (company.sec_file_number)]" in refused.stderr and not reports.exists()
     drafted = _run([cli, "report", "--period", str(PERIOD), "--out", reports, "--draft"], workspace, env)
     assert "written as a DRAFT" in drafted.stdout
     assert "DRAFT - NOT FOR FILING" in (reports / "form-sd.md").read_text(encoding="utf-8")

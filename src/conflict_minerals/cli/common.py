@@ -40,8 +40,10 @@ HINTS = {
 
 
 def fail(message: str) -> NoReturn:
-    """Print a one-line error on stderr and exit 2."""
-    click.echo(f"error: {message}", err=True)
+    """Print a one-line error on stderr and exit 2 (names from files made neutral for the terminal)."""
+    from conflict_minerals.neutral import terminal_text
+
+    click.echo("\n".join(terminal_text(line) for line in f"error: {message}".split("\n")), err=True)
     sys.exit(EXIT_ERROR)
 
 

@@ -77,7 +77,9 @@ def check(
 
 @filings.command("import")
 @click.argument("file", type=FILE)
-@click.option("--period", type=int, help="The reporting year (instead of the one the filing states).")
+@click.option(
+    "--period", type=click.IntRange(2013, 2100), help="The reporting year (instead of the one the filing states)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the filing read as JSON only.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the annex as CSV only.")
 @click.option("--no-store", is_flag=True, help="Inside a workspace, read and print without keeping it as a baseline.")

@@ -111,10 +111,12 @@ class Row:
 
 
 def split_fields(line: str) -> Fields:
-    """Split a line at tabs and pipes, else at runs of two or more spaces."""
+    """Split a line at tabs, else at pipes, else at runs of two or more spaces."""
     text = re.sub(r"(?<=\w)\|(?=\w)", "", line.translate(_STRAY))  # a pipe inside a word is OCR noise
-    if "\t" in text or "|" in text:
-        parts = re.split(r"[\t|]", text)
+    if "\t" in text:  # tab-separated: a pipe is part of a cell's text
+        parts = text.split("\t")
+    elif "|" in text:  # a Markdown or pipe-drawn table
+        parts = text.split("|")
         if text.strip().startswith("|"):
             parts = parts[1:]
         if text.strip().endswith("|"):

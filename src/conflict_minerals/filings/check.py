@@ -87,7 +87,7 @@ def placeholders_left(filing: Filing) -> Iterator[Finding]:
             if match.group(0) in ("[X]", "[ ]"):
                 continue  # the cover's rule check boxes
             yield _finding(
-                _at_line(filing, number), "FIL-T-001", Severity.ERROR, f"placeholder left: {match.group(0)[:120]}"
+                _at_line(filing, number), "FIL-T-001", Severity.ERROR, f"placeholder left: {match.group(0)[:300]}"
             )
 
 
@@ -156,7 +156,8 @@ def status_list_known(filing: Filing) -> Iterator[Finding]:
             SourceRef(filing.annex_document or filing.document, "Annex"),
             "FIL-E-002",
             Severity.ERROR,
-            f"no status list for the as-of date {filing.facts.get('as_of', '')}: the facility statuses are unknown",
+            f"no status list for the as-of date {filing.facts.get('as_of', '')}: the facility statuses are unknown "
+            "(import RMI's list with refdata import-status)",
         )
 
 

@@ -9,6 +9,7 @@ row's name; any other line between two rows is reported in `unread_lines`, never
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -32,7 +33,7 @@ from conflict_minerals.filings.annex import (
     read_cells,
     split_fields,
 )
-from conflict_minerals.filings.text import FilingError, filing_text
+from conflict_minerals.filings.text import FilingError, clean_line, filing_text
 
 __all__ = ["AnnexLine", "FilingError", "ParsedFiling", "parse_filing", "read_filing"]
 
@@ -95,10 +96,23 @@ def read_filing(data: bytes, name: str) -> ParsedFiling:
         raise FilingError(
             f"{name} does not look like a Form SD or Conflict Minerals Report", "filing.not-form-sd", name=name
         )
+    if len(text.lines) > MAX_LINES:
+        raise FilingError(f"{name} has more than {MAX_LINES:,} lines; is it a filing?", "filing.too-large", name=name)
     parsed = parse_filing(text.lines, text.header)
     if not parsed.annex:
         raise FilingError(f"{name} has no smelter or refiner table", "filing.no-annex", name=name)
+    if len(parsed.annex) > MAX_ANNEX_ROWS:
+        raise FilingError(
+            f"{name} has more than {MAX_ANNEX_ROWS:,} smelter or refiner rows; RMI knows fewer facilities than that",
+            "filing.too-large",
+            name=name,
+        )
     return parsed
+
+
+FIRST_PERIOD = 2013
+MAX_LINES = 200_000  # a long Conflict Minerals Report with its annex has a few thousand
+MAX_ANNEX_ROWS = 3_000  # RMI's reference names about 1,200 facilities for all four metals
 
 
 def _is_form_sd(lines: Sequence[str], header: Mapping[str, str]) -> bool:
@@ -350,9 +364,13 @@ _DEFINED = re.compile(
 )
 
 
+_PROSE_CHARS = 1_000_000  # a Conflict Minerals Report's prose is a few ten thousand characters
+
+
 def _joined(lines: Sequence[str]) -> str:
-    """The whole text on one line, single-spaced, so a sentence wrapped over lines still matches."""
-    return " ".join(" ".join(line.split()) for line in lines if line.strip())
+    """The text on one line, single-spaced, so a sentence wrapped over lines still matches (the first 1 MB:
+    the searches are linear, but a file of junk should not make them slow)."""
+    return " ".join(" ".join(line.split()) for line in lines if line.strip())[:_PROSE_CHARS]
 
 
 def _count(text: str) -> int:
@@ -365,12 +383,20 @@ def _count(text: str) -> int:
     return sum(_TENS.get(word, _UNITS.index(word) if word in _UNITS else 0) for word in words)
 
 
+_SUBSET = re.compile(r"covered\s+countr|\bsourc", re.IGNORECASE)
+
+
+def _whole(key: str, match: re.Match[str]) -> bool:
+    """Tell whether a count is of all facilities, not of a subset ("17 of these facilities sourcing from ...")."""
+    return key in ("facilities_in_covered_countries", "facilities_in_africa") or not _SUBSET.search(match.group(0))
+
+
 def stated_figures(lines: Sequence[str]) -> dict[str, int]:
     """Return the figures the text states (suppliers surveyed and responded, facilities ...), when found."""
     text = _joined(lines)
     figures: dict[str, int] = {}
     for key, patterns in _COMPILED.items():
-        found = next((match for pattern in patterns if (match := pattern.search(text))), None)
+        found = next((match for pattern in patterns for match in pattern.finditer(text) if _whole(key, match)), None)
         if found:
             figures[key] = _count(found.group("n"))
     return figures
@@ -378,18 +404,24 @@ def stated_figures(lines: Sequence[str]) -> dict[str, int]:
 
 def reporting_year(lines: Sequence[str], header: Mapping[str, str] | None = None) -> int | None:
     """Return the calendar year reported on: the EDGAR header's period, else what the text says."""
-    if header and (found := re.fullmatch(r"\s*(\d{4})\d{4}\s*", header.get("CONFORMED PERIOD OF REPORT", ""))):
+    found = re.fullmatch(r"\s*(\d{4})\d{4}\s*", (header or {}).get("CONFORMED PERIOD OF REPORT", ""))
+    if found and plausible_year(int(found.group(1))):
         return int(found.group(1))
     text = _joined(lines)
     for pattern in _PERIODS:
-        if found := re.search(pattern, text, re.IGNORECASE):
+        if (found := re.search(pattern, text, re.IGNORECASE)) and plausible_year(int(found.group(1))):
             return int(found.group(1))
     return None
 
 
+def plausible_year(year: int) -> bool:
+    """Tell whether a year can be a Form SD reporting period (the rule's first was 2013)."""
+    return FIRST_PERIOD <= year <= dt.date.today().year + 1
+
+
 def registrant_of(lines: Sequence[str], header: Mapping[str, str] | None = None) -> str | None:
     """Return the registrant: the EDGAR header's company name, else the line(s) above its charter-name note."""
-    if header and (name := header.get("COMPANY CONFORMED NAME", "").strip()):
+    if header and (name := " ".join(clean_line(header.get("COMPANY CONFORMED NAME", "")).split())):
         return name
     for index, line in enumerate(lines):
         if not (note := _REGISTRANT_NOTE.search(line)):

@@ -8,6 +8,7 @@ message saying what to do instead.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from html.parser import HTMLParser
 
 from conflict_minerals.errors import ConflictMineralsError
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024  # EDGAR full submissions of a Form SD are well under this; exhibits under 2 MB
 # Documents of a full submission worth reading: the form itself and its text exhibits.
 _KEPT_TYPES = re.compile(r"^(?:SD(?:/A)?|EX-1\.0\d|EX-99(?:\.\d+)?)$", re.IGNORECASE)
 _BINARY_EXTENSIONS = (".jpg", ".jpeg", ".gif", ".png", ".pdf", ".zip", ".xls", ".xlsx", ".bmp", ".tif", ".tiff")
@@ -85,7 +86,7 @@ def _refuse_unreadable(data: bytes, name: str) -> None:
 
 
 def _decode(data: bytes, name: str) -> str:
-    """Decode as UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    """Decode as UTF-8 (with or without BOM), UTF-16 with BOM, the charset an HTML page declares, else Windows-1252."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -94,7 +95,17 @@ def _decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    declared = _CHARSET.search(data[:4096])
+    if declared:
+        try:
+            return data.decode(codecs.lookup(declared.group(1).decode("ascii")).name, errors="replace")
+        except LookupError:
+            raise FilingError(f"{name} declares a character set we do not know", "filing.charset", name=name) from None
+    return data.decode("cp1252", errors="replace")
+
+
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
 def clean_line(line: str) -> str:

@@ -54,7 +54,7 @@ def form_sd(model: ReportModel) -> list[Block]:
         Paragraph("Washington, D.C. 20549", centered=True),
         Heading("FORM SD", 1),
         Paragraph("SPECIALIZED DISCLOSURE REPORT", centered=True, bold=True),
-        Paragraph(_given(c.legal_name, "exact name of the registrant"), centered=True, bold=True),
+        Paragraph(_given(c.legal_name, "exact name of the registrant (company.legal_name)"), centered=True, bold=True),
         Paragraph("(Exact name of the registrant as specified in its charter)", centered=True),
         Table(
             (
@@ -64,17 +64,21 @@ def form_sd(model: ReportModel) -> list[Block]:
             ),
             (
                 (
-                    _given(c.state_of_incorporation, "state of incorporation"),
-                    _given(c.sec_file_number, "Commission file number"),
-                    _given(c.irs_ein, "I.R.S. employer identification number"),
+                    _given(c.state_of_incorporation, "state of incorporation (company.state_of_incorporation)"),
+                    _given(c.sec_file_number, "Commission file number (company.sec_file_number)"),
+                    _given(c.irs_ein, "I.R.S. employer identification number (company.irs_ein)"),
                 ),
             ),
             cover=True,
         ),
-        Paragraph(_given(c.address, "address of principal executive offices and zip code"), centered=True),
+        Paragraph(
+            _given(c.address, "address of principal executive offices and zip code (company.address)"), centered=True
+        ),
         Paragraph("(Address of principal executive offices) (Zip code)", centered=True),
         Paragraph(
-            f"{_given(c.contact_name, 'name of the person to contact')}, {_given(c.phone, 'telephone number')}",
+            _given(c.contact_name, "name of the person to contact (company.contact_name)")
+            + ", "
+            + _given(c.phone, "telephone number (company.phone)"),
             centered=True,
         ),
         Paragraph(
@@ -117,10 +121,10 @@ def form_sd(model: ReportModel) -> list[Block]:
             "Pursuant to the requirements of the Securities Exchange Act of 1934, the registrant has duly caused "
             "this report to be signed on its behalf by the duly authorized undersigned."
         ),
-        Paragraph(_given(c.legal_name, "exact name of the registrant"), bold=True),
-        Paragraph(f"By: /s/ {_given(c.signer_name, 'name of the signer')}"),
-        Paragraph(f"Name: {_given(c.signer_name, 'name of the signer')}"),
-        Paragraph(f"Title: {_given(c.signer_title, 'title of the signer')}"),
+        Paragraph(_given(c.legal_name, "exact name of the registrant (company.legal_name)"), bold=True),
+        Paragraph(f"By: /s/ {_given(c.signer_name, 'name of the signer (company.signer_name)')}"),
+        Paragraph(f"Name: {_given(c.signer_name, 'name of the signer (company.signer_name)')}"),
+        Paragraph(f"Title: {_given(c.signer_title, 'title of the signer (company.signer_title)')}"),
         Paragraph(f"Date: {_signature_date(model)}"),
     ]
     return blocks

@@ -109,11 +109,23 @@ def _docx_styles(document: Any) -> None:
 
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = "Times New Roman", Pt(11)
+    _no_theme_fonts(normal)
     for name, size in (("Title", 16), ("Heading 1", 14), ("Heading 2", 12), ("Heading 3", 11), ("Heading 4", 11)):
         style = document.styles[name]
         style.font.name, style.font.size, style.font.bold = "Times New Roman", Pt(size), True
         style.font.color.rgb = RGBColor(0, 0, 0)
         style.font.italic = False
+        _no_theme_fonts(style)
+
+
+def _no_theme_fonts(style: Any) -> None:
+    """Drop the theme font references: Word and LibreOffice prefer them to the font named."""
+    from docx.oxml.ns import qn
+
+    fonts = style.element.rPr.find(qn("w:rFonts")) if style.element.rPr is not None else None
+    if fonts is not None:
+        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attribute), None)
 
 
 def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: int = PAGE_WIDTH_TWIPS) -> list[int]:
@@ -144,6 +156,10 @@ def _docx_table(document: Any, block: Table) -> None:
     from docx.oxml import OxmlElement
     from docx.shared import Pt, Twips
 
+    if block.cover:
+        _docx_cover(document, block)
+        return
+
     table = document.add_table(rows=1, cols=len(block.headers))
     table.style = "Table Grid"
     table.autofit = False
@@ -161,6 +177,22 @@ def _docx_table(document: Any, block: Table) -> None:
     for tag in ("w:tblHeader", "w:cantSplit"):  # the header row repeats on every page; no row splits
         properties.append(OxmlElement(tag))
     _docx_rows(table, block.rows, widths)
+
+
+def _docx_cover(document: Any, block: Table) -> None:
+    """The cover's values with their labels under them, centred and without a grid, as the form prints them."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    table = document.add_table(rows=2, cols=len(block.headers))
+    for row in block.rows[:1]:
+        for column, (value, label) in enumerate(zip(row, block.headers, strict=True)):
+            for line, (text, size) in enumerate(((value, 11), (label, 8))):
+                paragraph = table.rows[line].cells[column].paragraphs[0]
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                run = paragraph.add_run(text)
+                run.font.size = Pt(size)
+                run.bold = line == 0
 
 
 def _docx_rows(table: Any, rows: Sequence[Sequence[str]], widths: Sequence[int]) -> None:

@@ -109,6 +109,8 @@ def store_run(
         },
         "annex": [row.as_json() for row in model.annex],
         "status_lists": model.status_lists,
+        "draft": model.draft,  # a baseline is the final run, when there is one
+        "signature_date": model.signature_date.isoformat() if model.signature_date else None,
     }
     run_id = inserted_id(
         connection.execute(

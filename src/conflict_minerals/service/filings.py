@@ -20,16 +20,17 @@ from sqlalchemy import insert, select
 from conflict_minerals.filings.check import Filing, check_filing, sections_of
 from conflict_minerals.filings.own import check_model
 from conflict_minerals.filings.parse import AnnexLine, ParsedFiling, read_filing
-from conflict_minerals.filings.text import FilingError
+from conflict_minerals.filings.text import MAX_BYTES, FilingError
 from conflict_minerals.model import Finding, Metal
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.schema import filings, inserted_id
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.store import ReferenceSource
 from conflict_minerals.report.build import build_report
+from conflict_minerals.report.runs import find_run
 from conflict_minerals.smelters.matching import Matcher, SmelterMatch
 
-MAX_FILING_BYTES = 20 * 1024 * 1024  # EDGAR's own limit on a submission's documents is far below this
+MAX_FILING_BYTES = MAX_BYTES  # one limit for the file and for the text read from it
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +81,16 @@ def read_file(path: Path) -> bytes:
     """Read a filing's bytes, refusing what is not a regular file or is too large to be one."""
     if not path.is_file():
         raise FilingError(f"{path.name}: not found, or not a regular file.", "filing.not_found", path=str(path))
-    with path.open("rb") as handle:
-        data = handle.read(MAX_FILING_BYTES + 1)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILING_BYTES + 1)
+    except OSError as error:
+        raise FilingError(f"{path.name}: cannot be read ({error.strerror or 'error'}).", "filing.unreadable") from None
     if len(data) > MAX_FILING_BYTES:
-        raise FilingError(f"{path.name}: larger than 20 MB; this is not a Form SD filing.", path=str(path))
+        raise FilingError(
+            f"{path.name}: larger than {MAX_FILING_BYTES // 2**20} MB; this is not a Form SD filing.",
+            "filing.too-large",
+        )
     return data
 
 
@@ -112,9 +119,7 @@ def import_filing(
     if workspace is None:
         return imported
     if parsed.period is None:
-        raise FilingError(
-            f"{path.name}: the reporting period could not be read from the filing; give it.", "filing.no_period"
-        )
+        raise FilingError(f"{path.name}: the reporting period could not be read from the filing", "filing.no_period")
     content = json.dumps(imported.as_json(), ensure_ascii=False)
     digest = hashlib.sha256(data).hexdigest()
     with workspace.transaction() as connection:
@@ -161,6 +166,12 @@ def _looks_like_heading(line: str) -> bool:
 def check_period(
     workspace: Workspace, period: int, as_of: dt.date | None = None, signature_date: dt.date | None = None
 ) -> list[Finding]:
-    """Check the report for a period as `report` would write it (nothing is stored or written)."""
+    """Check the report for a period as `report` would write it (nothing is stored or written); without a
+    signature date, the one the period's newest stored run was signed with."""
+    if signature_date is None:
+        with workspace.read() as connection:
+            run = find_run(connection, period)
+        signed = run.data.get("signature_date") if run is not None else None
+        signature_date = dt.date.fromisoformat(signed) if isinstance(signed, str) else None
     model = build_report(workspace, period, as_of, signature_date=signature_date)
     return check_model(model)

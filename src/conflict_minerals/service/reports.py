@@ -76,6 +76,13 @@ def run_report(
     """
     folder = out or workspace.root / "reports" / str(period)
     _check_folder(folder)
+    if signature_date is not None and signature_date <= dt.date(period, 12, 31):
+        raise ReportError(
+            f"the signature date {signature_date.isoformat()} is not after the reporting period {period}.",
+            "report.signature_date",
+        )
+    if compare is not None and compare >= period:
+        raise ReportError(f"compare with an earlier period than {period}, not {compare}.", "report.compare")
     model = build_report(workspace, period, as_of, today=today, compare=compare, signature_date=signature_date)
     model.draft = draft
     findings = check_model(model)
