@@ -263,7 +263,19 @@ def _comparison(model: ReportModel) -> list[Block]:
         Heading(f"Year over year: {model.period} compared with {c.previous}"),
         Paragraph(f"The {c.previous} figures are those of {c.source}, as reported then."),
     ]
-    blocks += [Paragraph(f"{title}: {', '.join(items) if items else 'none'}.") for title, items in lines]
+    long = [(title, items) for title, items in lines if len(items) > 10]
+    blocks += [
+        Paragraph(f"{title}: {', '.join(items) if items else 'none'}.") for title, items in lines if len(items) <= 10
+    ]
+    if long:  # hundreds of names read better as a table than as one paragraph
+        blocks.append(Table(("Change", "Facility"), tuple((title, item) for title, items in long for item in items)))
+    if c.statuses_compared and not c.suppliers_known:  # an imported filing: its printed words, mapped
+        blocks.append(
+            Paragraph(
+                f"The {c.previous} statuses are the words that filing printed, mapped to today's statuses; "
+                "the audit programs and their names have changed over the years, so read changes with care."
+            )
+        )
     if not c.statuses_compared:
         blocks.append(Paragraph("Status changes: not compared, because one of the two periods had no status list."))
     elif c.status_changes:
