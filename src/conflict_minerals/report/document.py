@@ -183,7 +183,7 @@ def conflict_minerals_report(model: ReportModel) -> list[Block]:
 def _facility_tables(model: ReportModel) -> list[Block]:
     blocks: list[Block] = [_summary_table(model)]
     if model.risk_notes:
-        blocks.append(Heading("Facilities not on any RMI list", 3))
+        blocks.append(Heading("Facilities on none of the status lists consulted", 3))
         blocks.append(
             Table(
                 ("Metal", "Facility", "Country", "Risk", "Why"),

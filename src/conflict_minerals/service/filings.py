@@ -154,13 +154,17 @@ def import_filing(
 def check_file(path: Path) -> list[Finding]:
     """Check any filing (the exhibit .htm, the full submission .txt, or a text export)."""
     parsed = read_filing(read_file(path), path.name)
-    headings = [line for line in parsed.lines if _looks_like_heading(line)]
+    table = {row.line for row in parsed.annex} | {number for number, _ in parsed.unread_lines}
+    headings = [line for n, line in enumerate(parsed.lines, 1) if n not in table and _looks_like_heading(line)]
     return check_filing(Filing(path.name, parsed, sections_of(parsed.lines, headings)))
 
 
 def _looks_like_heading(line: str) -> bool:
     text = line.strip().strip("*#").strip()
-    return 0 < len(text) <= 80 and not text.endswith((".", ",", ";", ":")) and "\t" not in text and text[0].isupper()
+    if not 0 < len(text) <= 80 or text.endswith((".", ",", ";", ":")) or "\t" in text or not text[0].isupper():
+        return False
+    letters = sum(1 for char in text if char.isalpha())
+    return letters >= 0.7 * sum(1 for char in text if not char.isspace())  # not a line of table debris
 
 
 def check_period(
