@@ -91,6 +91,50 @@ def campaign_start(year: int, due: dt.datetime | None, product_level: bool | Non
     click.echo(f"Campaign {started.year}: {added} new request(s); responses due {started.due_date.isoformat()}.")
 
 
+@campaign.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the campaigns as JSON only.")
+def campaign_list(as_json: bool) -> None:
+    """List the campaigns, newest first: due date, open or closed, responses; * marks the default."""
+    from conflict_minerals.service.program import list_campaigns
+
+    with workspace() as ws:
+        found = list_campaigns(ws)
+    if as_json:
+        echo_json({"campaigns": [item.as_json() for item in found]})
+        return
+    if not found:
+        click.echo("No campaign yet; start one with `conflict-minerals campaign start YEAR`.")
+    for item in found:
+        c = item.campaign
+        state = f"closed {c.closed_at:%Y-%m-%d}" if c.closed_at else "open"
+        click.echo(
+            f"{'*' if item.default else ' '} {c.year}  due {c.due_date.isoformat()}  {state:<17} "
+            f"{item.responded} of {item.suppliers} responded ({item.response_rate:.0%})"
+        )
+
+
+@campaign.command("close")
+@click.argument("year", type=int)
+def campaign_close(year: int) -> None:
+    """Close a year's campaign: it is kept and can be reported on, but is no longer the default."""
+    from conflict_minerals.service.program import close_campaign
+
+    with workspace() as ws:
+        close_campaign(ws, ws.actor, year)
+    click.echo(f"Campaign {year} closed.")
+
+
+@campaign.command("reopen")
+@click.argument("year", type=int)
+def campaign_reopen(year: int) -> None:
+    """Reopen a closed campaign."""
+    from conflict_minerals.service.program import close_campaign
+
+    with workspace() as ws:
+        close_campaign(ws, ws.actor, year, reopen=True)
+    click.echo(f"Campaign {year} reopened.")
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--campaign", "year", type=int, help="Campaign year (default: the latest).")

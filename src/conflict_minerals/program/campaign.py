@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
@@ -59,6 +61,12 @@ class Campaign:
     year: int
     due_date: dt.date
     require_product_level: bool
+    closed_at: dt.datetime | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Tell whether the campaign was closed (kept and reported on, no longer the default)."""
+        return self.closed_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +90,14 @@ def start_campaign(
     connection: Connection, actor: str, year: int, due: dt.date, require_product_level: bool = False
 ) -> tuple[Campaign, int]:
     """Start the campaign of a reporting year (or extend it): a request to every active supplier without one."""
+    check_year(year)
     campaign = find_campaign(connection, year)
+    if campaign is not None and campaign.closed:
+        raise CampaignError(
+            f"the {year} campaign is closed; reopen it first (`conflict-minerals campaign reopen {year}`).",
+            "campaign.closed",
+            year=year,
+        )
     if campaign is None:
         connection.execute(
             insert(campaigns).values(
@@ -149,12 +164,50 @@ def ensure_request(connection: Connection, actor: str, campaign: Campaign, suppl
     return int(request_id)
 
 
+FIRST_YEAR = 2013  # the first reporting year of the SEC's conflict minerals rule
+
+
+def check_year(year: int, today: dt.date | None = None) -> None:
+    """Refuse a year that cannot be a reporting year (2013 to next year): `campaign start 25` is a typo."""
+    last = (today or dt.date.today()).year + 1
+    if not FIRST_YEAR <= year <= last:
+        raise CampaignError(
+            f"{year} is not a reporting year; give a calendar year from {FIRST_YEAR} to {last} (e.g. {last - 1}).",
+            "campaign.year",
+            year=year,
+        )
+
+
+def _campaign(row: Any) -> Campaign:
+    return Campaign(row.id, row.year, row.due_date, row.require_product_level, row.closed_at)
+
+
 def find_campaign(connection: Connection, year: int | None = None) -> Campaign | None:
-    """Return the campaign of a year, or the latest one when no year is given."""
-    query = select(campaigns)
-    query = query.where(campaigns.c.year == year) if year is not None else query.order_by(campaigns.c.year.desc())
-    row = connection.execute(query).first()
-    return Campaign(row.id, row.year, row.due_date, row.require_product_level) if row else None
+    """Return the campaign of a year, or when no year is given the latest open one (else the latest)."""
+    if year is not None:
+        row = connection.execute(select(campaigns).where(campaigns.c.year == year)).first()
+        return _campaign(row) if row else None
+    newest = select(campaigns).order_by(campaigns.c.year.desc())
+    row = connection.execute(newest.where(campaigns.c.closed_at.is_(None))).first()
+    row = row or connection.execute(newest).first()
+    return _campaign(row) if row else None
+
+
+def list_campaigns(connection: Connection) -> list[Campaign]:
+    """Every campaign, newest year first."""
+    return [_campaign(row) for row in connection.execute(select(campaigns).order_by(campaigns.c.year.desc()))]
+
+
+def close_campaign(connection: Connection, actor: str, year: int, reopen: bool = False) -> Campaign:
+    """Close a year's campaign (or reopen it); audited. Closing twice, or reopening an open one, is an error."""
+    campaign = require_campaign(connection, year)
+    if campaign.closed != reopen:
+        state = "already closed" if campaign.closed else "open"
+        raise CampaignError(f"the {year} campaign is {state}.", "campaign.state", year=year)
+    at = None if reopen else now()
+    connection.execute(update(campaigns).where(campaigns.c.id == campaign.id).values(closed_at=at))
+    record(connection, actor, "campaign.reopened" if reopen else "campaign.closed", {"year": year}, campaign_year=year)
+    return dataclasses.replace(campaign, closed_at=at)
 
 
 def require_campaign(connection: Connection, year: int | None = None) -> Campaign:

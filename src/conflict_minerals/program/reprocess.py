@@ -89,7 +89,10 @@ def reprocess(
 def _campaigns(connection: Connection) -> list[Campaign]:
     from conflict_minerals.program.schema import campaigns
 
-    return [Campaign(r.id, r.year, r.due_date, r.require_product_level) for r in connection.execute(select(campaigns))]
+    return [
+        Campaign(r.id, r.year, r.due_date, r.require_product_level, r.closed_at)
+        for r in connection.execute(select(campaigns))
+    ]
 
 
 def _from_reader(finding: StoredFinding) -> bool:

@@ -70,6 +70,7 @@ campaigns = Table(
     Column("due_date", Date, nullable=False),
     Column("require_product_level", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
 )
 
 requests = Table(

@@ -45,6 +45,49 @@ def start_campaign(
 
 
 @dataclass(frozen=True, slots=True)
+class CampaignSummary:
+    """A campaign as `campaign list` shows it: its year, due date, state and response figures."""
+
+    campaign: campaigns.Campaign
+    default: bool  # the campaign commands use when none is given
+    suppliers: int
+    responded: int
+    response_rate: float
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented `campaign list --json` item."""
+        c = self.campaign
+        return {
+            "year": c.year,
+            "due_date": c.due_date.isoformat(),
+            "state": "closed" if c.closed else "open",
+            "closed_at": c.closed_at.isoformat() if c.closed_at else None,
+            "default": self.default,
+            "suppliers": self.suppliers,
+            "responded": self.responded,
+            "response_rate": round(self.response_rate, 4),
+        }
+
+
+def list_campaigns(workspace: Workspace) -> list[CampaignSummary]:
+    """Every campaign, newest first, with its response figures and which one is the default."""
+    with workspace.read() as connection:
+        default = campaigns.find_campaign(connection)
+        found = []
+        for campaign in campaigns.list_campaigns(connection):
+            responded, surveyed, rate = campaigns.response_rate(campaigns.overview(connection, campaign))
+            is_default = default is not None and default.id == campaign.id
+            found.append(CampaignSummary(campaign, is_default, surveyed, responded, rate))
+    return found
+
+
+def close_campaign(workspace: Workspace, actor: str, year: int, reopen: bool = False) -> campaigns.Campaign:
+    """Close (or reopen) a year's campaign; audited."""
+    with workspace.transaction() as connection:
+        return campaigns.close_campaign(connection, actor, year, reopen)
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewItem:
     """A supplier's current CMRT with the findings a reviewer should see."""
 

@@ -1,0 +1,48 @@
+"""Campaigns you can correct: plausible years only, a list, close and reopen, the default the latest open one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from tests.workspace_fixtures import Program
+
+
+def test_a_year_that_cannot_be_a_reporting_year_is_refused(program: Program) -> None:
+    for year in ("25", "2012", str(dt.date.today().year + 2)):
+        refused = program("campaign", "start", year, ok=False)
+        assert refused.exit_code == 2 and "is not a reporting year" in refused.stderr, year
+        assert "Traceback" not in refused.output
+    listed = json.loads(program("campaign", "list", "--json").stdout)
+    assert listed == {"campaigns": []}  # nothing was created
+    assert "No campaign yet" in program("campaign", "list").stdout
+
+
+def test_list_close_reopen_and_the_default(program: Program) -> None:
+    program("suppliers", "add", "Acme Components Ltd.")
+    program("campaign", "start", "2024")
+    program("campaign", "start", "2025")
+    campaigns = json.loads(program("campaign", "list", "--json").stdout)["campaigns"]
+    assert [(c["year"], c["state"], c["default"], c["suppliers"]) for c in campaigns] == [
+        (2025, "open", True, 1),
+        (2024, "open", False, 1),
+    ]
+    assert set(campaigns[0]) == {
+        "year", "due_date", "state", "closed_at", "default", "suppliers", "responded", "response_rate"
+    }  # fmt: skip
+
+    program("campaign", "close", "2025")
+    campaigns = json.loads(program("campaign", "list", "--json").stdout)["campaigns"]
+    assert [(c["year"], c["state"], c["default"]) for c in campaigns] == [(2025, "closed", False), (2024, "open", True)]
+    assert "2024" in program("status").stdout  # commands without --campaign now use the open one
+
+    again = program("campaign", "close", "2025", ok=False)
+    assert again.exit_code == 2 and "already closed" in again.stderr
+    extended = program("campaign", "start", "2025", ok=False)
+    assert extended.exit_code == 2 and "campaign reopen 2025" in extended.stderr
+    program("campaign", "reopen", "2025")
+    assert json.loads(program("campaign", "list", "--json").stdout)["campaigns"][0]["default"] is True
+    events = [e["kind"] for e in json.loads(program("log", "--json").stdout)]
+    assert "campaign.closed" in events and "campaign.reopened" in events
+    missing = program("campaign", "close", "2019", ok=False)
+    assert missing.exit_code == 2 and "no campaign for 2019" in missing.stderr
