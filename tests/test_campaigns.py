@@ -46,3 +46,15 @@ def test_list_close_reopen_and_the_default(program: Program) -> None:
     assert "campaign.closed" in events and "campaign.reopened" in events
     missing = program("campaign", "close", "2019", ok=False)
     assert missing.exit_code == 2 and "no campaign for 2019" in missing.stderr
+
+
+def test_report_help_shows_every_option_of_the_report() -> None:
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+
+    shown = CliRunner().invoke(cli, ["report", "--help"]).output
+    for option in ("--period", "--as-of", "--out", "--compare", "--signature-date", "--draft", "explain", "evidence"):
+        assert option in shown, option
+    options = CliRunner().invoke(cli, ["smelters", "--help"]).output.split("Options:")[1].split("Commands:")[0]
+    assert "FILES..." not in options and "--status-list" in options

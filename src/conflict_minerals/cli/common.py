@@ -134,3 +134,13 @@ class DefaultGroup(click.Group):
         if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Show the default command's own options too: they are what the group runs when given no command."""
+        default = self.commands.get(self.default_command)
+        if default is not None:
+            options = [p for p in default.get_params(ctx) if isinstance(p, click.Option)]
+            records = [r for p in options if (r := p.get_help_record(ctx)) and "--help" not in r[0]]
+            with formatter.section("Options"):
+                formatter.write_dl([*records, ("-h, --help", "Show this message and exit.")])
+        self.format_commands(ctx, formatter)
