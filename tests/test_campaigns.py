@@ -58,3 +58,20 @@ def test_report_help_shows_every_option_of_the_report() -> None:
         assert option in shown, option
     options = CliRunner().invoke(cli, ["smelters", "--help"]).output.split("Options:")[1].split("Commands:")[0]
     assert "FILES..." not in options and "--status-list" in options
+
+
+def test_workspace_before_or_after_the_command_and_from_the_environment(
+    program: Program, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+
+    program("campaign", "start", "2025")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    after = runner.invoke(cli, ["campaign", "list", "--workspace", str(program.root)])
+    equals = runner.invoke(cli, ["campaign", "list", f"--workspace={program.root}"])
+    assert after.exit_code == 0 and equals.exit_code == 0 and "2025" in after.stdout and "2025" in equals.stdout
+    monkeypatch.setenv("CONFLICT_MINERALS_WORKSPACE", str(program.root))
+    assert "2025" in runner.invoke(cli, ["campaign", "list"]).stdout

@@ -58,11 +58,28 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(f"conflict_minerals.cli.{module}"), attribute)
         return command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Accept `--workspace DIR` after the command too (`conflict-minerals status --workspace DIR`)."""
+        return super().parse_args(ctx, workspace_first(args))
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the commands without importing them."""
         rows = [(name, help_text) for name, (_, _, help_text) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def workspace_first(args: list[str]) -> list[str]:
+    """Move a `--workspace DIR` (or `--workspace=DIR`) given after the command to the front."""
+    end = args.index("--") if "--" in args else len(args)
+    for index, arg in enumerate(args[:end]):
+        if index == 0:
+            continue  # already first
+        if arg == "--workspace" and index + 1 < end:
+            return [arg, args[index + 1], *args[:index], *args[index + 2 :]]
+        if arg.startswith("--workspace="):
+            return [arg, *args[:index], *args[index + 1 :]]
+    return args
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
