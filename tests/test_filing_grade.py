@@ -308,3 +308,14 @@ def test_the_baseline_is_the_final_run_not_a_later_draft(season: Program, tmp_pa
     finally:
         workspace.close()
     assert found is not None and found.id == final and found.data["signature_date"] == "2026-05-20"
+
+
+def test_reports_and_exports_are_in_the_audit_trail(season: Program, tmp_path: Path) -> None:
+    season("report", "--period", "2025", "--out", tmp_path / "r", "--draft")
+    season("export-cmrt", "--period", "2025", "--as-of", "2026-04-30", "--out", tmp_path / "c.xlsx")
+    events = json.loads(season("log", "--json").stdout)
+    written = [e for e in events if e["kind"] == "report.written"]
+    exported = [e for e in events if e["kind"] == "export.company_cmrt"]
+    assert len(written) == 1 and len(exported) == 1
+    assert written[0]["detail"]["draft"] is True and written[0]["detail"]["errors"] > 0
+    assert exported[0]["detail"]["file"] == "c.xlsx"

@@ -69,7 +69,18 @@ def snapshot(root: Path) -> dict[str, object]:
 
 
 def ingest_process(root: Path, folder: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "conflict_minerals", "--workspace", str(root), "ingest", str(folder)]
+    # one worker: files are stored one by one, so a kill lands midway even on a fast machine
+    command = [
+        sys.executable,
+        "-m",
+        "conflict_minerals",
+        "--workspace",
+        str(root),
+        "ingest",
+        str(folder),
+        "--jobs",
+        "1",
+    ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -98,7 +109,7 @@ def test_killed_ingest_then_rerun_equals_a_clean_run(
     prepare(program)
     process = ingest_process(program.root, many_files)
     deadline = time.time() + 120
-    while count_submissions(program.root) < 4 and time.time() < deadline and process.poll() is None:
+    while count_submissions(program.root) < 1 and time.time() < deadline and process.poll() is None:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()

@@ -18,6 +18,7 @@ from pathlib import Path
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.filings.check import CheckFinding, finding_json
 from conflict_minerals.filings.own import check_model
+from conflict_minerals.program.audit import record
 from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.build import build_report
@@ -98,6 +99,16 @@ def run_report(
     assert model.run_id is not None
     written = replace_folder(folder, lambda staging: write_report(model, staging, findings))
     files = tuple(folder / p.name for p in written.files)
+    with workspace.transaction() as connection:
+        errors_left = sum(1 for f in findings if f.severity.value == "error")
+        detail = {
+            "run": model.run_id,
+            "as_of": model.as_of,
+            "draft": draft,
+            "folder": folder.name,
+            "errors": errors_left,
+        }
+        record(connection, actor, "report.written", detail, campaign_year=period)
     return ReportResult(model, model.run_id, WrittenReport(folder, files), findings)
 
 

@@ -137,6 +137,9 @@ def export_company_cmrt(
     )
     with _template_file(workspace, template) as chosen, _atomic(out) as staging:
         used = write_company_cmrt(data, staging, chosen)
+    with workspace.transaction() as connection:
+        detail = {"file": out.name, "template": used, "as_of": gathered.as_of, "smelters": len(data["smelters"])}
+        record(connection, workspace.actor, "export.company_cmrt", detail, campaign_year=period)
     return ExportResult(out, used, chosen is None, len(data["smelters"]), tuple(derived))
 
 
