@@ -154,3 +154,13 @@ def test_every_rule_has_a_case() -> None:
     documented = {rule.__doc__.split(":")[0] for rule in REVIEW_RULES if rule.__doc__}
     tested = {code for code, _, _ in CASES} | {"REV-001"}
     assert documented == tested
+
+
+def test_a_row_without_a_name_never_shows_none(tmp_path: Path) -> None:
+    data = variant(add_row({"metal": "Gold", "lookup_name": "Smelter not listed", "country": "CHINA"}))
+    path = tmp_path / "supplier.xlsx"
+    write_cmrt(path, data, bundled_snapshot().entries)
+    found = review_document(ReviewContext(read_cmrt(path), MATCHER, 2025, today=dt.date(2026, 3, 1)))
+    messages = [f.message for f in found]
+    assert all("None" not in message for message in messages), messages
+    assert any(f.code == "REV-011" and "names no smelter or refiner" in f.message for f in found), messages

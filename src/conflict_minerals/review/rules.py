@@ -197,9 +197,10 @@ def not_a_smelter(ctx: ReviewContext) -> Iterator[Finding]:
         for row, match in _matches(ctx, metal):
             if row.not_yet_identified or match.method not in (Method.UNMATCHED, Method.REJECTED):
                 continue
+            named = row.reported_name  # a "Smelter not listed" row without a typed name has none
+            what = f"'{named}' is not a smelter or refiner in RMI's list" if named else "names no smelter or refiner"
             message = (
-                f"Row {row.row}: '{row.reported_name}' is not a smelter or refiner in RMI's list "
-                f"({match.reason}); give the smelter's Smelter ID, or confirm it is a smelter."
+                f"Row {row.row}: {what} ({match.reason}); give the smelter's Smelter ID, or confirm it is a smelter."
             )
             yield Finding(
                 ctx.at(SMELTER_LIST, f"D{row.row}" if row.not_listed else f"C{row.row}"),
