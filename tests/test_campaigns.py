@@ -75,3 +75,14 @@ def test_workspace_before_or_after_the_command_and_from_the_environment(
     assert after.exit_code == 0 and equals.exit_code == 0 and "2025" in after.stdout and "2025" in equals.stdout
     monkeypatch.setenv("CONFLICT_MINERALS_WORKSPACE", str(program.root))
     assert "2025" in runner.invoke(cli, ["campaign", "list"]).stdout
+
+
+def test_a_near_miss_supplier_name_gets_a_suggestion(program: Program) -> None:
+    program("suppliers", "add", "Summit Magnetics Inc.")
+    program("suppliers", "add", "Orion Cable Co.")
+    program("campaign", "start", "2025")
+    missed = program("accept", "summit", "--reason", "ok", ok=False)
+    assert missed.exit_code == 2 and "did you mean 'Summit Magnetics Inc.'?" in missed.stderr
+    assert "Orion" not in missed.stderr
+    nothing = program("accept", "Zebra Plastics", "--reason", "ok", ok=False)
+    assert "there is no supplier 'Zebra Plastics';" in nothing.stderr

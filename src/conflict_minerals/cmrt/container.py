@@ -82,12 +82,12 @@ def _read_bounded(name: str) -> bytes:
 def _not_excel_message(data: bytes) -> str:
     head = data[:8].lstrip()
     if head.startswith(b"%PDF"):
-        kind = "a PDF document"
+        kind = "a PDF document, not an Excel workbook"
     elif head[:1] in (b"<",):
-        kind = "an HTML or XML document"
+        kind = "an HTML or XML document, not an Excel workbook"
     else:
         kind = "not an Excel workbook"
-    return f"this file is {kind}, not an Excel workbook; ask the supplier for the CMRT as .xlsx."
+    return f"this file is {kind}; ask the supplier for the CMRT as .xlsx."
 
 
 def _check_zip(name: str, data: bytes) -> dict[str, str]:

@@ -338,8 +338,28 @@ def require_supplier(connection: Connection, name: str) -> SupplierRecord:
     """Find a supplier by name, alias or unique ID; a typed error when there is none."""
     found = find_supplier(connection, name)
     if found is None:
-        raise SupplierError(f"there is no supplier '{name}'.", "supplier.unknown", name=name)
+        near = similar_suppliers(connection, name)
+        hint = f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
+        raise SupplierError(f"there is no supplier '{name}'{hint}.", "supplier.unknown", name=name)
     return found
+
+
+def similar_suppliers(connection: Connection, name: str, limit: int = 3) -> list[str]:
+    """Supplier names (or the suppliers of aliases) close to a name typed: 'summit' -> 'Summit Magnetics Inc.'."""
+    from rapidfuzz import fuzz, process
+
+    names = {row.name: row.name for row in connection.execute(select(suppliers.c.name))}
+    aliases = select(supplier_aliases.c.alias, suppliers.c.name).join(
+        suppliers, suppliers.c.id == supplier_aliases.c.supplier_id
+    )
+    names |= {row.alias: row.name for row in connection.execute(aliases)}
+    wanted = " ".join(name.split()).casefold()
+    ranked = process.extract(wanted, {k: k.casefold() for k in names}, scorer=fuzz.WRatio, limit=limit * 3)
+    found: list[str] = []
+    for _, score, key in ranked:
+        if score >= 75 and names[key] not in found:
+            found.append(names[key])
+    return found[:limit]
 
 
 def _by_unique_id(connection: Connection, unique_id: str) -> SupplierRecord | None:
