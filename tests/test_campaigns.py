@@ -86,3 +86,17 @@ def test_a_near_miss_supplier_name_gets_a_suggestion(program: Program) -> None:
     assert "Orion" not in missed.stderr
     nothing = program("accept", "Zebra Plastics", "--reason", "ok", ok=False)
     assert "there is no supplier 'Zebra Plastics';" in nothing.stderr
+
+
+def test_ingest_supplier_that_disagrees_with_the_file_says_so(program: Program, build_cmrt) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import FULL_DECLARATION, declaration
+
+    program("suppliers", "add", "Acme Corp")
+    program("suppliers", "add", "Orion Cable Co.")
+    program("campaign", "start", "2025")
+    orion = dict(FULL_DECLARATION["company"], name="Orion Cable Co.", unique_id=None)
+    result = program("ingest", build_cmrt("6.5", declaration(company=orion), "orion.xlsx"), "--supplier", "Acme Corp")
+    assert "although the CMRT names 'Orion Cable Co.': check that it is theirs" in result.output
+    acme = dict(FULL_DECLARATION["company"], name="ACME CORP.", unique_id=None)
+    agreed = program("ingest", build_cmrt("6.5", declaration(company=acme), "acme.xlsx"), "--supplier", "Acme Corp")
+    assert "given by the person ingesting" in agreed.output and "although" not in agreed.output

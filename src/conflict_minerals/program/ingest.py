@@ -19,7 +19,7 @@ from sqlalchemy import Connection, and_, select
 from sqlalchemy.exc import IntegrityError
 
 from conflict_minerals.cmrt.values import clean_text
-from conflict_minerals.model import Finding, Severity
+from conflict_minerals.model import CmrtDocument, Finding, Severity
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.campaign import Campaign, make_current, next_version, require_campaign
 from conflict_minerals.program.documents import parsed_fields, save_parsed
@@ -186,6 +186,15 @@ class _Run:
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
 
+    def _forced_link(self, document: CmrtDocument | None) -> Link:
+        """`--supplier` decides, but a CMRT that names another company says so (filed, and flagged)."""
+        assert self.forced is not None
+        ref = (self.forced.id, self.forced.name)
+        declared = document.company.name if document else None
+        if declared and not self.directory.agrees(ref, declared):
+            return Link(ref, f"--supplier, although the CMRT names '{declared}': check that it is theirs")
+        return Link(ref, "given by the person ingesting")
+
     def _save(self, connection: Connection, received: _Received, data: bytes, prepared: Prepared) -> IngestOutcome:
         if _existing(connection, self.campaign, received.sha) is not None:
             return _duplicate(received.path)
@@ -201,11 +210,8 @@ class _Run:
                 )
             )
         document = prepared.document
-        link = (
-            Link((self.forced.id, self.forced.name), "given by the person ingesting")
-            if self.forced
-            else (self.directory.link(document.company) if document else Link(None, ""))
-        )
+        link = self._forced_link(document) if self.forced else None
+        link = link or (self.directory.link(document.company) if document else Link(None, ""))
         supplier, how = link.supplier, link.how
         version = next_version(connection, self.campaign, supplier[0]) if supplier and document else None
         submission_id = inserted_id(

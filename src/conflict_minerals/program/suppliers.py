@@ -433,7 +433,7 @@ class SupplierDirectory:
         another company's name with a supplier's DUNS waits for a person to assign it.
         """
         if company.unique_id and (found := self.by_unique_id.get(company.unique_id.strip().lower())):
-            if not company.name or not self._agrees(found, company.name):
+            if not company.name or not self.agrees(found, company.name):
                 declared = f"'{company.name}'" if company.name else "no company"
                 how = f"unique ID {company.unique_id} belongs to '{found[1]}', but the CMRT names {declared}"
                 return Link(None, f"{how}; assign it to confirm", identity_conflict=True)
@@ -451,7 +451,8 @@ class SupplierDirectory:
             return Link(None, f"'{company.name}' resembles supplier '{resembles}'; assign it to confirm")
         return Link(None, f"no supplier named '{company.name}'")
 
-    def _agrees(self, ref: SupplierRef, declared: str) -> bool:
+    def agrees(self, ref: SupplierRef, declared: str) -> bool:
+        """Tell whether a declared company name is the supplier's name or alias (or close to one)."""
         key = name_key(declared)
         known = self.names_of(ref)
         return key in known or any(fuzz.token_sort_ratio(key, name) >= LINK_THRESHOLD for name in known)
