@@ -19,7 +19,7 @@ from conflict_minerals.reference.snapshot import bundled_snapshot
 from tests.conftest import FULL_DECLARATION, declaration
 from tests.workspace_fixtures import Program
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+DOCS = Path(__file__).resolve().parents[1] / "src" / "conflict_minerals" / "program" / "settings.md"
 
 
 def test_every_setting_is_documented() -> None:
@@ -211,3 +211,10 @@ def test_settings_are_validated_fully_on_load() -> None:
         "settings: from_address must be an e-mail address",
         "settings: policy_url must be a web address starting with https:// or http://",
     ]
+
+
+def test_the_settings_file_names_the_installed_documentation() -> None:
+    from conflict_minerals.program.settings import SETTINGS_DOC, Settings, render_settings
+
+    assert SETTINGS_DOC.is_file() and SETTINGS_DOC.resolve() == DOCS.resolve()
+    assert str(SETTINGS_DOC) in render_settings(Settings()).splitlines()[0]

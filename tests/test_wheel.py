@@ -152,6 +152,7 @@ def test_wheel_ships_every_file_of_the_package(installed: Installed) -> None:
         f"{PACKAGE}/reference/data/smelter-reference.csv",
         f"{PACKAGE}/reference/data/smelter-reference.meta.json",
         f"{PACKAGE}/program/migrations/script.py.mako",
+        f"{PACKAGE}/program/settings.md",
         f"{PACKAGE}/program/migrations/versions/0001_initial.py",
     ):
         assert data_file in names

@@ -194,7 +194,7 @@ def export_cmrt(period: int, as_of: dt.datetime | None, template: Path | None, o
     if blank:
         click.echo(
             f"warning: company question(s) {', '.join(blank)} left blank: nobody confirmed them; "
-            "set them in [due_diligence] of conflict-minerals.toml (see docs/settings.md).",
+            "set them in [due_diligence] of conflict-minerals.toml (the file names the documentation of each key).",
             err=True,
         )
     if as_json:

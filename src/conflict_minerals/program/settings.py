@@ -204,9 +204,12 @@ def _line(key: str, value: object) -> str:
     return f"# {key} = true   # unset until you confirm it" if value is None else f"{key} = {_quote(value)}"
 
 
+SETTINGS_DOC = Path(__file__).with_name("settings.md")  # ships in the wheel, so an installed tool can point to it
+
+
 def render_settings(settings: Settings) -> str:
-    """Write settings as a commented TOML file (see docs/settings.md for every key)."""
-    lines = ["# conflict-minerals workspace settings; every key is described in docs/settings.md", ""]
+    """Write settings as a commented TOML file (every key is described in settings.md, installed beside this)."""
+    lines = [f"# conflict-minerals workspace settings; every key is described in {SETTINGS_DOC}", ""]
     lines += [
         "[database]",
         "# empty: the workspace's own SQLite file; or postgresql://user@host/db",
