@@ -229,3 +229,30 @@ def test_import_warns_about_an_id_listed_twice(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["refdata", "import-status", str(listed), "--as-of", "2026-01-01"])
     assert result.exit_code == 0
     assert "CID001182 is listed as 'Non-Conformant' and as 'Conformant'" in result.stderr
+
+
+def test_the_list_date_from_downloaded_lines_the_file_name_or_today(tmp_path: Path) -> None:
+    body = CSV_LIST.split("\n", 3)[3]
+    downloaded = read_status_list(write_csv(tmp_path / "a.csv", f"RMI list\nDownloaded: January 15, 2026\n{body}"))
+    assert (downloaded.as_of, downloaded.dated_by) == (dt.date(2026, 1, 15), "the file")
+    named = read_status_list(write_csv(tmp_path / "RMI_Conformant_2026-02-03.csv", body))
+    assert (named.as_of, named.dated_by) == (dt.date(2026, 2, 3), "the file name")
+    compact = read_status_list(write_csv(tmp_path / "active_20260304.csv", body))
+    assert compact.as_of == dt.date(2026, 3, 4)
+    undated = read_status_list(write_csv(tmp_path / "list-2026-02-31.csv", body))
+    assert undated.dated_by == "today" and undated.as_of == dt.date.today()
+    given = read_status_list(write_csv(tmp_path / "b.csv", body), as_of=dt.date(2025, 12, 1))
+    assert (given.as_of, given.dated_by) == (dt.date(2025, 12, 1), "given")
+
+
+def test_import_says_where_the_date_came_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from conflict_minerals.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    body = CSV_LIST.split("\n", 3)[3]
+    undated = CliRunner().invoke(cli, ["refdata", "import-status", str(write_csv(tmp_path / "x.csv", body))])
+    assert undated.exit_code == 0 and "states no date" in undated.stderr and "--as-of" in undated.stderr
+    named = CliRunner().invoke(cli, ["refdata", "import-status", str(write_csv(tmp_path / "l_2026-01-15.csv", body))])
+    assert "as of 2026-01-15, the date from the file name" in named.stdout and "states no date" not in named.stderr

@@ -88,6 +88,12 @@ def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime 
         snapshot = read_status_list(file, list_kind or path_kind(file), as_of.date() if as_of else None)
     except ConflictMineralsError as exc:
         fail_with(exc)
+    if snapshot.dated_by == "today":
+        click.echo(
+            f"warning: the list states no date and its name holds none; it is dated today ({snapshot.as_of}). "
+            "If that is wrong, import it again with --as-of DATE.",
+            err=True,
+        )
     with reference() as store:
         store.add_status(snapshot)
     for smelter_id, kept, other in StatusBook.build([snapshot], snapshot.as_of).conflicts:
@@ -98,7 +104,8 @@ def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime 
     for entry in snapshot.entries:
         counts[entry.bucket.value] = counts.get(entry.bucket.value, 0) + 1
     summary = ", ".join(f"{n} {bucket}" for bucket, n in sorted(counts.items()))
-    click.echo(f"{file}: {len(snapshot.entries)} facilities as of {snapshot.as_of.isoformat()} ({summary})")
+    dated = "" if snapshot.dated_by == "given" else f", the date from {snapshot.dated_by}"
+    click.echo(f"{file}: {len(snapshot.entries)} facilities as of {snapshot.as_of.isoformat()}{dated} ({summary})")
 
 
 @refdata.command("import-cahra")

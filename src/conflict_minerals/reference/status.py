@@ -57,6 +57,7 @@ class StatusSnapshot:
     sha256: str
     list_kind: str | None  # "conformant", "active" or None when the list states each status
     entries: tuple[StatusEntry, ...]
+    dated_by: str = "given"  # where the date came from: "given", "the file", "the file name" or "today"
 
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -89,7 +90,8 @@ _ACTIVE = ("active", "in progress", "corrective action", "re audit", "pending")
 _NEGATIONS = frozenset({"not", "non", "no", "never", "without"})
 _NEGATING = ("withdrawn", "revoked", "lapsed", "expired", "fail", "delist", "rescind", "cancel", "lost", "former")
 _CONFORMANT = ("conformant", "compliant", "cross recogni", "lbma", "rjc", "certified", "conform")
-_AS_OF = re.compile(r"(?:as of|updated|date)[:\s]*(.+)$", re.IGNORECASE)
+_AS_OF = re.compile(r"(?:as of|as at|downloaded(?: on)?|updated|date)[:\s]*(.+)$", re.IGNORECASE)
+_NAME_DATE = re.compile(r"(?<!\d)(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
 def _words(text: str) -> str:
@@ -125,9 +127,23 @@ def read_status_list(path: str | Path, list_kind: str | None = None, as_of: dt.d
     entries = tuple(_entries(rows[header_at + 1 :], columns, list_kind))
     if not entries:
         raise StatusListError(f"{path}: no facility with a Smelter ID was found under the header row.")
-    date = as_of or _stated_date(rows[:header_at]) or dt.date.today()
+    date, dated_by = _list_date(as_of, rows[:header_at], Path(path).name)
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return StatusSnapshot(date, Path(path).name, digest, list_kind, entries)
+    return StatusSnapshot(date, Path(path).name, digest, list_kind, entries, dated_by)
+
+
+def _list_date(given: dt.date | None, preamble: Sequence[Sequence[object]], name: str) -> tuple[dt.date, str]:
+    """The list's date: the one given, else the one it states ("Downloaded:", "As of"), else its file name's."""
+    if given is not None:
+        return given, "given"
+    if (stated := _stated_date(preamble)) is not None:
+        return stated, "the file"
+    if found := _NAME_DATE.search(name):
+        try:
+            return dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3))), "the file name"
+        except ValueError:
+            pass  # 2026-02-31 in a name is no date
+    return dt.date.today(), "today"
 
 
 def _find_header(rows: Sequence[Sequence[object]]) -> tuple[int, dict[str, int]]:
@@ -184,7 +200,9 @@ def _date_text(value: object) -> str | None:
 
 def _stated_date(rows: Sequence[Sequence[object]]) -> dt.date | None:
     for row in rows:
-        for cell in row:
+        # a CSV without quotes splits "Downloaded: January 15, 2026" at its comma: try the row joined too
+        joined = ", ".join(t for cell in row if (t := clean_text(cell)))
+        for cell in (*row, joined):
             text = clean_text(cell)
             match = _AS_OF.search(text) if text else None
             if match:
