@@ -115,6 +115,8 @@ def test_campaign_end_to_end(program: Program, inbox: Path, tmp_path: Path) -> N
     program("accept", FLAWED, "--reason", "corrected version complete")
     program("not-applicable", NO_3TG, "--reason", "declares no 3TG in any product")
     program("escalate", SILENT, "--reason", "no answer after two reminders")
+    settings = program.root / "conflict-minerals.toml"  # the request went out just now: no waiting in a test
+    settings.write_text(settings.read_text().replace("reminder_interval_days = 14", "reminder_interval_days = 0"))
     reminders = program("remind")
     assert f"{SILENT}: reminder written" in reminders.output
     stranger = next(i for i in status(program)["unassigned"] if i["declared_company"])

@@ -72,14 +72,16 @@ def test_refdata_import_of_a_workbook_without_lookup(program: Program, tmp_path:
 
 def test_reminders_wait_for_the_interval(program: Program) -> None:
     program("suppliers", "add", "Granite Peak Metalworks LLC", "--email", "sales@granite.example")
-    program("campaign", "start", "2025")
-    assert "1 reminder(s)" in program("remind").output
-    assert "0 reminder(s)" in program("remind").output  # contacted minutes ago; the interval is 14 days
+    program("campaign", "start", "2025", "--due", "2026-01-31")  # long past
+    first = program("remind").output
+    assert "0 reminder(s)" in first  # the request went out minutes ago; the interval is 14 days
+    assert "1 supplier(s) set to no_response" in first
     settings = program.root / "conflict-minerals.toml"
     text = settings.read_text(encoding="utf-8").replace("reminder_interval_days = 14", "reminder_interval_days = 0")
     settings.write_text(text, encoding="utf-8")
     assert "1 reminder(s)" in program("remind").output
-    assert json.loads(program("status", "--json").output)["suppliers"][0]["reminders_sent"] == 2
+    row = json.loads(program("status", "--json").output)["suppliers"][0]
+    assert row["reminders_sent"] == 1 and row["state"] == "no_response"
 
 
 def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path) -> None:

@@ -64,4 +64,9 @@ def program(tmp_path: Path, database_url: str) -> Program:
         args += ["--db", database_url]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    settings = root / "conflict-minerals.toml"
+    text = settings.read_text(encoding="utf-8").replace(
+        'contact_email = ""', 'contact_email = "compliance@acme.example"'
+    )
+    settings.write_text(text, encoding="utf-8")
     return Program(root)

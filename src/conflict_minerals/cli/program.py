@@ -19,6 +19,12 @@ from conflict_minerals.program.settings import Settings, load_settings
 from conflict_minerals.program.workspace import init_workspace, open_workspace
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+KIND_WORDS = {
+    "request": "request",
+    "correction": "correction request",
+    "reminder": "reminder",
+    "escalation": "escalation",
+}
 
 
 @click.command()
@@ -82,13 +88,53 @@ def campaign() -> None:
 @click.argument("year", type=int)
 @click.option("--due", type=DATE, help="Due date of responses (default from the settings).")
 @click.option("--product-level/--company-level", default=None, help="Ask for product-level CMRTs.")
-def campaign_start(year: int, due: dt.datetime | None, product_level: bool | None) -> None:
-    """Start the campaign of a reporting year: a request to every active supplier."""
+@click.option("--send", is_flag=True, help="Send the requests through SMTP as configured (default: write files).")
+@click.option("--no-letters", is_flag=True, help="Create the requests without writing letters (write them later).")
+def campaign_start(
+    year: int, due: dt.datetime | None, product_level: bool | None, send: bool, no_letters: bool
+) -> None:
+    """Start the campaign of a reporting year: a request to every active supplier, with the blank CMRT attached.
+
+    Run again after adding suppliers: new suppliers get a request, nobody gets a second one.
+    """
+    from conflict_minerals.service.outreach import send_requests
     from conflict_minerals.service.program import start_campaign
 
     with workspace() as ws:
         started, added = start_campaign(ws, ws.actor, year, due.date() if due else None, product_level)
-    click.echo(f"Campaign {started.year}: {added} new request(s); responses due {started.due_date.isoformat()}.")
+        click.echo(f"Campaign {started.year}: {added} new request(s); responses due {started.due_date.isoformat()}.")
+        if no_letters:
+            return
+        try:
+            result = send_requests(ws, ws.actor, started.year, send)
+        except ConflictMineralsError as exc:
+            message = terminal_text(exc.message)
+            click.echo(f"warning: no letters written: {message} Then run this command again.", err=True)
+            return
+    _outreach_lines(result.written, "request")
+    if result.written and result.template is None:
+        click.echo(
+            "warning: no trusted blank CMRT is imported, so the letters link to RMI's download page instead of "
+            "attaching it; import one with `conflict-minerals refdata import-template FILE`.",
+            err=True,
+        )
+    elif result.written:
+        click.echo(f"The blank template {result.template} is attached to each request.")
+    _send_problems(result.problems)
+
+
+@campaign.command("extend")
+@click.argument("supplier")
+@click.option("--until", type=DATE, required=True, help="The supplier's new due date.")
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@click.option("--campaign", "year", type=int, help="Campaign year (default: the latest open one).")
+def campaign_extend(supplier: str, until: dt.datetime, reason: str, year: int | None) -> None:
+    """Give one supplier more time: its own due date; reminders start again from it."""
+    from conflict_minerals.service.outreach import extend_due_date
+
+    with workspace() as ws:
+        started, record = extend_due_date(ws, ws.actor, supplier, until.date(), reason, year)
+    click.echo(f"{record.name}: due {until.date().isoformat()} in the {started.year} campaign.")
 
 
 @campaign.command("list")
@@ -238,17 +284,69 @@ def review(supplier: str | None, year: int | None, show_all: bool, recheck: bool
 @click.argument("supplier", required=False)
 @click.option("--campaign", "year", type=int)
 @click.option("--send", is_flag=True, help="Send through SMTP as configured (default: write files only).")
-def corrections(supplier: str | None, year: int | None, send: bool) -> None:
-    """Write correction requests for CMRTs with open findings (one supplier, or all under review)."""
+@click.option("--warnings", "include_warnings", is_flag=True, help="Ask to correct open warnings too, not only errors.")
+@click.option("--due", type=DATE, help="The new due date (default: today + campaign.correction_days).")
+@click.option("--dry-run", is_flag=True, help="Show who would get what; write and record nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
+def corrections(
+    supplier: str | None,
+    year: int | None,
+    send: bool,
+    include_warnings: bool,
+    due: dt.datetime | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Ask for corrected CMRTs: open errors (and warnings with --warnings), one supplier or all under review."""
     from conflict_minerals.service.outreach import request_corrections
 
     with workspace() as ws:
-        result = request_corrections(ws, ws.actor, year, supplier, send)
-    for message in result.written:
-        click.echo(f"{message.supplier}: correction request written to {message.path} ({message.sent_via})")
-    if not result.written:
-        click.echo("No CMRT under review has open findings.")
+        result = request_corrections(
+            ws, ws.actor, year, supplier, send, include_warnings, due.date() if due else None, dry_run
+        )
+    if as_json:
+        echo_json(_outreach_json(result, dry_run))
+    elif dry_run:
+        _planned_lines(result.planned, "correction request")
+        for line in result.skipped:
+            click.echo(f"  {terminal_text(line)}")
+    else:
+        _outreach_lines(result.written, "correction request")
+        if not result.written:
+            click.echo("No CMRT under review has open errors to correct.")
+        for line in result.skipped:
+            click.echo(f"  {terminal_text(line)}")
     _send_problems(result.problems)
+
+
+def _planned_lines(planned: Any, what: str) -> None:
+    click.echo(f"Dry run: {len(planned)} {what}(s) would be written; nothing was recorded.")
+    for item in planned:
+        click.echo(f"  {terminal_text(item.supplier)}: {item.kind}, due {item.due.isoformat()} ({item.detail})")
+        for finding in item.findings:
+            where = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet
+            click.echo(f"      {finding.severity:<7} {finding.code:<11} {where}")
+
+
+def _outreach_lines(written: Any, what: str) -> None:
+    for message in written:
+        kind = KIND_WORDS.get(message.kind, message.kind)
+        click.echo(f"{terminal_text(message.supplier)}: {kind} written to {message.path} ({message.sent_via})")
+
+
+def _outreach_json(result: Any, dry_run: bool) -> dict[str, Any]:
+    return {
+        "dry_run": dry_run,
+        "planned": [item.as_json() for item in result.planned],
+        "written": [
+            {"supplier": w.supplier, "kind": w.kind, "path": str(w.path), "sent_via": w.sent_via}
+            for w in result.written
+        ],
+        "sent": result.sent,
+        "skipped": list(result.skipped),
+        "no_response": result.overdue,
+        "problems": list(result.problems),
+    }
 
 
 def _send_problems(problems: tuple[str, ...]) -> None:
@@ -266,15 +364,25 @@ def _send_problems(problems: tuple[str, ...]) -> None:
 @click.command()
 @click.option("--campaign", "year", type=int)
 @click.option("--send", is_flag=True, help="Send through SMTP as configured (default: write files only).")
-def remind(year: int | None, send: bool) -> None:
-    """Write reminders to every supplier that has not answered."""
+@click.option("--dry-run", is_flag=True, help="Show who would get what; write and record nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
+def remind(year: int | None, send: bool, dry_run: bool, as_json: bool) -> None:
+    """Remind suppliers whose due date passed (after the grace period), then escalate; sets no_response."""
     from conflict_minerals.service.outreach import send_reminders as remind_all
 
     with workspace() as ws:
-        result = remind_all(ws, ws.actor, year, send)
-    for message in result.written:
-        click.echo(f"{message.supplier}: reminder written to {message.path} ({message.sent_via})")
-    click.echo(f"{len(result.written)} reminder(s).")
+        result = remind_all(ws, ws.actor, year, send, dry_run)
+    if as_json:
+        echo_json(_outreach_json(result, dry_run))
+    elif dry_run:
+        _planned_lines(result.planned, "reminder or escalation")
+    else:
+        if result.overdue:
+            click.echo(f"{result.overdue} supplier(s) set to no_response: nothing received by the due date.")
+        _outreach_lines(result.written, "reminder")
+        reminders = sum(1 for w in result.written if w.kind == "reminder")
+        escalations = len(result.written) - reminders
+        click.echo(f"{reminders} reminder(s), {escalations} escalation(s).")
     _send_problems(result.problems)
 
 

@@ -22,6 +22,7 @@ def suppliers() -> None:
 @click.option("--email", help="Contact e-mail.")
 @click.option("--tier", type=int, default=1, show_default=True)
 @click.option("--alias", "aliases", multiple=True, help="Another name the supplier uses (repeatable).")
+@click.option("--language", help="Language of the letters (de, fr, pt-BR, …) when the workspace has a translation.")
 def suppliers_add(
     name: str,
     unique_id: str | None,
@@ -30,6 +31,7 @@ def suppliers_add(
     email: str | None,
     tier: int,
     aliases: tuple[str, ...],
+    language: str | None,
 ) -> None:
     """Add one supplier."""
     from conflict_minerals.service.program import add_supplier
@@ -45,6 +47,7 @@ def suppliers_add(
             contact_email=email,
             tier=tier,
             aliases=aliases,
+            language=language,
         )
     click.echo(f"Added supplier '{name}'.")
 

@@ -84,6 +84,8 @@ class RequestView:
     current_version: int | None
     current_file: str | None
     open_findings: dict[str, int]
+    due_date: dt.date  # this supplier's: an extension or a correction's new date, else the campaign's
+    escalated_at: dt.datetime | None = None
 
 
 def start_campaign(
@@ -267,9 +269,52 @@ def overview(connection: Connection, campaign: Campaign) -> list[RequestView]:
             r.version,
             r.file_name,
             counts.get(r.current_submission_id, {}),
+            r.due_date or campaign.due_date,
+            r.escalated_at,
         )
         for r in connection.execute(query)
     ]
+
+
+def mark_overdue(connection: Connection, actor: str, campaign: Campaign, today: dt.date) -> list[int]:
+    """Set `no_response` on every request still waiting after its due date; return the suppliers moved."""
+    moved = []
+    for view in overview(connection, campaign):
+        if view.state is RequestState.REQUESTED and view.due_date < today:
+            set_state(
+                connection,
+                actor,
+                campaign,
+                view.supplier_id,
+                RequestState.NO_RESPONSE,
+                "request.no_response",
+                f"nothing received by the due date {view.due_date.isoformat()}",
+                {"due": view.due_date.isoformat()},
+            )
+            moved.append(view.supplier_id)
+    return moved
+
+
+def set_due_date(
+    connection: Connection,
+    actor: str,
+    campaign: Campaign,
+    supplier_id: int,
+    due: dt.date,
+    kind: str = "request.extended",
+    reason: str | None = None,
+) -> None:
+    """Give one supplier its own due date (an extension); a `no_response` request is open again, reminders restart."""
+    request_id = ensure_request(connection, actor, campaign, supplier_id)
+    row = connection.execute(select(requests.c.state, requests.c.due_date).where(requests.c.id == request_id)).one()
+    values: dict[str, object] = {"due_date": due}
+    if kind == "request.extended":
+        values |= {"reminders_sent": 0, "escalated_at": None}
+        if row.state == RequestState.NO_RESPONSE.value:
+            values["state"] = RequestState.REQUESTED.value
+    connection.execute(update(requests).where(requests.c.id == request_id).values(**values))
+    detail = {"from": (row.due_date or campaign.due_date).isoformat(), "to": due.isoformat()}
+    record(connection, actor, kind, detail, reason, campaign_year=campaign.year, supplier_id=supplier_id)
 
 
 def _open_finding_counts(connection: Connection) -> dict[int, dict[str, int]]:

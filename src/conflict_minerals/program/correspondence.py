@@ -1,4 +1,4 @@
-"""The corrections loop through an outbox: correction requests and reminders, recorded, then written or sent.
+"""The outbox: messages to suppliers recorded, then written as files or sent.
 
 A message is first recorded in the database (with the decision it belongs to) in one short
 transaction; only after that commit are its files written and, when asked, is it sent by SMTP,
@@ -8,7 +8,6 @@ no message goes out twice because of a failure.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import smtplib
@@ -23,11 +22,10 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.audit import now, record
-from conflict_minerals.program.campaign import OUTSTANDING, Campaign, RequestState, overview, set_state
-from conflict_minerals.program.decisions import StoredFinding, current_submission, submission_findings
-from conflict_minerals.program.schema import inserted_id, messages, requests, submissions
+from conflict_minerals.program.campaign import Campaign
+from conflict_minerals.program.schema import inserted_id, messages, requests, trusted_templates
 from conflict_minerals.program.settings import EmailSettings
-from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
+from conflict_minerals.program.suppliers import SupplierRecord
 from conflict_minerals.program.workspace import Workspace
 
 PENDING, SENDING, SENT, FAILED, WRITTEN = "pending", "sending", "sent", "failed", "written"
@@ -54,44 +52,22 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "supplier"
 
 
-def correction_text(
-    supplier: SupplierRecord, campaign: Campaign, file_name: str, open_findings: list[StoredFinding], sender: str
-) -> str:
-    """Write the body of a correction request in the supplier's terms: sheet, cell, what to fix."""
-    lines = [
-        f"Dear {supplier.name} team,",
-        "",
-        f"Thank you for your Conflict Minerals Reporting Template (CMRT) for {campaign.year}, file '{file_name}'.",
-        "Our review found the points below. Please correct them in the same workbook and send it back",
-        f"by {campaign.due_date.strftime('%d %B %Y')}.",
-        "",
-    ]
-    for number, finding in enumerate(open_findings, start=1):
-        where = f"sheet '{finding.sheet}', cell {finding.cell}" if finding.cell else f"sheet '{finding.sheet}'"
-        lines.append(f"{number}. [{finding.severity}] {where}: {finding.message} ({finding.code})")
-    lines += [
-        "",
-        "Please use the current RMI CMRT revision and keep the file in Excel format.",
-        "",
-        "Kind regards,",
-        sender,
-    ]
-    return "\n".join(lines) + "\n"
+def sender_address(workspace: Workspace) -> str:
+    """The address messages come from; none set is an error a person can fix, never 'localhost'."""
+    address = workspace.settings.email.from_address or workspace.settings.company.contact_email
+    if not address:
+        raise MessageError(
+            "messages to suppliers need a sender address: set [email] from_address or [company] contact_email "
+            "in conflict-minerals.toml.",
+            "message.no_sender",
+        )
+    return address
 
 
-def reminder_text(supplier: SupplierRecord, campaign: Campaign, sender: str) -> str:
-    """Write the body of a reminder to a supplier that has not answered."""
-    lines = [
-        f"Dear {supplier.name} team,",
-        "",
-        f"We have not yet received your Conflict Minerals Reporting Template (CMRT) for {campaign.year}.",
-        f"Please complete the current RMI CMRT and send it to us by {campaign.due_date.strftime('%d %B %Y')}.",
-        "If none of the products you supply us contain tin, tantalum, tungsten or gold, please tell us so.",
-        "",
-        "Kind regards,",
-        sender,
-    ]
-    return "\n".join(lines) + "\n"
+def signature(workspace: Workspace) -> str:
+    """The letter's closing lines: contact name, company, e-mail."""
+    company = workspace.settings.company
+    return "\n".join(part for part in (company.contact_name, company.legal_name, company.contact_email) if part)
 
 
 def check_sending(workspace: Workspace, targets: list[SupplierRecord]) -> None:
@@ -105,147 +81,100 @@ def check_sending(workspace: Workspace, targets: list[SupplierRecord]) -> None:
             )
 
 
-def queue_correction(
-    workspace: Workspace,
-    connection: Connection,
-    actor: str,
-    campaign: Campaign,
-    supplier: SupplierRecord,
-    send: bool = False,
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A message to record: who, what kind, subject, body, copies and the template to attach."""
+
+    supplier: SupplierRecord
+    kind: str
+    subject: str
+    body: str
+    cc: tuple[str, ...] = ()
+    attachment: str | None = None  # sha256 of a trusted template
+
+
+def record_message(
+    workspace: Workspace, connection: Connection, campaign: Campaign, draft: Draft, send: bool
 ) -> Written:
-    """Record a correction request for the supplier's open findings (files and sending come after the commit)."""
-    submission = current_submission(connection, campaign, supplier)
-    if submission is None:
-        raise MessageError(
-            f"{supplier.name} has no CMRT to correct in the {campaign.year} campaign.", "message.no_cmrt"
-        )
-    open_findings = [
-        f for f in submission_findings(connection, submission, include_waived=False) if f.severity != "info"
-    ]
-    if not open_findings:
-        raise MessageError(f"{supplier.name}'s current CMRT has no open findings to correct.", "message.nothing")
-    file_name = connection.execute(select(submissions.c.file_name).where(submissions.c.id == submission)).scalar_one()
-    body = correction_text(supplier, campaign, file_name, open_findings, _sender(workspace))
-    plural = "point" if len(open_findings) == 1 else "points"
-    subject = f"CMRT {campaign.year}: corrections needed ({len(open_findings)} {plural})"
-    written = _record_message(workspace, connection, campaign, supplier, "correction", subject, body, send)
-    set_state(
-        connection,
-        actor,
-        campaign,
-        supplier.id,
-        RequestState.CORRECTION_REQUESTED,
-        "correction.requested",
-        None,
-        {"findings": len(open_findings), "message": written.path.name, "sent_via": written.sent_via},
-    )
-    return written
-
-
-def queue_reminders(
-    workspace: Workspace, connection: Connection, actor: str, campaign: Campaign, send: bool = False
-) -> list[Written]:
-    """Record a reminder to every supplier that has not answered and was not contacted lately.
-
-    A supplier contacted less than `reminder_interval_days` ago (settings) is left alone.
-    """
-    written = []
-    quiet_since = now() - dt.timedelta(days=workspace.settings.campaign.reminder_interval_days)
-    for view in overview(connection, campaign):
-        if view.state not in OUTSTANDING or _utc(view.last_contact_at) > quiet_since:
-            continue
-        supplier = get_supplier(connection, view.supplier_id)
-        if send:
-            check_sending(workspace, [supplier])
-        body = reminder_text(supplier, campaign, _sender(workspace))
-        message = _record_message(
-            workspace, connection, campaign, supplier, "reminder", f"Reminder: CMRT {campaign.year}", body, send
-        )
-        connection.execute(
-            update(requests).where(requests.c.id == view.id).values(reminders_sent=view.reminders_sent + 1)
-        )
-        record(
-            connection,
-            actor,
-            "reminder.sent",
-            {"number": view.reminders_sent + 1, "sent_via": message.sent_via},
-            campaign_year=campaign.year,
-            supplier_id=supplier.id,
-        )
-        written.append(message)
-    return written
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime:
-    """Stored times are UTC; SQLite hands them back without a zone."""
-    if moment is None:
-        return dt.datetime.min.replace(tzinfo=dt.UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _sender(workspace: Workspace) -> str:
-    company = workspace.settings.company
-    return "\n".join(part for part in (company.contact_name, company.legal_name, company.contact_email) if part)
-
-
-def _record_message(
-    workspace: Workspace,
-    connection: Connection,
-    campaign: Campaign,
-    supplier: SupplierRecord,
-    kind: str,
-    subject: str,
-    body: str,
-    send: bool,
-) -> Written:
-    settings = workspace.settings.email
-    sender = settings.from_address or workspace.settings.company.contact_email or "compliance@localhost"
+    """Record a message with proper headers under a unique file name (the file is written after the commit)."""
+    sender = sender_address(workspace)
+    supplier = draft.supplier
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = draft.subject
     message["From"] = sender
     message["To"] = ", ".join(supplier.emails) or "unknown-recipient@invalid"
+    if draft.cc:
+        message["Cc"] = ", ".join(draft.cc)
     message["Date"] = format_datetime(now())
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message.set_content(body)
+    message.set_content(draft.body)
     request_id = connection.execute(
         select(requests.c.id).where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier.id))
     ).scalar_one()
+    via = "smtp" if send else "file"
     message_id = inserted_id(
         connection.execute(
             insert(messages).values(
                 request_id=request_id,
-                kind=kind,
+                kind=draft.kind,
                 path="",
-                sent_via="smtp" if send else "file",
+                sent_via=via,
                 created_at=now(),
                 status=PENDING if send else WRITTEN,
-                subject=subject,
-                recipients=message["To"],
+                subject=draft.subject,
+                recipients=", ".join(filter(None, (message["To"], message["Cc"]))),
                 content=message.as_string(policy=policy.SMTP),
                 message_id=message["Message-ID"],
                 attempts=0,
+                attachment=draft.attachment,
             )
         )
     )
     # The message's own number makes the file name unique, whatever the supplier is called.
-    relative = f"outbox/{campaign.year}/{message_id:06d}-{_slug(supplier.name)}-{kind}.eml"
+    relative = f"outbox/{campaign.year}/{message_id:06d}-{_slug(supplier.name)}-{draft.kind}.eml"
     connection.execute(update(messages).where(messages.c.id == message_id).values(path=relative))
     connection.execute(update(requests).where(requests.c.id == request_id).values(last_contact_at=now()))
-    return Written(message_id, supplier.name, kind, workspace.root / relative, "smtp" if send else "file")
+    return Written(message_id, supplier.name, draft.kind, workspace.root / relative, via)
+
+
+def _composed(connection: Connection, content: str, attachment: str | None, cache: dict[str, tuple[str, bytes]]) -> str:
+    """The full message: the stored text plus the trusted template it names, attached."""
+    if not attachment:
+        return content
+    if attachment not in cache:
+        row = connection.execute(
+            select(trusted_templates.c.file_name, trusted_templates.c.content).where(
+                trusted_templates.c.sha256 == attachment
+            )
+        ).first()
+        cache[attachment] = (row.file_name, bytes(row.content)) if row else ("", b"")
+    name, data = cache[attachment]
+    if not data:
+        return content  # the template was removed since; the letter still names where to get it
+    message = message_from_string(content, policy=policy.default)
+    message.add_attachment(  # type: ignore[attr-defined]
+        data,
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=name,
+    )
+    return message.as_string(policy=policy.SMTP)
 
 
 def write_files(workspace: Workspace, written: list[Written]) -> None:
     """Write the recorded messages as .eml and .txt copies in the outbox folder (after the commit)."""
-    with workspace.read() as connection:
-        rows = connection.execute(
-            select(messages.c.path, messages.c.content).where(messages.c.id.in_([w.id for w in written]))
-        ).all()
-    for row in rows:
-        target = workspace.root / row.path
-        parsed = message_from_string(row.content, policy=policy.default)
-        body = parsed.get_body(("plain",))
-        _write_atomically(target, row.content.encode("utf-8"))
-        _write_atomically(target.with_suffix(".txt"), (body.get_content() if body else "").encode("utf-8"))
+    cache: dict[str, tuple[str, bytes]] = {}
+    ids = [w.id for w in written]
+    for start in range(0, len(ids), 500):
+        with workspace.read() as connection:
+            query = select(messages.c.path, messages.c.content, messages.c.attachment)
+            rows = connection.execute(query.where(messages.c.id.in_(ids[start : start + 500]))).all()
+            full = [(row.path, row.content, _composed(connection, row.content, row.attachment, cache)) for row in rows]
+        for path, content, composed in full:
+            target = workspace.root / path
+            body = message_from_string(content, policy=policy.default).get_body(("plain",))
+            _write_atomically(target, composed.encode("utf-8"))
+            _write_atomically(target.with_suffix(".txt"), (body.get_content() if body else "").encode("utf-8"))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -307,8 +236,10 @@ def _claim(workspace: Workspace, message_id: int) -> str | None:
         )
         if claimed.rowcount != 1:
             return None
-        content: str = connection.execute(select(messages.c.content).where(messages.c.id == message_id)).scalar_one()
-    return content
+        row = connection.execute(
+            select(messages.c.content, messages.c.attachment).where(messages.c.id == message_id)
+        ).one()
+        return _composed(connection, row.content, row.attachment, {})
 
 
 def _mark(workspace: Workspace, message_id: int, status: str, error: str | None) -> None:

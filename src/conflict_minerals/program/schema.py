@@ -38,6 +38,7 @@ suppliers = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("name_key", String(300)),
+    Column("language", String(20)),
     Index("ix_suppliers_name_key", "name_key"),
     Index("ix_suppliers_unique_id", "unique_id"),
 )
@@ -84,6 +85,8 @@ requests = Table(
     Column("last_contact_at", DateTime(timezone=True)),
     Column("reminders_sent", Integer, nullable=False, default=0),
     Column("current_submission_id", Integer),
+    Column("due_date", Date),  # this supplier's own due date (an extension, a correction); else the campaign's
+    Column("escalated_at", DateTime(timezone=True)),
     UniqueConstraint("campaign_id", "supplier_id"),
 )
 
@@ -246,7 +249,28 @@ messages = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("sent_at", DateTime(timezone=True)),
     Column("error", Text),
+    Column("attachment", String(64)),  # sha256 of a trusted blank template, attached when written or sent
     Index("ix_messages_request", "request_id"),
+)
+
+# The facility master: a reviewer's decision on a facility name (or Smelter ID), applied from a year on.
+facility_decisions = Table(
+    "facility_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("facility_key", Text, nullable=False),
+    Column("metal", String(20)),
+    Column("name", Text, nullable=False),
+    Column("country", Text),
+    Column("action", String(10), nullable=False),  # map, confirm, exclude
+    Column("smelter_id", String(20)),
+    Column("exclusion", String(30)),
+    Column("reason", Text, nullable=False),
+    Column("from_year", Integer, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("withdrawn_at", DateTime(timezone=True)),
+    Index("ix_facility_decisions_key", "facility_key"),
 )
 
 # Trusted reference data: RMI look-up revisions, status lists and the CAHRA list, shared by every user.

@@ -48,6 +48,7 @@ class EmailSettings:
     smtp_starttls: bool = True
     smtp_username: str = ""
     smtp_password_env: str = "CONFLICT_MINERALS_SMTP_PASSWORD"
+    language: str = ""  # letters for suppliers without a language of their own; empty: English
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,10 @@ class CampaignSettings:
     due_month_day: str = "03-31"
     require_product_level: bool = False
     reminder_interval_days: int = 14
+    grace_days: int = 7
+    max_reminders: int = 2
+    escalate_to: str = ""
+    correction_days: int = 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +175,11 @@ def _validate(settings: Settings, where: str) -> list[str]:
         problems.append(f"{where}: [campaign] due_month_day must be a real month and day, like 03-31")
     if not 0 <= settings.campaign.reminder_interval_days <= 365:
         problems.append(f"{where}: [campaign] reminder_interval_days must be between 0 and 365")
+    for key in ("grace_days", "correction_days", "max_reminders"):
+        if not 0 <= getattr(settings.campaign, key) <= 365:
+            problems.append(f"{where}: [campaign] {key} must be between 0 and 365")
+    if settings.email.language and not re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?", settings.email.language):
+        problems.append(f"{where}: [email] language must be a language code such as de or pt-BR")
     if not 1 <= settings.email.smtp_port <= 65535:
         problems.append(f"{where}: [email] smtp_port must be between 1 and 65535")
     for key, value in (
@@ -181,6 +191,7 @@ def _validate(settings: Settings, where: str) -> list[str]:
     for key, value in (
         ("contact_email", settings.company.contact_email),
         ("from_address", settings.email.from_address),
+        ("escalate_to", settings.campaign.escalate_to),
     ):
         if value and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
             problems.append(f"{where}: {key} must be an e-mail address")

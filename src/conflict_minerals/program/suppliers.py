@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, insert, select, update
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Company
 from conflict_minerals.program.audit import now, record, record_many
+from conflict_minerals.program.letters import valid_language
 from conflict_minerals.program.schema import bulk_insert, inserted_id, supplier_aliases, supplier_contacts, suppliers
 from conflict_minerals.smelters.names import name_key
 
@@ -23,9 +25,16 @@ IMPORT_COLUMNS = (
     "contact_email",
     "tier",
     "aliases",
+    "language",
     "active",
 )
 LINK_THRESHOLD = 92.0
+_EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[A-Za-z]{2,}")
+
+
+def valid_email(text: str) -> bool:
+    """Tell whether a text is one plain e-mail address (name@domain.tld)."""
+    return bool(_EMAIL.fullmatch(text.strip()))
 
 
 class SupplierError(ConflictMineralsError):
@@ -44,6 +53,7 @@ class SupplierRecord:
     active: bool
     aliases: tuple[str, ...] = ()
     contacts: tuple[tuple[str | None, str | None], ...] = ()
+    language: str | None = None  # the language letters are written in, when a translation exists
 
     @property
     def emails(self) -> list[str]:
@@ -72,11 +82,16 @@ def add_supplier(
     contact_email: str | None = None,
     tier: int = 1,
     aliases: Sequence[str] = (),
+    language: str | None = None,
 ) -> int:
     """Add a supplier; refuse a name or unique ID that is already taken."""
     name = " ".join(name.split())
     if not name:
         raise SupplierError("a supplier needs a name.")
+    if contact_email and not valid_email(contact_email):
+        raise SupplierError(f"'{contact_email}' is not an e-mail address.", "supplier.email")
+    if language and not valid_language(language):
+        raise SupplierError(f"'{language}' is not a language code (such as de or pt-BR).", "supplier.language")
     if find_supplier(connection, name) is not None:
         raise SupplierError(f"a supplier named '{name}' already exists.")
     if unique_id and _by_unique_id(connection, unique_id) is not None:
@@ -91,6 +106,7 @@ def add_supplier(
                 tier=tier,
                 active=True,
                 created_at=now(),
+                language=language,
             )
         )
     )
@@ -219,6 +235,7 @@ class _ImportBatch:
                     "tier": item["tier"],
                     "active": True,
                     "created_at": at,
+                    "language": item["values"].get("language"),
                 }
                 for item in items
             ],
@@ -254,7 +271,7 @@ def _update_existing(
     """Apply what a re-imported row changes; return the names of what changed (never contact data itself)."""
     changes = {
         key: values[key]
-        for key in ("unique_id", "unique_id_authority")
+        for key in ("unique_id", "unique_id_authority", "language")
         if values.get(key) and values[key] != getattr(existing, key)
     }
     if tier != existing.tier and values.get("tier"):
@@ -312,6 +329,7 @@ def _records(connection: Connection, query: Any) -> list[SupplierRecord]:
             r.active,
             tuple(aliases.get(r.id, ())),
             tuple(contacts.get(r.id, ())),
+            r.language,
         )
         for r in rows
     ]

@@ -1,21 +1,41 @@
-"""Correction requests, reminders and the outbox, as the CLI and the web ask for them.
+"""Initial requests, reminders, escalations, corrections and the outbox, as the CLI and the web ask for them.
 
-Who is written to is decided here, once. Messages are recorded in one short transaction,
-then written to files and, when asked, sent; a failed send stays pending for the next try.
+Who is written to is decided here, once (see program/outreach.py for the rules). Messages are
+recorded in one short transaction, then written to files and, when asked, sent; a failed send
+stays pending for the next try. A dry run plans the same messages and records nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
-from conflict_minerals.program.campaign import RequestState, overview, require_campaign
+from sqlalchemy import Connection
+
+from conflict_minerals.program.campaign import (
+    Campaign,
+    RequestState,
+    mark_overdue,
+    overview,
+    require_campaign,
+    set_due_date,
+)
 from conflict_minerals.program.correspondence import (
+    MessageError,
     Written,
     check_sending,
-    queue_correction,
-    queue_reminders,
     send_pending,
+    sender_address,
     write_files,
+)
+from conflict_minerals.program.decisions import current_submission
+from conflict_minerals.program.outreach import (
+    Planned,
+    plan_corrections,
+    plan_reminders,
+    plan_requests,
+    queue,
+    trusted_cmrt,
 )
 from conflict_minerals.program.suppliers import SupplierRecord, get_supplier, require_supplier
 from conflict_minerals.program.workspace import Workspace
@@ -23,46 +43,102 @@ from conflict_minerals.program.workspace import Workspace
 
 @dataclass(frozen=True, slots=True)
 class Outreach:
-    """Messages recorded by one call, how many were sent, and what went wrong while sending."""
+    """What one call planned, wrote and sent, what it left out and why, and what went wrong while sending."""
 
     written: tuple[Written, ...]
     sent: int
     problems: tuple[str, ...]
+    planned: tuple[Planned, ...] = field(default=())
+    skipped: tuple[str, ...] = field(default=())
+    overdue: int = 0  # requests set to no_response by this call
+    template: str | None = None  # the blank template attached to requests and reminders, if any
 
 
-def correction_targets(workspace: Workspace, year: int | None, supplier: str | None) -> list[SupplierRecord]:
-    """Who gets a correction request: the supplier named, else every CMRT under review with open findings."""
+def send_requests(
+    workspace: Workspace, actor: str, year: int | None = None, send: bool = False, dry_run: bool = False
+) -> Outreach:
+    """The initial request to every supplier in the campaign that has not had one."""
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
-        if supplier is not None:
-            return [require_supplier(connection, supplier)]
-        return [
-            get_supplier(connection, v.supplier_id)
-            for v in overview(connection, campaign)
-            if v.state is RequestState.UNDER_REVIEW and (v.open_findings.get("error") or v.open_findings.get("warning"))
-        ]
+        planned = plan_requests(connection, campaign)
+        template = trusted_cmrt(connection)
+    return _run(workspace, actor, campaign, planned, send, dry_run, template=template[1] if template else None)
+
+
+def send_reminders(
+    workspace: Workspace,
+    actor: str,
+    year: int | None = None,
+    send: bool = False,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+) -> Outreach:
+    """Set `no_response` where the due date passed, then remind (or escalate) on the settings' schedule."""
+    today = today or dt.date.today()
+    overdue = 0
+    if not dry_run:
+        with workspace.transaction() as connection:
+            campaign = require_campaign(connection, year)
+            overdue = len(mark_overdue(connection, actor, campaign, today))
+    with workspace.read() as connection:
+        campaign = require_campaign(connection, year)
+        planned = plan_reminders(workspace, connection, campaign, today)
+    result = _run(workspace, actor, campaign, planned, send, dry_run)
+    return Outreach(result.written, result.sent, result.problems, result.planned, (), overdue)
 
 
 def request_corrections(
-    workspace: Workspace, actor: str, year: int | None = None, supplier: str | None = None, send: bool = False
+    workspace: Workspace,
+    actor: str,
+    year: int | None = None,
+    supplier: str | None = None,
+    send: bool = False,
+    include_warnings: bool = False,
+    due: dt.date | None = None,
+    dry_run: bool = False,
 ) -> Outreach:
-    """Record (and write, and optionally send) correction requests."""
-    targets = correction_targets(workspace, year, supplier)
-    if send:
-        check_sending(workspace, targets)
+    """Correction requests for open errors (warnings too, when asked), with a new due date."""
+    today = dt.date.today()
+    due = due or today + dt.timedelta(days=workspace.settings.campaign.correction_days)
+    if due <= today:
+        raise MessageError(f"the new due date {due.isoformat()} is not in the future.", "message.due_past")
+    with workspace.read() as connection:
+        campaign = require_campaign(connection, year)
+        targets = _correction_targets(connection, campaign, supplier)
+        planned, skipped = plan_corrections(connection, campaign, targets, due, include_warnings)
+    result = _run(workspace, actor, campaign, planned, send, dry_run)
+    return Outreach(result.written, result.sent, result.problems, result.planned, tuple(skipped))
+
+
+def _correction_targets(
+    connection: Connection, campaign: Campaign, supplier: str | None
+) -> list[tuple[SupplierRecord, int]]:
+    if supplier is not None:
+        record = require_supplier(connection, supplier)
+        submission = current_submission(connection, campaign, record)
+        if submission is None:
+            raise MessageError(
+                f"{record.name} has no CMRT to correct in the {campaign.year} campaign.", "message.no_cmrt"
+            )
+        return [(record, submission)]
+    return [
+        (get_supplier(connection, v.supplier_id), v.current_submission_id)
+        for v in overview(connection, campaign)
+        if v.state is RequestState.UNDER_REVIEW and v.current_submission_id and v.open_findings
+    ]
+
+
+def extend_due_date(
+    workspace: Workspace, actor: str, supplier: str, until: dt.date, reason: str, year: int | None = None
+) -> tuple[Campaign, SupplierRecord]:
+    """Give one supplier more time: its own due date, audited with the reason; reminders start again from it."""
+    if until < dt.date.today():
+        raise MessageError(f"the new due date {until.isoformat()} is in the past.", "message.due_past")
     with workspace.transaction() as connection:
         campaign = require_campaign(connection, year)
-        written = [queue_correction(workspace, connection, actor, campaign, target, send) for target in targets]
-    return _deliver(workspace, actor, written, send)
-
-
-def send_reminders(workspace: Workspace, actor: str, year: int | None = None, send: bool = False) -> Outreach:
-    """Record (and write, and optionally send) reminders to suppliers that have not answered."""
-    if send:
-        check_sending(workspace, [])
-    with workspace.transaction() as connection:
-        written = queue_reminders(workspace, connection, actor, require_campaign(connection, year), send)
-    return _deliver(workspace, actor, written, send)
+        record = require_supplier(connection, supplier)
+        set_due_date(connection, actor, campaign, record.id, until, "request.extended", reason)
+    return campaign, record
 
 
 def send_outbox(workspace: Workspace, actor: str, resend_interrupted: bool = False) -> Outreach:
@@ -71,10 +147,25 @@ def send_outbox(workspace: Workspace, actor: str, resend_interrupted: bool = Fal
     return Outreach((), sent, tuple(problems))
 
 
-def _deliver(workspace: Workspace, actor: str, written: list[Written], send: bool) -> Outreach:
-    if written:
-        write_files(workspace, written)
+def _run(
+    workspace: Workspace,
+    actor: str,
+    campaign: Campaign,
+    planned: list[Planned],
+    send: bool,
+    dry_run: bool,
+    template: str | None = None,
+) -> Outreach:
+    if dry_run or not planned:
+        return Outreach((), 0, (), tuple(planned), template=template)
+    sender_address(workspace)  # refuse before anything is recorded
+    if send:
+        with workspace.read() as connection:
+            check_sending(workspace, [get_supplier(connection, item.supplier_id) for item in planned])
+    with workspace.transaction() as connection:
+        written = [queue(workspace, connection, actor, campaign, item, send) for item in planned]
+    write_files(workspace, written)
     if not send:
-        return Outreach(tuple(written), 0, ())
+        return Outreach(tuple(written), 0, (), tuple(planned), template=template)
     sent, problems = send_pending(workspace, actor)
-    return Outreach(tuple(written), sent, tuple(problems))
+    return Outreach(tuple(written), sent, tuple(problems), tuple(planned), template=template)

@@ -33,8 +33,29 @@ class Method(StrEnum):
     EXACT = "exact"
     ALIAS = "alias"
     PROBABLE = "probable"
+    REVIEWED = "reviewed"  # a reviewer mapped the name to a Smelter ID
+    CONFIRMED = "confirmed"  # a reviewer confirmed a facility that is not on RMI's list
+    AMBIGUOUS = "ambiguous"
     UNMATCHED = "unmatched"
     REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A facility a name could mean, with how close the name is (0-100)."""
+
+    smelter_id: SmelterId
+    name: str
+    country: str
+    score: float
+
+
+MAX_CANDIDATES = 8
+# A name that starts with one of these tells nothing about which facility is meant.
+GENERIC_WORDS = frozenset(
+    "gold tin tantalum tungsten metal metals smelting smelter smelters refinery refining refiner mining mine "
+    "precious nonferrous non ferrous industry industries industrial group the materials company".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +70,7 @@ class SmelterMatch:
     confidence: float
     reason: str | None = None
     problems: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
 
     @property
     def matched(self) -> bool:
@@ -85,6 +107,12 @@ class Matcher:
                     for form in {key, plain_words(name)}:
                         choices[metal].append((form, facility.smelter_id))
         self._choices = {metal: ([k for k, _ in pairs], [i for _, i in pairs]) for metal, pairs in choices.items()}
+        self._words: dict[tuple[Metal | None, str], set[SmelterId]] = defaultdict(set)
+        for facility in reference.facilities.values():
+            for name in facility.names:
+                for word in key_words(name):
+                    for metal in (facility.metal, None):
+                        self._words[(metal, word)].add(facility.smelter_id)
 
     def match(
         self,
@@ -106,10 +134,42 @@ class Matcher:
         found = self._by_alias(name, metal, country) or self._by_fuzzy(name, metal, country)
         if isinstance(found, SmelterMatch):
             return dataclasses.replace(found, problems=(*problems, *found.problems))
-        method, reason = Method.UNMATCHED, found or "no facility of that name in RMI's reference list"
+        candidates = self.candidates(name, metal, country, found)
+        if candidates:
+            listed = "; ".join(f"{c.smelter_id} {c.name} ({c.country})" for c in candidates)
+            reason = f"ambiguous: could be {listed}"
+            return SmelterMatch(None, None, metal, country, Method.AMBIGUOUS, 0.0, reason, tuple(problems), candidates)
+        method, reason = Method.UNMATCHED, "no facility of that name in RMI's reference list"
         if looks_like_trader(name):
             method, reason = Method.REJECTED, "reads like a trading or sales company, not a smelter"
         return SmelterMatch(None, None, metal, country, method, 0.0, reason, tuple(problems))
+
+    def candidates(
+        self, name: str, metal: Metal | None, country: str | None, near: list[SmelterId] | None = None
+    ) -> tuple[Candidate, ...]:
+        """Facilities a short or shared name could mean: every facility with all its words, or near it by spelling.
+
+        'Metalor' is four refineries; 'Malaysia Smelting Corp' two. Those in the given country come first.
+        """
+        words = key_words(name)
+        ids = set(near or ())
+        if words and len("".join(words)) >= 4 and words[0] not in GENERIC_WORDS:
+            sets = [self._words.get((metal, word), set()) for word in words]
+            shared = set.intersection(*sets) if all(sets) else set()
+            # the name must start as the facility's does: 'Metalor' is a brand, 'Smelting' says nothing
+            ids |= {i for i in shared if any(key_words(n)[:1] == words[:1] for n in self.reference.facilities[i].names)}
+        given = resolve_country(country)
+        scored = []
+        for smelter_id in ids:
+            facility = self.reference.facilities[smelter_id]
+            score = max(fuzz.token_set_ratio(name_key(name), name_key(known)) for known in facility.names)
+            here = given is not None and resolve_country(facility.country) == given
+            scored.append((not here, -score, smelter_id, facility))
+        scored.sort(key=lambda item: item[:3])
+        return tuple(
+            Candidate(f.smelter_id, f.standard_name, f.country, round(-negative, 1))
+            for _, negative, _, f in scored[:MAX_CANDIDATES]
+        )
 
     def _by_id(
         self, smelter_id: SmelterId, name: str | None, metal: Metal | None, country: str | None, problems: list[str]
@@ -139,7 +199,7 @@ class Matcher:
             found.append(f"{facility.smelter_id} is in {facility.country}, not {country}")
         return found
 
-    def _by_alias(self, name: str, metal: Metal | None, country: str | None) -> SmelterMatch | str | None:
+    def _by_alias(self, name: str, metal: Metal | None, country: str | None) -> SmelterMatch | list[SmelterId] | None:
         ids = self._alias.get((metal, name_key(name)))
         if not ids:
             return None
@@ -151,9 +211,9 @@ class Matcher:
             candidates = [f for f in candidates if plain in {plain_words(n) for n in f.names}] or candidates
         if len(candidates) == 1:
             return _found(candidates[0], Method.ALIAS, 0.97)
-        return "ambiguous: " + ", ".join(f"{f.smelter_id} ({f.standard_name}, {f.country})" for f in candidates)
+        return [f.smelter_id for f in candidates]
 
-    def _by_fuzzy(self, name: str, metal: Metal | None, country: str | None) -> SmelterMatch | str | None:
+    def _by_fuzzy(self, name: str, metal: Metal | None, country: str | None) -> SmelterMatch | list[SmelterId] | None:
         keys, ids = self._choices.get(metal, ([], []))
         key = name_key(name)
         if not keys or len(key) < 4:
@@ -172,8 +232,13 @@ class Matcher:
         if not ranked or ranked[0][1] < PROBABLE_THRESHOLD:
             return None
         if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < AMBIGUITY_MARGIN:
-            return f"close to several facilities: {ranked[0][0]}, {ranked[1][0]}"
+            return [smelter_id for smelter_id, score in ranked if ranked[0][1] - score < AMBIGUITY_MARGIN]
         return _found(self.reference.facilities[ranked[0][0]], Method.PROBABLE, round(min(ranked[0][1], 99) / 100, 2))
+
+
+def key_words(name: str) -> list[str]:
+    """The words of a name that tell facilities apart (legal forms dropped)."""
+    return name_key(name).split()
 
 
 def _similarity(name: str, facility: Facility) -> float:

@@ -1,0 +1,80 @@
+"""The letters to suppliers as templates: English ones ship with the package, translations live in the workspace.
+
+A letter template is plain text: its first line is `Subject: …`, the rest is the body. A
+workspace may add `letters/<language>/<kind>.txt.j2` (for example `letters/de/request.txt.j2`);
+a supplier whose language has one gets it, everyone else the English letter. Templates are
+rendered in Jinja2's sandbox, so a translation file cannot reach into the program.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from conflict_minerals.errors import ConflictMineralsError
+
+KINDS = ("request", "reminder", "escalation", "correction")
+BUILT_IN = Path(__file__).with_name("letters")
+DEFAULT_LANGUAGE = "en"
+RMI_TEMPLATES_URL = "https://www.responsiblemineralsinitiative.org/reporting-templates/cmrt/"
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
+
+
+class LetterError(ConflictMineralsError):
+    """A letter template that cannot be used."""
+
+    default_code = "letter.template"
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """A rendered letter: subject, body and the language it is in."""
+
+    subject: str
+    body: str
+    language: str
+
+
+def valid_language(code: str) -> bool:
+    """Tell whether a language code looks like one (en, de, pt-BR, zh_CN)."""
+    return bool(_LANGUAGE.fullmatch(code))
+
+
+def template_path(kind: str, language: str | None, workspace_root: Path | None) -> tuple[Path, str]:
+    """Return the template file of a letter kind in a language (the workspace's translation first) and its language."""
+    if language and workspace_root is not None and valid_language(language):
+        translated = workspace_root / "letters" / language / f"{kind}.txt.j2"
+        if translated.is_file():
+            return translated, language
+    return BUILT_IN / f"{kind}.txt.j2", DEFAULT_LANGUAGE
+
+
+def render_letter(kind: str, language: str | None, workspace_root: Path | None, context: dict[str, Any]) -> Letter:
+    """Render a letter of a kind for a supplier; a broken translation is an error naming its file."""
+    path, used = template_path(kind, language, workspace_root)
+    environment = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    try:
+        text = environment.from_string(path.read_text(encoding="utf-8")).render(**_formatted(context))
+    except (TemplateError, OSError, UnicodeDecodeError) as exc:
+        raise LetterError(f"the letter template {path} cannot be used: {type(exc).__name__}: {exc}") from None
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject:"):
+        raise LetterError(f"the letter template {path} must start with a 'Subject: …' line.")
+    subject = " ".join(first.removeprefix("Subject:").split())
+    return Letter(subject, re.sub(r"\n{3,}", "\n\n", body.strip("\n")) + "\n", used)
+
+
+def _formatted(context: dict[str, Any]) -> dict[str, Any]:
+    """A date as English letters write it ("31 March 2026"), and as `<name>_iso` for translations."""
+    values = dict(context)
+    for key, value in context.items():
+        if isinstance(value, dt.date):
+            values[key] = f"{value.day} {value:%B %Y}"
+            values[f"{key}_iso"] = value.isoformat()
+    return values

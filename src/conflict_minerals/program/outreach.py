@@ -1,0 +1,223 @@
+"""Who is written to, when, and with what: initial requests, reminders on a schedule, escalation, corrections.
+
+Each kind is planned first (a list of `Planned` messages, which is also what a dry run shows)
+and then queued: the letter rendered in the supplier's language, recorded in the outbox, the
+request's state and dates moved, and an audit event written, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, select, update
+
+from conflict_minerals.cmrt.layout import version_key
+from conflict_minerals.program.audit import now, record
+from conflict_minerals.program.campaign import (
+    OUTSTANDING,
+    Campaign,
+    RequestState,
+    RequestView,
+    overview,
+    set_due_date,
+    set_state,
+)
+from conflict_minerals.program.correspondence import Draft, Written, record_message, signature
+from conflict_minerals.program.decisions import StoredFinding, submission_findings
+from conflict_minerals.program.letters import RMI_TEMPLATES_URL, render_letter
+from conflict_minerals.program.schema import messages, requests, submissions, trusted_templates
+from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
+from conflict_minerals.program.workspace import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A message the program would write: to whom, which kind, the due date it names, and why."""
+
+    supplier_id: int
+    supplier: str
+    kind: str
+    due: dt.date
+    detail: str
+    findings: tuple[StoredFinding, ...] = field(default=())
+
+    def as_json(self) -> dict[str, object]:
+        """The planned message as JSON (what `--dry-run --json` prints)."""
+        return {
+            "supplier": self.supplier,
+            "kind": self.kind,
+            "due": self.due.isoformat(),
+            "detail": self.detail,
+            "findings": [{"code": f.code, "severity": f.severity, "cell": f.cell} for f in self.findings],
+        }
+
+
+def trusted_cmrt(connection: Connection) -> tuple[str, str, str] | None:
+    """The newest blank CMRT imported as trusted: (sha256, file name, version), or None."""
+    rows = connection.execute(
+        select(trusted_templates.c.sha256, trusted_templates.c.file_name, trusted_templates.c.version).where(
+            trusted_templates.c.template_type == "CMRT"
+        )
+    ).all()
+    if not rows:
+        return None
+    newest = max(rows, key=lambda r: version_key(r.version))
+    return newest.sha256, newest.file_name, newest.version
+
+
+def plan_requests(connection: Connection, campaign: Campaign) -> list[Planned]:
+    """Initial requests: every supplier still `requested` that was never sent one."""
+    asked = {
+        row.supplier_id
+        for row in connection.execute(
+            select(requests.c.supplier_id)
+            .join(messages, messages.c.request_id == requests.c.id)
+            .where(and_(requests.c.campaign_id == campaign.id, messages.c.kind == "request"))
+        )
+    }
+    return [
+        Planned(v.supplier_id, v.supplier, "request", v.due_date, "initial request")
+        for v in overview(connection, campaign)
+        if v.state is RequestState.REQUESTED and v.supplier_id not in asked
+    ]
+
+
+def plan_reminders(workspace: Workspace, connection: Connection, campaign: Campaign, today: dt.date) -> list[Planned]:
+    """Reminders after the due date and a grace period, spaced by the interval; then one escalation."""
+    settings = workspace.settings.campaign
+    spaced_until = today - dt.timedelta(days=settings.reminder_interval_days)
+    planned = []
+    for view in overview(connection, campaign):
+        if view.state not in OUTSTANDING or view.escalated_at is not None:
+            continue
+        if today < view.due_date + dt.timedelta(days=settings.grace_days) or not _quiet(view, spaced_until):
+            continue
+        if view.reminders_sent >= settings.max_reminders:
+            detail = f"escalation after {view.reminders_sent} reminder(s)"
+            planned.append(Planned(view.supplier_id, view.supplier, "escalation", view.due_date, detail))
+        else:
+            detail = f"reminder {view.reminders_sent + 1} of {settings.max_reminders}"
+            planned.append(Planned(view.supplier_id, view.supplier, "reminder", view.due_date, detail))
+    return planned
+
+
+def _quiet(view: RequestView, spaced_until: dt.date) -> bool:
+    """The last message (the request itself included) is older than the interval."""
+    return view.last_contact_at is None or view.last_contact_at.date() <= spaced_until
+
+
+def plan_corrections(
+    connection: Connection,
+    campaign: Campaign,
+    targets: list[tuple[SupplierRecord, int]],
+    due: dt.date,
+    include_warnings: bool,
+) -> tuple[list[Planned], list[str]]:
+    """Correction requests for the open errors (and warnings, when asked) of each (supplier, submission)."""
+    wanted = {"error", "warning"} if include_warnings else {"error"}
+    planned, skipped = [], []
+    for supplier, submission in targets:
+        found = submission_findings(connection, submission, include_waived=False)
+        chosen = tuple(f for f in found if f.severity in wanted)
+        if not chosen:
+            warnings = sum(1 for f in found if f.severity == "warning")
+            hint = ""
+            if warnings and not include_warnings:
+                hint = f" ({warnings} warning(s); add --warnings to include them)"
+            skipped.append(f"{supplier.name}: nothing to correct{hint}")
+            continue
+        errors = sum(1 for f in chosen if f.severity == "error")
+        detail = f"{errors} error(s)" + (f", {len(chosen) - errors} warning(s)" if include_warnings else "")
+        planned.append(Planned(supplier.id, supplier.name, "correction", due, detail, chosen))
+    return planned, skipped
+
+
+def queue(
+    workspace: Workspace, connection: Connection, actor: str, campaign: Campaign, item: Planned, send: bool
+) -> Written:
+    """Write one planned message into the outbox and move the request on, audited."""
+    supplier = get_supplier(connection, item.supplier_id)
+    template = trusted_cmrt(connection) if item.kind in ("request", "reminder") else None
+    context: dict[str, object] = {
+        "supplier": supplier.name,
+        "year": campaign.year,
+        "due": item.due,
+        "sender": signature(workspace),
+        "attached": template is not None,
+        "template": f"{template[1]}, CMRT {template[2]}" if template else "",
+        "download_url": RMI_TEMPLATES_URL,
+    }
+    context |= _kind_context(workspace, connection, campaign, item)
+    language = supplier.language or workspace.settings.email.language or None
+    letter = render_letter(item.kind, language, workspace.root, context)
+    cc = (workspace.settings.campaign.escalate_to,) if item.kind == "escalation" else ()
+    draft = Draft(supplier, item.kind, letter.subject, letter.body, tuple(c for c in cc if c), template and template[0])
+    written = record_message(workspace, connection, campaign, draft, send)
+    detail: dict[str, object] = {
+        "message": written.path.name,
+        "sent_via": written.sent_via,
+        "language": letter.language,
+    }
+    _move_request(connection, actor, campaign, item, detail)
+    return written
+
+
+def _kind_context(workspace: Workspace, connection: Connection, campaign: Campaign, item: Planned) -> dict[str, object]:
+    if item.kind == "correction":
+        file_name = connection.execute(
+            select(submissions.c.file_name)
+            .join(requests, requests.c.current_submission_id == submissions.c.id)
+            .where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == item.supplier_id))
+        ).scalar()
+        findings = [
+            {
+                "severity": f.severity,
+                "where": f"sheet '{f.sheet}', cell {f.cell}" if f.cell else f"sheet '{f.sheet}'",
+                "message": f.message,
+                "code": f.code,
+            }
+            for f in item.findings
+        ]
+        return {"file": file_name or "", "findings": findings}
+    reminders = _request(connection, campaign, item.supplier_id).reminders_sent
+    return {"number": reminders + 1, "reminders": reminders, "escalate_to": workspace.settings.campaign.escalate_to}
+
+
+def _request(connection: Connection, campaign: Campaign, supplier_id: int) -> Any:
+    return connection.execute(
+        select(requests).where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier_id))
+    ).one()
+
+
+def _move_request(
+    connection: Connection, actor: str, campaign: Campaign, item: Planned, detail: dict[str, object]
+) -> None:
+    where = and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == item.supplier_id)
+    if item.kind == "correction":
+        set_due_date(connection, actor, campaign, item.supplier_id, item.due, "request.due_changed", "corrections")
+        set_state(
+            connection,
+            actor,
+            campaign,
+            item.supplier_id,
+            RequestState.CORRECTION_REQUESTED,
+            "correction.requested",
+            None,
+            {"findings": len(item.findings), "due": item.due.isoformat(), **detail},
+        )
+        return
+    if item.kind == "reminder":
+        connection.execute(update(requests).where(where).values(reminders_sent=requests.c.reminders_sent + 1))
+    elif item.kind == "escalation":
+        connection.execute(update(requests).where(where).values(escalated_at=now()))
+    kind = {"request": "request.sent", "reminder": "reminder.sent", "escalation": "request.escalated"}[item.kind]
+    record(
+        connection,
+        actor,
+        kind,
+        {**detail, "due": item.due.isoformat()},
+        campaign_year=campaign.year,
+        supplier_id=item.supplier_id,
+    )
