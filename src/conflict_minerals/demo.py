@@ -20,9 +20,10 @@ from pathlib import Path
 from conflict_minerals.cmrt.writer import write_cmrt
 from conflict_minerals.demo_data import demo_suppliers
 from conflict_minerals.filings.check import location_text
-from conflict_minerals.model import Finding, LookupEntry, Severity
+from conflict_minerals.model import Finding, LookupEntry, Metal, Severity
 from conflict_minerals.program import decisions
 from conflict_minerals.program.campaign import require_campaign, start_campaign
+from conflict_minerals.program.facilities import EXCLUDE, MAP, DecisionRequest
 from conflict_minerals.program.ingest import ingest_files
 from conflict_minerals.program.settings import CompanySettings, DueDiligenceSettings, Settings
 from conflict_minerals.program.suppliers import add_supplier, find_supplier
@@ -30,7 +31,8 @@ from conflict_minerals.program.workspace import Workspace, init_workspace, open_
 from conflict_minerals.reference.snapshot import bundled_snapshot
 from conflict_minerals.reference.status import read_status_list
 from conflict_minerals.report.texts import plural
-from conflict_minerals.service.outreach import request_corrections, send_reminders
+from conflict_minerals.service.facilities import names_to_decide, resolve_name
+from conflict_minerals.service.outreach import request_corrections, send_reminders, send_requests
 from conflict_minerals.service.reports import ReportResult, run_report
 from conflict_minerals.service.templates import export_company_cmrt
 
@@ -120,11 +122,21 @@ def run_program(workspace: Workspace, paths: list[Path], status_list: Path) -> N
         for supplier in suppliers:
             add_supplier(connection, actor, supplier.name, supplier.unique_id, "DUNS", supplier.contact, supplier.email)
         start_campaign(connection, actor, PERIOD, dt.date(PERIOD + 1, 3, 31))
+    requests = send_requests(workspace, actor, PERIOD)
+    print(f"Initial requests: {len(requests.written)} letters in {workspace.root / 'outbox' / str(PERIOD)}")
     corrected = next(p for p in paths if p.name == "cedarvalley-cmrt-2025-v2.xlsx")
     ingest_files(workspace, [p for p in paths if p != corrected])
+    dry = request_corrections(workspace, actor, PERIOD, dry_run=True)
+    print("Corrections, dry run (errors only; nothing recorded):")
+    for item in dry.planned:
+        print(f"  {item.supplier}: due {item.due.isoformat()}, {item.detail}")
+    for line in dry.skipped:
+        print(f"  {line}")
     request_corrections(workspace, actor, PERIOD, "Cedar Valley Electronics Corp.")
-    send_reminders(workspace, actor, PERIOD)
+    overdue = send_reminders(workspace, actor, PERIOD).overdue
+    print(f"Past the due date: {plural(overdue, 'supplier')} set to no_response")
     ingest_files(workspace, [corrected])
+    decide_facilities(workspace)
     with workspace.transaction() as connection:
         campaign = require_campaign(connection, PERIOD)
         for supplier in suppliers:
@@ -135,6 +147,43 @@ def run_program(workspace: Workspace, paths: list[Path], status_list: Path) -> N
             elif decisions.current_submission(connection, campaign, record) is not None:
                 decisions.accept(connection, actor, campaign, record, "reviewed", despite_findings=True)
     workspace.reference.add_status(read_status_list(status_list, as_of=AS_OF))
+
+
+def decide_facilities(workspace: Workspace) -> None:
+    """A reviewer settles the names no single facility matched: one mapped, one excluded."""
+    year, names = names_to_decide(workspace, PERIOD)
+    print(f"Names awaiting a reviewer ({len(names)}):")
+    for item in names:
+        could_be = ", ".join(c.smelter_id for c in item.candidates) or "no candidate"
+        print(f"  {item.metal} '{item.name}' ({item.country}): {could_be}")
+    mapped = resolve_name(
+        workspace,
+        workspace.actor,
+        DecisionRequest(
+            "Malaysia Smelting Corp",
+            Metal.TIN,
+            "MALAYSIA",
+            MAP,
+            "Delta Harbor confirmed by e-mail that it means the Butterworth smelter",
+            "CID001105",
+        ),
+        year,
+    )
+    excluded = resolve_name(
+        workspace,
+        workspace.actor,
+        DecisionRequest(
+            "Kigali Gold Refinery",
+            Metal.GOLD,
+            "RWANDA",
+            EXCLUDE,
+            "Fairmont confirmed the refinery supplies only its jewellery line, none of our parts",
+            exclusion="not-in-supply-chain",
+        ),
+        year,
+    )
+    for decision in (mapped, excluded):
+        print(f"  decided: '{decision.name}' {decision.describe()}")
 
 
 def main(argv: list[str]) -> int:

@@ -267,7 +267,7 @@ def smelters_match(
     csv_file: Path | None,
     as_json: bool,
 ) -> None:
-    """Match smelter names to RMI's reference list: exact, alias, probable or unmatched."""
+    """Match smelter names to RMI's reference list: exact, alias, probable, ambiguous (with candidates) or unmatched."""
     if (name is None) == (csv_file is None):
         fail("give a NAME or --csv FILE (one of the two).")
     if metal and parse_metal(metal) is None:
@@ -292,9 +292,15 @@ def smelters_match(
         found = (
             f"{result['smelter_id']} {result['standard_name']} ({result['country']})"
             if result["smelter_id"]
+            else "could be one of these; resolve it with `smelters resolve`"
+            if result["candidates"]
             else result["reason"]
         )
         click.echo(f"{result['input']['name']!s:<40} {result['method']:<9} {result['confidence']:.2f}  {found}")
+        for candidate in result["candidates"]:
+            click.echo(
+                f"    {candidate['smelter_id']}  {candidate['name']} ({candidate['country']})  {candidate['score']:.0f}"
+            )
 
 
 def _csv_queries(path: Path) -> list[dict[str, Any]]:
@@ -317,3 +323,13 @@ def _csv_queries(path: Path) -> list[dict[str, Any]]:
             }
         )
     return queries
+
+
+def _register() -> None:
+    from conflict_minerals.cli.facilities import decisions, resolve, review_names, withdraw
+
+    for command in (review_names, resolve, decisions, withdraw):
+        smelters.add_command(command)
+
+
+_register()

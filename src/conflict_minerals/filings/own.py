@@ -20,7 +20,7 @@ from conflict_minerals.filings.check import (
     website_link,
 )
 from conflict_minerals.filings.parse import AnnexLine, parse_filing
-from conflict_minerals.model import Finding
+from conflict_minerals.model import Finding, Severity, SourceRef
 from conflict_minerals.report.document import Block, Heading, conflict_minerals_report, form_sd
 from conflict_minerals.report.model import STATUS_WORDS, ReportModel
 from conflict_minerals.report.render import to_markdown
@@ -52,7 +52,22 @@ def _filing(name: str, blocks: Sequence[Block], model: ReportModel, annex: bool)
 
 
 def check_model(model: ReportModel) -> list[Finding]:
-    """Check the Form SD and the Conflict Minerals Report a model renders to."""
+    """Check the Form SD and the Conflict Minerals Report a model renders to, and what the period left undecided."""
     sd = _filing(FORM_SD_FILE, form_sd(model), model, annex=False)
     exhibit = _filing(EXHIBIT_FILE, conflict_minerals_report(model), model, annex=True)
-    return check_filing(sd, FORM_SD_RULES) + check_filing(exhibit, EXHIBIT_RULES)
+    return check_filing(sd, FORM_SD_RULES) + check_filing(exhibit, EXHIBIT_RULES) + undecided_names(model)
+
+
+def undecided_names(model: ReportModel) -> list[Finding]:
+    """FIL-E-004: supplier names nobody identified or decided on; they are left out of the annex and figures."""
+    rows = model.working_papers.get("unmatched_rows") or []
+    names = list(dict.fromkeys(str(row["name"]) for row in rows if isinstance(row, dict)))
+    if not names:
+        return []
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    message = (
+        f"{len(names)} facility name(s) from suppliers await a reviewer's decision and are not in the annex: "
+        f"{shown}; decide with `conflict-minerals smelters review` and `smelters resolve`"
+    )
+    where = SourceRef("working-papers.md", "Names awaiting a reviewer's decision")
+    return [Finding(where, "FIL-E-004", Severity.WARNING, message)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, select
@@ -19,6 +19,7 @@ from conflict_minerals.program.campaign import (
     require_campaign,
 )
 from conflict_minerals.program.documents import Declared, declared_mine_countries, load_declared, stored_rows
+from conflict_minerals.program.facilities import FacilityDecision, workspace_rulings
 from conflict_minerals.program.refstore import load_status_snapshots
 from conflict_minerals.program.schema import cahra_lists, events, findings, suppliers
 from conflict_minerals.program.workspace import Workspace
@@ -29,7 +30,7 @@ from conflict_minerals.report.compare import find_baseline
 from conflict_minerals.report.model import STATUS_WORDS, AnnexRow, Evidence, Origin, ReportModel, RiskNote
 from conflict_minerals.report.runs import inputs_digest
 from conflict_minerals.report.texts import render_texts
-from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, merge_rows
+from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, Ruling, merge_rows
 from conflict_minerals.smelters.service import SmelterRun, status_list_summary
 from conflict_minerals.smelters.status_book import StatusBook
 
@@ -66,9 +67,10 @@ class Gathered:
 
 def gather(workspace: Workspace, year: int, as_of: dt.date | None = None, today: dt.date | None = None) -> Gathered:
     """Read the period's current CMRTs (stored rows) and consolidate their smelters as of the date."""
+    rulings, _ = workspace_rulings(workspace, year)
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
-        return gather_campaign(connection, campaign, as_of, today or dt.date.today(), questions=None)
+        return gather_campaign(connection, campaign, as_of, today or dt.date.today(), questions=None, rulings=rulings)
 
 
 def gather_campaign(
@@ -77,6 +79,7 @@ def gather_campaign(
     as_of: dt.date | None,
     today: dt.date,
     questions: Sequence[str] | None = REPORT_QUESTIONS,
+    rulings: Mapping[str, Ruling] | None = None,
 ) -> Gathered:
     """Like gather, inside the caller's read transaction."""
     snapshots = load_status_snapshots(connection)
@@ -87,7 +90,7 @@ def gather_campaign(
     newest_cahra = connection.execute(select(cahra_lists.c.countries).order_by(cahra_lists.c.id.desc())).first()
     cahra = frozenset(json.loads(newest_cahra.countries)) if newest_cahra else frozenset()
     of = {c.submission_id: (c.document.source.file, c.view.supplier) for c in cmrts}
-    result = merge_rows(stored_rows(connection, of, campaign.id), book, cahra, with_findings=False)
+    result = merge_rows(stored_rows(connection, of, campaign.id), book, cahra, with_findings=False, rulings=rulings)
     return Gathered(campaign, views, cmrts, SmelterRun(result, book), as_of)
 
 
@@ -102,8 +105,9 @@ def build_report(
     """Compute every figure, the Annex and the evidence for a reporting period."""
     today = today or dt.date.today()
     reference_label = workspace.reference.version_label()
+    rulings, decisions = workspace_rulings(workspace, year)
     with workspace.read() as connection:
-        gathered = gather_campaign(connection, require_campaign(connection, year), as_of, today)
+        gathered = gather_campaign(connection, require_campaign(connection, year), as_of, today, rulings=rulings)
         views, cmrts, run, as_of = gathered.views, gathered.cmrts, gathered.run, gathered.as_of
         open_errors = _open_errors(connection, cmrts)
         escalations = _escalations(connection, gathered.campaign)
@@ -121,6 +125,7 @@ def build_report(
     model.annex = [_annex_row(f) for f in run.consolidation.facilities]
     model.risk_notes = [_risk(f) for f in run.consolidation.facilities if f.status.value == "not_listed"]
     model.working_papers = _working_papers(views, cmrts, open_errors, escalations, run.consolidation)
+    model.working_papers["facility_decisions"] = _decision_papers(decisions, run.consolidation)
     counted = {c.submission_id for c in cmrts}
     model.working_papers["not_parsed"] = [
         {"supplier": v.supplier, "file": v.current_file}
@@ -346,7 +351,35 @@ def _working_papers(
             }
             for o in consolidation.rejected
         ],
+        "excluded_rows": [
+            {
+                "supplier": o.source.supplier,
+                "file": o.source.file,
+                "row": o.source.row,
+                "name": o.name,
+                "reason": o.reason,
+            }
+            for o in consolidation.excluded
+        ],
     }
+
+
+def _decision_papers(decisions: Sequence[FacilityDecision], consolidation: Consolidation) -> list[dict[str, object]]:
+    """Every reviewer decision in force for the period, with the supplier rows it decided."""
+    rows = dict(consolidation.rulings_used)
+    return [
+        {
+            "name": d.name,
+            "metal": d.metal.value if d.metal else "",
+            "country": d.country or "",
+            "decision": d.describe(),
+            "reason": d.reason,
+            "by": d.actor,
+            "on": d.decided_at.strftime("%Y-%m-%d"),
+            "rows": rows.get(d.id, 0),
+        }
+        for d in decisions
+    ]
 
 
 def report_json_text(model: ReportModel) -> str:

@@ -227,11 +227,21 @@ def working_papers(model: ReportModel) -> list[Block]:
         ("Responses still under review (counted in the figures)", "under_review", ("supplier", "file", "state")),
         ("Incomplete or unreliable responses", "incomplete", ("supplier", "open_errors")),
         ("Escalations to management", "escalations", ("supplier", "date", "reason")),
-        ("Supplier rows matching no known facility", "unmatched_rows", ("supplier", "file", "row", "name", "reason")),
+        (
+            "Names awaiting a reviewer's decision (not in the Annex or the figures)",
+            "unmatched_rows",
+            ("supplier", "file", "row", "name", "reason"),
+        ),
         ("Supplier rows that are not facilities", "rejected_rows", ("supplier", "file", "row", "name", "reason")),
+        (
+            "Facility decisions by reviewers",
+            "facility_decisions",
+            ("name", "metal", "country", "decision", "reason", "by", "on", "rows"),
+        ),
+        ("Supplier rows excluded by a decision", "excluded_rows", ("supplier", "file", "row", "name", "reason")),
     ):
         blocks.append(Heading(title))
-        items = wp[key]
+        items = wp.get(key, [])
         if not items:
             blocks.append(Paragraph("None."))
             continue

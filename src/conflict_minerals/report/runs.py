@@ -24,6 +24,7 @@ from conflict_minerals.program.schema import (
     bulk_insert,
     cahra_lists,
     events,
+    facility_decisions,
     findings,
     inserted_id,
     reference_revisions,
@@ -82,7 +83,12 @@ def inputs_digest(connection: Connection, campaign_id: int, as_of: dt.date) -> s
         sorted(row[0] for row in connection.execute(select(table.c.id)))
         for table in (status_lists, cahra_lists, reference_revisions)
     ]
-    return hashlib.sha256(json.dumps([as_of.isoformat(), lists, waived, escalated, parts]).encode()).hexdigest()
+    decided = sorted(
+        (row.id, row.withdrawn_at is None)
+        for row in connection.execute(select(facility_decisions.c.id, facility_decisions.c.withdrawn_at))
+    )
+    fingerprint = [as_of.isoformat(), lists, waived, escalated, parts, decided]
+    return hashlib.sha256(json.dumps(fingerprint).encode()).hexdigest()
 
 
 def store_run(

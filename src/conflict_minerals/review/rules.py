@@ -192,16 +192,21 @@ def duplicate_rows(ctx: ReviewContext) -> Iterator[Finding]:
 
 
 def not_a_smelter(ctx: ReviewContext) -> Iterator[Finding]:
-    """REV-011: rows naming something that is not a smelter in RMI's list (unmatched names, traders)."""
+    """REV-011: rows naming something that is not a smelter in RMI's list (unmatched or ambiguous names, traders)."""
     for metal in DECLARATION_METAL_ORDER:
         for row, match in _matches(ctx, metal):
-            if row.not_yet_identified or match.method not in (Method.UNMATCHED, Method.REJECTED):
+            if row.not_yet_identified or match.method not in (Method.UNMATCHED, Method.REJECTED, Method.AMBIGUOUS):
                 continue
             named = row.reported_name  # a "Smelter not listed" row without a typed name has none
-            what = f"'{named}' is not a smelter or refiner in RMI's list" if named else "names no smelter or refiner"
-            message = (
-                f"Row {row.row}: {what} ({match.reason}); give the smelter's Smelter ID, or confirm it is a smelter."
-            )
+            if match.method is Method.AMBIGUOUS:
+                could_be = "; ".join(f"{c.smelter_id} {c.name} ({c.country})" for c in match.candidates)
+                message = f"Row {row.row}: '{named}' could be several smelters ({could_be}); give the Smelter ID."
+            else:
+                what = (
+                    f"'{named}' is not a smelter or refiner in RMI's list" if named else "names no smelter or refiner"
+                )
+                ask = "give the smelter's Smelter ID, or confirm it is a smelter"
+                message = f"Row {row.row}: {what} ({match.reason}); {ask}."
             yield Finding(
                 ctx.at(SMELTER_LIST, f"D{row.row}" if row.not_listed else f"C{row.row}"),
                 "REV-011",

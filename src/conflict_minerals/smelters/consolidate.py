@@ -6,6 +6,7 @@ name + metal + country. Rows that are not facilities are reported, never counted
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -70,9 +71,11 @@ class Consolidation:
 
     as_of: str
     facilities: tuple[ConsolidatedFacility, ...]
-    unmatched: tuple[RowOutcome, ...]
+    unmatched: tuple[RowOutcome, ...]  # names awaiting a reviewer's decision (unmatched or ambiguous): not counted
     rejected: tuple[RowOutcome, ...]
     findings: tuple[Finding, ...] = field(default=())
+    excluded: tuple[RowOutcome, ...] = field(default=())  # excluded by a reviewer's decision
+    rulings_used: tuple[tuple[int, int], ...] = field(default=())  # (decision id, rows it decided)
 
     def counts(self) -> dict[str, object]:
         """Return total, per-metal and per-status counts of the facilities."""
@@ -99,6 +102,19 @@ class RowFacts(NamedTuple):
     def of(cls, row: SmelterRow) -> RowFacts:
         """The facts of a read row."""
         return cls(row.row, row.metal, row.smelter_id, row.reported_name, row.country, row.not_yet_identified)
+
+
+@dataclass(frozen=True, slots=True)
+class Ruling:
+    """A reviewer's decision as consolidation applies it: map (with the match), confirm, or exclude."""
+
+    id: int
+    action: str  # "map", "confirm" or "exclude"
+    match: SmelterMatch | None
+    note: str
+
+
+UNVERIFIED = (Method.UNMATCHED, Method.AMBIGUOUS)
 
 
 @dataclass
@@ -139,22 +155,44 @@ def consolidate(
 
 
 def merge_rows(
-    items: Iterable[MergeItem], statuses: StatusBook, cahra: Iterable[str] | None = None, with_findings: bool = True
+    items: Iterable[MergeItem],
+    statuses: StatusBook,
+    cahra: Iterable[str] | None = None,
+    with_findings: bool = True,
+    rulings: Mapping[str, Ruling] | None = None,
 ) -> Consolidation:
-    """Merge matched rows into unique facilities; rows that are not facilities are reported, never counted."""
+    """Merge matched rows into unique facilities, applying reviewers' rulings.
+
+    Rows that are not facilities, names nobody could identify yet and excluded facilities are
+    reported, never counted.
+    """
     cahra_codes = frozenset(cahra or ())
     drafts: dict[str, _Draft] = {}
     unmatched: list[RowOutcome] = []
     rejected: list[RowOutcome] = []
+    excluded: list[RowOutcome] = []
     findings: list[Finding] = []
-    for source, row, match, key in items:
+    used: Counter[int] = Counter()
+    for source, row, found, stored_key in items:
         if with_findings:
-            findings += _row_findings(source.file, row, match)
+            findings += _row_findings(source.file, row, found)
+        ruling = _ruling(rulings, row, found) if rulings else None
+        match, key = found, stored_key
+        if ruling is not None:
+            used[ruling.id] += 1
+            if ruling.action == "exclude":
+                excluded.append(
+                    RowOutcome(source, row.metal, row.reported_name, row.country, found.method, ruling.note)
+                )
+                continue
+            match = ruling.match or _confirmed(row, ruling)
+            key = None
         if match.method is Method.REJECTED:
             rejected.append(_outcome(source, row, match))
             continue
-        if match.method is Method.UNMATCHED:
+        if match.method in UNVERIFIED:
             unmatched.append(_outcome(source, row, match))
+            continue
         key = key or facility_key(row, match)
         draft = drafts.get(key)
         if draft is None:
@@ -164,7 +202,31 @@ def merge_rows(
     facilities = tuple(
         sorted((_facility(key, draft, statuses, cahra_codes) for key, draft in drafts.items()), key=_order)
     )
-    return Consolidation(statuses.as_of.isoformat(), facilities, tuple(unmatched), tuple(rejected), tuple(findings))
+    return Consolidation(
+        statuses.as_of.isoformat(),
+        facilities,
+        tuple(unmatched),
+        tuple(rejected),
+        tuple(findings),
+        tuple(excluded),
+        tuple(sorted(used.items())),
+    )
+
+
+def _ruling(rulings: Mapping[str, Ruling], row: RowFacts, match: SmelterMatch) -> Ruling | None:
+    """The ruling on a row's name (metal, name, country), else on the Smelter ID it was matched to."""
+    if row.reported_name:
+        found = rulings.get(facility_key(row, NO_MATCH))
+        if found is not None:
+            return found
+    return rulings.get(match.smelter_id) if match.smelter_id else None
+
+
+def _confirmed(row: RowFacts, ruling: Ruling) -> SmelterMatch:
+    return SmelterMatch(None, None, row.metal, row.country, Method.CONFIRMED, 1.0, ruling.note)
+
+
+NO_MATCH = SmelterMatch(None, None, None, None, Method.UNMATCHED, 0.0)
 
 
 def _require(matcher: Matcher | None) -> Matcher:
@@ -200,6 +262,10 @@ def _row_findings(file: str, row: RowFacts, match: SmelterMatch) -> list[Finding
     if match.method is Method.PROBABLE:
         message = f"'{row.reported_name}' was taken to be {match.smelter_id} ({match.standard_name}); please confirm."
         found.append(Finding(where, "SMELTER-004", Severity.INFO, message))
+    elif match.method is Method.AMBIGUOUS:
+        could_be = ", ".join(f"{c.smelter_id} ({c.name}, {c.country})" for c in match.candidates)
+        message = f"'{row.reported_name}' could be any of several facilities: {could_be}; ask the supplier which."
+        found.append(Finding(where, "SMELTER-007", Severity.WARNING, message))
     elif match.method is Method.UNMATCHED:
         message = (
             f"'{row.reported_name}' matches no facility in RMI's list ({match.reason}); ask the supplier for its ID."

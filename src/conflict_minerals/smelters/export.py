@@ -96,4 +96,8 @@ def match_to_json(match: SmelterMatch, query: dict[str, Any]) -> dict[str, Any]:
         "confidence": match.confidence,
         "reason": match.reason,
         "problems": list(match.problems),
+        "candidates": [
+            {"smelter_id": c.smelter_id, "name": c.name, "country": c.country, "score": c.score}
+            for c in match.candidates
+        ],
     }

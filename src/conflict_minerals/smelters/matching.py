@@ -53,8 +53,33 @@ class Candidate:
 MAX_CANDIDATES = 8
 # A name that starts with one of these tells nothing about which facility is meant.
 GENERIC_WORDS = frozenset(
-    "gold tin tantalum tungsten metal metals smelting smelter smelters refinery refining refiner mining mine "
-    "precious nonferrous non ferrous industry industries industrial group the materials company".split()
+    [
+        "gold",
+        "tin",
+        "tantalum",
+        "tungsten",
+        "metal",
+        "metals",
+        "smelting",
+        "smelter",
+        "smelters",
+        "refinery",
+        "refining",
+        "refiner",
+        "mining",
+        "mine",
+        "precious",
+        "nonferrous",
+        "non",
+        "ferrous",
+        "industry",
+        "industries",
+        "industrial",
+        "group",
+        "the",
+        "materials",
+        "company",
+    ]
 )
 
 
@@ -132,6 +157,11 @@ class Matcher:
             return SmelterMatch(None, None, metal, country, Method.REJECTED, 0.0, reason, tuple(problems))
         assert name is not None
         found = self._by_alias(name, metal, country) or self._by_fuzzy(name, metal, country)
+        if isinstance(found, SmelterMatch) and found.method is Method.PROBABLE:
+            # a close spelling is not enough when the name's words fit several facilities of one company
+            shared = self.candidates(name, metal, country)
+            if len(shared) > 1 and found.smelter_id in {c.smelter_id for c in shared}:
+                found = [c.smelter_id for c in shared]
         if isinstance(found, SmelterMatch):
             return dataclasses.replace(found, problems=(*problems, *found.problems))
         candidates = self.candidates(name, metal, country, found)

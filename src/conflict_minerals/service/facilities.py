@@ -1,0 +1,99 @@
+"""The facility master as the CLI and the web use it: names to decide, decisions taken, withdrawn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conflict_minerals.model import Metal
+from conflict_minerals.program.campaign import require_campaign
+from conflict_minerals.program.facilities import (
+    DecisionRequest,
+    FacilityDecision,
+    decide,
+    decision_list,
+    name_facility_key,
+    standing_decisions,
+    withdraw,
+)
+from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.report.build import gather
+from conflict_minerals.smelters.consolidate import RowOutcome
+from conflict_minerals.smelters.matching import Candidate, Matcher
+
+
+@dataclass(frozen=True, slots=True)
+class NameToDecide:
+    """A name suppliers gave that matches no single facility: who gave it, and what it could be."""
+
+    metal: Metal | None
+    name: str
+    country: str | None
+    reason: str
+    suppliers: tuple[str, ...]
+    rows: int
+    candidates: tuple[Candidate, ...]
+
+    def as_json(self) -> dict[str, object]:
+        """The name as `smelters review --json` prints it."""
+        return {
+            "metal": self.metal.value if self.metal else None,
+            "name": self.name,
+            "country": self.country,
+            "reason": self.reason,
+            "suppliers": list(self.suppliers),
+            "rows": self.rows,
+            "candidates": [
+                {"smelter_id": c.smelter_id, "name": c.name, "country": c.country, "score": c.score}
+                for c in self.candidates
+            ],
+        }
+
+
+def names_to_decide(workspace: Workspace, year: int | None = None) -> tuple[int, list[NameToDecide]]:
+    """The campaign's names awaiting a decision (unmatched or ambiguous), with candidates; and the campaign year."""
+    with workspace.read() as connection:
+        year = require_campaign(connection, year).year
+    gathered = gather(workspace, year)
+    grouped: dict[str, list[RowOutcome]] = {}
+    for outcome in gathered.run.consolidation.unmatched:
+        key = name_facility_key(outcome.metal, outcome.name or "", outcome.country)
+        grouped.setdefault(key, []).append(outcome)
+    matcher = Matcher(workspace.reference.reference()) if grouped else None
+    found = []
+    for outcomes in grouped.values():
+        first = outcomes[0]
+        name = first.name or ""
+        metal, country = first.metal, first.country
+        match = matcher.match(name, metal, country) if matcher else None
+        found.append(
+            NameToDecide(
+                metal,
+                name,
+                country,
+                first.reason,
+                tuple(dict.fromkeys(o.source.supplier for o in outcomes)),
+                len(outcomes),
+                match.candidates if match else (),
+            )
+        )
+    return year, sorted(found, key=lambda n: (n.metal or "", n.name.casefold()))
+
+
+def resolve_name(workspace: Workspace, actor: str, asked: DecisionRequest, year: int | None = None) -> FacilityDecision:
+    """Take a decision on a name (or exclude a Smelter ID) from a campaign year on."""
+    reference = workspace.reference.reference()
+    with workspace.transaction() as connection:
+        campaign = require_campaign(connection, year)
+        return decide(connection, actor, campaign.year, asked, reference)
+
+
+def facility_decisions(workspace: Workspace) -> list[FacilityDecision]:
+    """Every decision in force, in the order taken."""
+    with workspace.read() as connection:
+        return decision_list(standing_decisions(connection))
+
+
+def withdraw_decision(workspace: Workspace, actor: str, decision_id: int, reason: str) -> FacilityDecision:
+    """Withdraw a decision (audited); its rows go back to what matching made of them."""
+    with workspace.transaction() as connection:
+        return withdraw(connection, actor, decision_id, reason)
