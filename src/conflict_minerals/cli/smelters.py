@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from conflict_minerals.cli.common import EXIT_ERROR, DefaultGroup, fail, fail_with, reference
+from conflict_minerals.cli.common import EXIT_ERROR, DefaultGroup, fail, fail_with, in_workspace, reference, workspace
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.tables import read_table
@@ -125,10 +125,43 @@ def refdata_import_cahra(file: Path) -> None:
 
 
 @refdata.command("list")
-def refdata_list() -> None:
-    """Show the reference revisions, status snapshots and CAHRA list in use."""
+@click.option("--json", "as_json", is_flag=True, help="Print the imported items as JSON only (in a workspace).")
+def refdata_list(as_json: bool) -> None:
+    """Show the reference revisions, status snapshots and CAHRA list in use, and the numbered imports."""
+    if as_json:
+        if not in_workspace():
+            fail("--json lists a workspace's imports; run it inside a workspace (or give --workspace).")
+        from conflict_minerals.service.program import imported_reference
+
+        with workspace() as ws:
+            items = imported_reference(ws)
+        click.echo(json.dumps({"imported": [i.as_json() for i in items]}, indent=2, ensure_ascii=False))
+        return
     with reference() as store:
         _list_reference(store)
+    if in_workspace():
+        from conflict_minerals.service.program import imported_reference
+
+        with workspace() as ws:
+            items = imported_reference(ws)
+        click.echo("Imported (remove a wrong one with `conflict-minerals refdata remove KIND NUMBER --reason TEXT`):")
+        for item in items:
+            click.echo(f"  {item.kind:<8} {item.id:>4}  {item.description}")
+        if not items:
+            click.echo("  nothing yet")
+
+
+@refdata.command("remove")
+@click.argument("kind", type=click.Choice(["lookup", "status", "cahra", "template"]))
+@click.argument("number", type=int)
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+def refdata_remove(kind: str, number: int, reason: str) -> None:
+    """Remove a wrong import from the workspace (audited); reports already run keep what they used."""
+    from conflict_minerals.service.program import remove_reference
+
+    with workspace() as ws:
+        removed = remove_reference(ws, ws.actor, kind, number, reason)
+    click.echo(f"Removed {removed.kind} {removed.id}: {removed.description}.")
 
 
 def _list_reference(store: Any) -> None:

@@ -17,6 +17,7 @@ from conflict_minerals.program import campaign as campaigns
 from conflict_minerals.program import decisions
 from conflict_minerals.program.audit import Event, list_events
 from conflict_minerals.program.decisions import StoredFinding
+from conflict_minerals.program.refremove import ImportedItem
 from conflict_minerals.program.reprocess import Rederived, recheck, reprocess
 from conflict_minerals.program.status import status_report
 from conflict_minerals.program.suppliers import ImportReport, SupplierError, SupplierRecord, require_supplier
@@ -263,3 +264,19 @@ def reprocess_stored(workspace: Workspace, actor: str, year: int | None = None) 
             query = select(submissions.c.id).where(submissions.c.campaign_id == campaign.id)
             ids = [row.id for row in connection.execute(query)]
     return reprocess(workspace, ids, actor)
+
+
+def imported_reference(workspace: Workspace) -> list[ImportedItem]:
+    """The reference data imported into the workspace, numbered for `refdata remove`."""
+    from conflict_minerals.program.refremove import imported_items
+
+    with workspace.read() as connection:
+        return imported_items(connection)
+
+
+def remove_reference(workspace: Workspace, actor: str, kind: str, item_id: int, reason: str) -> ImportedItem:
+    """Remove a wrong reference import (audited); stored report runs keep what they used."""
+    from conflict_minerals.program.refremove import remove_item
+
+    with workspace.transaction() as connection:
+        return remove_item(connection, actor, kind, item_id, reason)
