@@ -462,37 +462,77 @@ def assign(submission: int, supplier: str, year: int | None) -> None:
 
 
 @click.command("log")
-@click.option("--supplier")
-@click.option("--limit", type=int)
-@click.option("--json", "as_json", is_flag=True)
-def log(supplier: str | None, limit: int | None, as_json: bool) -> None:
-    """Show the audit trail: every import, state change and decision."""
+@click.option("--supplier", help="Only this supplier's events.")
+@click.option("--campaign", "year", type=int, help="Only this campaign's events.")
+@click.option(
+    "--kind", "kinds", multiple=True, help="Only this kind, or kinds starting with it (facility, reminder.sent)."
+)
+@click.option("--since", type=DATE, help="Only events on or after this date (UTC).")
+@click.option("--limit", type=int, help="Only the newest N events.")
+@click.option("--json", "as_json", is_flag=True, help="Print the events as JSON only.")
+@click.option("--csv", "csv_out", type=click.Path(path_type=Path), help="Write the events to a CSV file ('-': stdout).")
+def log(
+    supplier: str | None,
+    year: int | None,
+    kinds: tuple[str, ...],
+    since: dt.datetime | None,
+    limit: int | None,
+    as_json: bool,
+    csv_out: Path | None,
+) -> None:
+    """Show the audit trail: every import, state change, decision, message, report and export (times in UTC)."""
     from conflict_minerals.service.program import audit_trail
 
     with workspace() as ws:
-        found = audit_trail(ws, supplier, limit)
+        found = audit_trail(ws, supplier, limit, year, kinds, since.date() if since else None)
+    rows = [_event_json(e) for e in found]
+    if csv_out is not None:
+        _write_events_csv(rows, csv_out)
+        return
     if as_json:
-        echo_json(
-            [
-                {
-                    "at": e.at.isoformat(),
-                    "actor": e.actor,
-                    "kind": e.kind,
-                    "campaign": e.campaign_year,
-                    "supplier": e.supplier,
-                    "submission": e.submission_id,
-                    "detail": e.detail,
-                    "reason": e.reason,
-                }
-                for e in found
-            ]
-        )
+        echo_json(rows)
         return
     for event in found:
         reason = f" — {event.reason}" if event.reason else ""
         who = f" {event.supplier}" if event.supplier else ""
-        line = f"{event.at:%Y-%m-%d %H:%M} {event.actor:<12} {event.kind:<22}{who}{reason}"
+        year_text = f" [{event.campaign_year}]" if event.campaign_year else ""
+        line = f"{event.at:%Y-%m-%d %H:%M}Z {event.actor:<12} {event.kind:<22}{year_text}{who}{reason}"
         click.echo(terminal_text(line))  # a line break in a reason cannot forge another event's line
+
+
+def _event_json(e: Any) -> dict[str, Any]:
+    return {
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "kind": e.kind,
+        "campaign": e.campaign_year,
+        "supplier": e.supplier,
+        "submission": e.submission_id,
+        "detail": e.detail,
+        "reason": e.reason,
+    }
+
+
+def _write_events_csv(rows: list[dict[str, Any]], target: Path) -> None:
+    """The events as CSV, every cell neutral to a spreadsheet (no formula runs when it is opened)."""
+    import csv
+    import io
+    import json
+
+    from conflict_minerals.neutral import spreadsheet_text
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = ["at", "actor", "kind", "campaign", "supplier", "submission", "reason", "detail"]
+    writer.writerow(columns)
+    for row in rows:
+        values = {**row, "detail": json.dumps(row["detail"], ensure_ascii=False, sort_keys=True)}
+        writer.writerow([spreadsheet_text("" if values[c] is None else str(values[c])) for c in columns])
+    if str(target) == "-":
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    target.write_text(buffer.getvalue(), encoding="utf-8")
+    click.echo(f"{len(rows)} event(s) written to {target}")
 
 
 @click.command()

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, or_, select
 
 from conflict_minerals.program.schema import bulk_insert, events, suppliers
 
@@ -85,16 +85,40 @@ def record_many(
     )
 
 
-def list_events(connection: Connection, supplier_id: int | None = None, limit: int | None = None) -> list[Event]:
-    """Return events oldest first, optionally only those of one supplier."""
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which events to list: one supplier, one campaign, kinds (a prefix such as 'facility' or a full kind)."""
+
+    supplier_id: int | None = None
+    campaign_year: int | None = None
+    kinds: tuple[str, ...] = ()
+    since: dt.date | None = None
+    limit: int | None = None
+
+
+def list_events(connection: Connection, wanted: EventFilter | None = None) -> list[Event]:
+    """Return the events the filter selects, oldest first (the newest `limit` of them when limited)."""
+    wanted = wanted or EventFilter()
     query = select(events, suppliers.c.name).outerjoin(suppliers, suppliers.c.id == events.c.supplier_id)
-    if supplier_id is not None:
-        query = query.where(events.c.supplier_id == supplier_id)
-    query = query.order_by(events.c.id)
-    rows = connection.execute(query).all()
-    if limit is not None:
-        rows = rows[-limit:]
+    if wanted.supplier_id is not None:
+        query = query.where(events.c.supplier_id == wanted.supplier_id)
+    if wanted.campaign_year is not None:
+        query = query.where(events.c.campaign_year == wanted.campaign_year)
+    if wanted.kinds:
+        query = query.where(or_(*(or_(events.c.kind == k, events.c.kind.startswith(f"{k}.")) for k in wanted.kinds)))
+    if wanted.since is not None:
+        query = query.where(events.c.at >= dt.datetime.combine(wanted.since, dt.time(), dt.UTC))
+    if wanted.limit is not None:
+        query = query.order_by(events.c.id.desc()).limit(wanted.limit)
+    rows = sorted(connection.execute(query).all(), key=lambda r: r.id)
     return [
-        Event(r.id, r.at, r.actor, r.kind, r.campaign_year, r.name, r.submission_id, json.loads(r.detail), r.reason)
+        Event(
+            r.id, _utc(r.at), r.actor, r.kind, r.campaign_year, r.name, r.submission_id, json.loads(r.detail), r.reason
+        )
         for r in rows
     ]
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Stored times are UTC; SQLite hands them back without a zone, so the zone is put back."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.campaign import Campaign
-from conflict_minerals.program.schema import inserted_id, messages, requests, trusted_templates
+from conflict_minerals.program.schema import campaigns, inserted_id, messages, requests, trusted_templates
 from conflict_minerals.program.settings import EmailSettings
 from conflict_minerals.program.suppliers import SupplierRecord
 from conflict_minerals.program.workspace import Workspace
@@ -222,7 +222,14 @@ def send_pending(workspace: Workspace, actor: str, resend_interrupted: bool = Fa
             break  # the server cannot be reached: the rest would fail the same way
         _mark(workspace, message_id, SENT, None)
         with workspace.transaction() as connection:
-            record(connection, actor, "message.sent", {"message": message_id})
+            about = connection.execute(
+                select(messages.c.kind, messages.c.path, requests.c.supplier_id, campaigns.c.year)
+                .join(requests, requests.c.id == messages.c.request_id)
+                .join(campaigns, campaigns.c.id == requests.c.campaign_id)
+                .where(messages.c.id == message_id)
+            ).one()
+            detail = {"message": message_id, "kind": about.kind, "file": about.path.rpartition("/")[2]}
+            record(connection, actor, "message.sent", detail, campaign_year=about.year, supplier_id=about.supplier_id)
         sent += 1
     return sent, problems
 

@@ -15,7 +15,7 @@ from typing import Any
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program import campaign as campaigns
 from conflict_minerals.program import decisions
-from conflict_minerals.program.audit import Event, list_events
+from conflict_minerals.program.audit import Event, EventFilter, list_events
 from conflict_minerals.program.decisions import StoredFinding
 from conflict_minerals.program.refremove import ImportedItem
 from conflict_minerals.program.reprocess import Rederived, recheck, reprocess
@@ -206,11 +206,18 @@ def campaign_status(workspace: Workspace, year: int | None = None) -> dict[str, 
         return status_report(connection, campaigns.require_campaign(connection, year))
 
 
-def audit_trail(workspace: Workspace, supplier: str | None = None, limit: int | None = None) -> list[Event]:
-    """The audit trail, oldest first, optionally of one supplier."""
+def audit_trail(
+    workspace: Workspace,
+    supplier: str | None = None,
+    limit: int | None = None,
+    campaign_year: int | None = None,
+    kinds: tuple[str, ...] = (),
+    since: dt.date | None = None,
+) -> list[Event]:
+    """The audit trail, oldest first, filtered by supplier, campaign, kind and date."""
     with workspace.read() as connection:
         supplier_id = require_supplier(connection, supplier).id if supplier else None
-        return list_events(connection, supplier_id, limit)
+        return list_events(connection, EventFilter(supplier_id, campaign_year, kinds, since, limit))
 
 
 def add_supplier(workspace: Workspace, actor: str, name: str, **details: Any) -> int:

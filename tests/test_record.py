@@ -1,0 +1,73 @@
+"""A complete record: reference imports removed with a reason, the audit trail filtered and exported."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+from tests.workspace_fixtures import Program
+
+
+def _status_list(tmp_path: Path, name: str = "conformant.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("Smelter ID,Assessment Status\nCID000015,Conformant\n", encoding="utf-8")
+    return path
+
+
+def test_a_wrong_import_is_removed_with_a_reason_and_runs_keep_what_they_used(program: Program, tmp_path: Path) -> None:
+    program("refdata", "import-status", _status_list(tmp_path), "--as-of", "2026-01-15")
+    cahra = tmp_path / "cahra.csv"
+    cahra.write_text("Country\nRwanda\n", encoding="utf-8")
+    program("refdata", "import-cahra", cahra)
+    listed = json.loads(program("refdata", "list", "--json").output)["imported"]
+    kinds = {(item["kind"], item["id"]) for item in listed}
+    assert ("status", 1) in kinds and ("cahra", 1) in kinds
+    text = program("refdata", "list").output
+    assert "status      1  2026-01-15" in text and "refdata remove" in text
+
+    removed = program("refdata", "remove", "status", "1", "--reason", "imported the wrong month")
+    assert "Removed status 1: 2026-01-15" in removed.output
+    assert ("status", 1) not in {
+        (i["kind"], i["id"]) for i in json.loads(program("refdata", "list", "--json").output)["imported"]
+    }
+    event = json.loads(program("log", "--kind", "reference.removed", "--json").output)[0]
+    assert event["reason"] == "imported the wrong month" and event["detail"]["kind"] == "status"
+
+    again = program("refdata", "remove", "status", "1", "--reason", "twice", ok=False)
+    assert again.exit_code == 2 and "no imported status number 1" in again.stderr
+    blank = program("refdata", "remove", "cahra", "1", "--reason", " ", ok=False)
+    assert blank.exit_code == 2 and "needs a reason" in blank.stderr
+
+
+def test_the_log_filters_by_campaign_kind_and_date_and_exports_csv(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", "Granite Peak Metalworks LLC", "--email", "sales@granite.example")
+    program("suppliers", "add", '=HYPERLINK("http://x")', "--email", "evil@x.example")  # a formula as a name
+    program("campaign", "start", "2025")
+    program("campaign", "start", "2026", "--no-letters")
+    program("campaign", "close", "2025")
+
+    events = json.loads(program("log", "--json").output)
+    assert all(e["at"].endswith("+00:00") for e in events)  # times carry their zone
+    only_2025 = json.loads(program("log", "--campaign", "2025", "--json").output)
+    assert only_2025 and {e["campaign"] for e in only_2025} == {2025}
+    sent = json.loads(program("log", "--kind", "request", "--json").output)
+    assert {e["kind"] for e in sent} == {"request.created", "request.sent"}
+    assert {e["kind"] for e in json.loads(program("log", "--kind", "campaign", "--json").output)} == {
+        "campaign.started",
+        "campaign.closed",
+    }
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    assert json.loads(program("log", "--since", tomorrow, "--json").output) == []
+    assert len(json.loads(program("log", "--limit", "2", "--json").output)) == 2
+    assert "[2025]" in program("log", "--campaign", "2025").output
+
+    out = tmp_path / "trail.csv"
+    program("log", "--csv", out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == len(events) and set(rows[0]) >= {"at", "actor", "kind", "campaign", "supplier", "detail"}
+    assert not any(r["supplier"].startswith("=") for r in rows)  # neutral to the spreadsheet that opens it
+    stdout = program("log", "--csv", "-", "--kind", "campaign.closed").output
+    assert stdout.splitlines()[0].startswith("at,actor,kind") and len(stdout.splitlines()) == 2
