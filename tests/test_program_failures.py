@@ -21,10 +21,10 @@ def test_broken_settings_stop_every_command(program: Program) -> None:
 
 def test_supplier_file_without_name_column(program: Program, tmp_path: Path) -> None:
     listing = tmp_path / "suppliers.csv"
-    listing.write_text("company,duns\nApex,1\n", encoding="utf-8")
-    result = program("suppliers", "import", listing)
-    assert "has no 'name' column" in result.stderr
-    assert "0 added, 0 updated" in result.output
+    listing.write_text("region,duns\nEMEA,1\n", encoding="utf-8")
+    result = program("suppliers", "import", listing, ok=False)
+    assert result.exit_code == 2 and "no a header row with a supplier name column" not in result.stderr
+    assert "a header row with a supplier name column" in result.stderr
     assert json.loads(program("suppliers", "list", "--json").output) == []
 
 

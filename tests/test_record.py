@@ -71,3 +71,30 @@ def test_the_log_filters_by_campaign_kind_and_date_and_exports_csv(program: Prog
     assert not any(r["supplier"].startswith("=") for r in rows)  # neutral to the spreadsheet that opens it
     stdout = program("log", "--csv", "-", "--kind", "campaign.closed").output
     assert stdout.splitlines()[0].startswith("at,actor,kind") and len(stdout.splitlines()) == 2
+
+
+def test_supplier_lists_as_erp_systems_export_them(program: Program, tmp_path: Path) -> None:
+    erp = tmp_path / "vendors.csv"
+    text = (
+        "Vendor master export 2026-01-05;;;\n"
+        "Supplier Name;DUNS;E-Mail Address;Preferred Language\n"
+        "Apex Circuit Assembly Sdn. Bhd.;650012345;cmrt@apex.example.com;de\n"
+        "Bluewater Präzision GmbH;650067890;not-an-email;xx-notalanguage\n"
+    )
+    erp.write_bytes(text.encode("utf-16"))  # with a BOM, as Excel's "Unicode text" writes it
+    result = program("suppliers", "import", erp)
+    assert "2 added" in result.output
+    assert "'not-an-email' is not an e-mail address" in result.stderr
+    listed = {s["name"]: s for s in json.loads(program("suppliers", "list", "--json").output)}
+    apex = listed["Apex Circuit Assembly Sdn. Bhd."]
+    assert (apex["unique_id"], apex["unique_id_authority"]) == ("650012345", "DUNS")
+    assert (apex["with_email"], apex["language"]) == (True, "de")
+    bluewater = listed["Bluewater Präzision GmbH"]
+    assert (bluewater["with_email"], bluewater["language"]) == (False, None)
+
+    nothing = tmp_path / "empty-rows.csv"
+    nothing.write_text("Supplier Name,DUNS\n,1\n,2\n", encoding="utf-8")
+    refused = program("suppliers", "import", nothing, ok=False)
+    assert refused.exit_code == 2 and "no row could be read as a supplier" in refused.stderr
+    taken = program("suppliers", "add", "Bad Mail Ltd", "--email", "not-an-email", ok=False)
+    assert taken.exit_code == 2 and "is not an e-mail address" in taken.stderr

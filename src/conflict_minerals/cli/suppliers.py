@@ -55,9 +55,11 @@ def suppliers_add(
 @suppliers.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 def suppliers_import(file: Path) -> None:
-    """Import suppliers from CSV or XLSX with a header row.
+    """Import suppliers from CSV (any delimiter, UTF-8/16 or a legacy code page) or XLSX, as ERP systems export them.
 
-    Columns: name, unique_id, unique_id_authority, contact_name, contact_email, tier, aliases (;-separated).
+    The header row may sit under a title. Columns, by any usual heading: name (Supplier Name, Vendor Name, …),
+    unique_id (DUNS, Vendor ID, …), unique_id_authority, contact_name, contact_email, tier, aliases (;-separated),
+    language.
     """
     from conflict_minerals.service.program import import_suppliers
 
@@ -116,6 +118,8 @@ def suppliers_list(as_json: bool) -> None:
                     "active": s.active,
                     "aliases": list(s.aliases),
                     "contacts": len(s.contacts),
+                    "with_email": bool(s.emails),
+                    "language": s.language,
                 }
                 for s in found
             ]

@@ -15,6 +15,7 @@ from conflict_minerals.model import Company
 from conflict_minerals.program.audit import now, record, record_many
 from conflict_minerals.program.letters import valid_language
 from conflict_minerals.program.schema import bulk_insert, inserted_id, supplier_aliases, supplier_contacts, suppliers
+from conflict_minerals.program.supplier_table import find_header, header_hint
 from conflict_minerals.smelters.names import name_key
 
 IMPORT_COLUMNS = (
@@ -70,6 +71,12 @@ class ImportReport:
     unknown_columns: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     conflicts: int = 0
+    unchanged: int = 0  # rows that named a known supplier and changed nothing
+
+    @property
+    def usable(self) -> bool:
+        """Tell whether any row was read as a supplier (new, updated or already known)."""
+        return bool(self.added or self.updated or self.unchanged)
 
 
 def add_supplier(
@@ -130,19 +137,21 @@ def import_suppliers(connection: Connection, actor: str, rows: Sequence[Sequence
     report = ImportReport()
     body = [row for row in rows if any(str(cell).strip() for cell in row if cell is not None)]
     if not body:
-        report.problems.append(f"{source}: the file is empty.")
-        return report
-    header = [str(cell or "").strip().lower().replace(" ", "_") for cell in body[0]]
-    if "name" not in header:
-        report.problems.append(f"{source}: the header row has no 'name' column (columns: {', '.join(IMPORT_COLUMNS)}).")
-        return report
-    report.unknown_columns = [column for column in header if column and column not in IMPORT_COLUMNS]
+        raise SupplierError(f"{source}: the file is empty.", "supplier.import_empty")
+    header = find_header(body)
+    if header is None:
+        raise SupplierError(f"{source}: none of its first rows is {header_hint()}.", "supplier.import_header")
+    report.unknown_columns = list(header.unknown)
     batch = _ImportBatch(connection, actor, source, report)
-    for number, row in enumerate(body[1:], start=2):
-        batch.take(
-            {column: _cell(row, index) for index, column in enumerate(header) if column in IMPORT_COLUMNS}, number
-        )
+    for number, row in enumerate(body[header.row + 1 :], start=header.row + 2):
+        values = {column: _cell(row, index) for index, column in enumerate(header.columns) if column}
+        if header.duns and values.get("unique_id") and not values.get("unique_id_authority"):
+            values["unique_id_authority"] = "DUNS"
+        batch.take(_checked(values, source, number, report), number)
     batch.insert_new()
+    if not report.usable and not report.conflicts:  # raised inside the transaction: nothing is kept
+        first = f" (first problem: {report.problems[0]})" if report.problems else ""
+        raise SupplierError(f"{source}: no row could be read as a supplier{first}; nothing was imported.")
     record(
         connection,
         actor,
@@ -150,6 +159,18 @@ def import_suppliers(connection: Connection, actor: str, rows: Sequence[Sequence
         {"source": source, "added": len(report.added), "updated": len(report.updated)},
     )
     return report
+
+
+def _checked(values: dict[str, str | None], source: str, number: int, report: ImportReport) -> dict[str, str | None]:
+    """Drop an e-mail or language that is not one, saying so; the rest of the row is kept."""
+    email, language = values.get("contact_email"), values.get("language")
+    if email and not valid_email(email):
+        report.problems.append(f"{source} row {number}: '{email}' is not an e-mail address; row kept without it.")
+        values["contact_email"] = None
+    if language and not valid_language(language):
+        report.problems.append(f"{source} row {number}: '{language}' is not a language code (de, pt-BR); ignored.")
+        values["language"] = None
+    return values
 
 
 def _cell(row: Sequence[object], index: int) -> str | None:
@@ -208,6 +229,8 @@ class _ImportBatch:
             self.report.conflicts += 1
             return
         changed = _update_existing(self.connection, existing, values, tier, aliases)
+        if not changed:
+            self.report.unchanged += 1
         if changed:
             self.report.updated.append(existing.name)
             record(
