@@ -144,7 +144,7 @@ def test_every_number_in_the_text_is_the_model_figure(demo_run: Path, report: di
         f"{f['conformant']} of them were conformant",
         f"{f['active']} were active",
         f"and {f['not_conformant'] + f['not_listed']} were neither",
-        f"{f['in_covered_countries']} {'is' if f['in_covered_countries'] == 1 else 'are'} located in the Covered Countries",
+        f"{f['in_covered_countries']} {'is' if f['in_covered_countries'] == 1 else 'are'} located in the Covered",
         f"| Total | {f['total']} | {f['conformant']} | {f['active']} | {f['not_conformant']} | {f['not_listed']} |",
     ]
     for fragment in expected:

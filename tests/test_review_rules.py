@@ -164,3 +164,18 @@ def test_a_row_without_a_name_never_shows_none(tmp_path: Path) -> None:
     messages = [f.message for f in found]
     assert all("None" not in message for message in messages), messages
     assert any(f.code == "REV-011" and "names no smelter or refiner" in f.message for f in found), messages
+
+
+def test_one_finding_per_cell_the_most_severe_then_the_most_specific() -> None:
+    from conflict_minerals.model import Finding, Severity, SourceRef
+    from conflict_minerals.review.rules import one_per_cell
+
+    at = SourceRef("a.xlsx", "Smelter List", "C20")
+    checker = Finding(at, "CMRT-S-004", Severity.ERROR, "not in the look-up list")
+    trader = Finding(at, "REV-011", Severity.WARNING, "reads like a trading company")
+    other_cell = Finding(SourceRef("a.xlsx", "Declaration", "D16"), "CMRT-C-005", Severity.ERROR, "bad e-mail")
+    sheet_wide = Finding(SourceRef("a.xlsx", "Declaration"), "REV-012", Severity.WARNING, "company level")
+    again = Finding(SourceRef("a.xlsx", "Declaration"), "REV-001", Severity.WARNING, "older revision")
+    assert one_per_cell([checker, trader, other_cell, sheet_wide, again]) == [checker, other_cell, sheet_wide, again]
+    specific = Finding(at, "REV-011", Severity.ERROR, "more specific")
+    assert one_per_cell([checker, specific]) == [specific]

@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "waive": ("program", "waive", "Waive a finding of a supplier's current CMRT, with a reason."),
     "assign": ("program", "assign", "Assign an unassigned submission (see `status`) to a supplier."),
     "status": ("program", "status", "Per supplier: state, current version, open findings, last contact; totals and response rate."),
-    "log": ("program", "log", "Show the audit trail: every import, state change and decision."),
+    "log": ("program", "log", "Show the audit trail: every import, state change, decision, message, report and export (times in UTC)."),
     "refdata": ("smelters", "refdata", "Reference data: RMI smelter look-up revisions, status lists and the CAHRA list."),
     "smelters": ("smelters", "smelters", "Consolidate the smelters of supplier CMRTs (`smelters FILES...`), or match names (`smelters match`)."),
     "report": ("report", "report", "Generate the Form SD and Conflict Minerals Report (`report --period YEAR --out DIR`), or explain a figure."),

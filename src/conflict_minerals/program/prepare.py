@@ -88,7 +88,7 @@ def _internal(exc: Exception, step: str) -> str:
 
 def review_document_once(name: str, document: CmrtDocument, setup: ReviewSetup) -> Prepared:
     """Review and match an already-read document (a stored one, for a recheck)."""
-    from conflict_minerals.review.rules import ReviewContext, review_document
+    from conflict_minerals.review.rules import ReviewContext, one_per_cell, review_document
 
     context = ReviewContext(
         document,
@@ -98,7 +98,7 @@ def review_document_once(name: str, document: CmrtDocument, setup: ReviewSetup) 
         today=setup.today,
         cahra=setup.cahra,
     )
-    findings = (*document.findings, *review_document(context))
+    findings = tuple(one_per_cell([*document.findings, *review_document(context)]))
     matches = tuple(
         match_row(context.matcher, row) if row.not_yet_identified and not row.smelter_id else context.match(row)
         for row in document.smelters

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from conflict_minerals.cmrt import layout
@@ -280,3 +280,26 @@ REVIEW_RULES: tuple[Rule, ...] = (
 def review_document(ctx: ReviewContext, rules: tuple[Rule, ...] = REVIEW_RULES) -> list[Finding]:
     """Run review rules over one document."""
     return [finding for rule in rules for finding in rule(ctx)]
+
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def one_per_cell(findings: Sequence[Finding]) -> list[Finding]:
+    """Keep one finding per cell: the most severe, and of equal ones the later rule (the more specific).
+
+    A bad cell is one problem for the supplier to fix, whatever number of rules notice it.
+    """
+    kept: dict[tuple[str, str | None, str], Finding] = {}
+    loose: list[Finding] = []
+    for finding in findings:
+        where = finding.source
+        if not where.cell:
+            loose.append(finding)
+            continue
+        key = (where.file, where.sheet, where.cell)
+        held = kept.get(key)
+        if held is None or _RANK[finding.severity] <= _RANK[held.severity]:
+            kept[key] = finding
+    chosen = {id(f) for f in (*kept.values(), *loose)}
+    return [f for f in findings if id(f) in chosen]
