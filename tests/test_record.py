@@ -98,3 +98,23 @@ def test_supplier_lists_as_erp_systems_export_them(program: Program, tmp_path: P
     assert refused.exit_code == 2 and "no row could be read as a supplier" in refused.stderr
     taken = program("suppliers", "add", "Bad Mail Ltd", "--email", "not-an-email", ok=False)
     assert taken.exit_code == 2 and "is not an e-mail address" in taken.stderr
+
+
+def test_skipped_files_are_named_and_unreadable_ones_can_be_set_aside(program: Program, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "notes.txt").write_text("call Dana", encoding="utf-8")
+    (inbox / "broken.xlsx").write_bytes(b"garbage")
+    program("campaign", "start", "2025", "--no-letters")
+    result = program("ingest", inbox, ok=False)
+    assert result.exit_code == 2
+    assert "notes.txt: skipped: not a spreadsheet file" in result.output and "1 skipped" in result.output
+    assert "discard SUBMISSION" in result.output
+    [waiting] = json.loads(program("status", "--json").output)["unassigned"]
+    done = program("discard", waiting["id"], "--reason", "a forwarded signature image")
+    assert "broken.xlsx" in done.output
+    assert json.loads(program("status", "--json").output)["unassigned"] == []
+    again = program("discard", waiting["id"], "--reason", "twice", ok=False)
+    assert again.exit_code == 2 and "already discarded" in again.stderr
+    [event] = json.loads(program("log", "--kind", "submission.discarded", "--json").output)
+    assert event["reason"] == "a forwarded signature image" and event["campaign"] == 2025

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "not-applicable": ("program", "not_applicable", "Mark a supplier as out of scope (e.g. supplies no 3TG)."),
     "waive": ("program", "waive", "Waive a finding of a supplier's current CMRT, with a reason."),
     "assign": ("program", "assign", "Assign an unassigned submission (see `status`) to a supplier."),
+    "discard": ("program", "discard", "Set aside an unassigned or unreadable file (see `status`); the original is kept."),
     "status": ("program", "status", "Per supplier: state, current version, open findings, last contact; totals and response rate."),
     "log": ("program", "log", "Show the audit trail: every import, state change, decision, message, report and export (times in UTC)."),
     "refdata": ("smelters", "refdata", "Reference data: RMI smelter look-up revisions, status lists and the CAHRA list."),

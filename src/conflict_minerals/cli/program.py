@@ -188,7 +188,10 @@ def campaign_reopen(year: int) -> None:
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes reading files (default: one per core).")
 def ingest(inputs: tuple[Path, ...], year: int | None, supplier: str | None, jobs: int | None) -> None:
     """Ingest received CMRTs: keep the originals, read, review and link them to suppliers."""
-    paths = collect_files(inputs)
+    skipped: list[Path] = []
+    paths = collect_files(inputs, skipped)
+    for path in skipped:
+        click.echo(terminal_text(f"{path}: skipped: not a spreadsheet file (.xlsx, .xls, .xlsm); not read or kept."))
     if not paths:
         fail("no spreadsheet files found in the given paths.")
     columns = (*Progress.get_default_columns(), MofNCompleteColumn(), _Rate(), TimeElapsedColumn())
@@ -204,7 +207,14 @@ def ingest(inputs: tuple[Path, ...], year: int | None, supplier: str | None, job
         status: sum(1 for o in outcomes if o.status == status)
         for status in ("added", "duplicate", "unassigned", "unreadable")
     }
-    click.echo(", ".join(f"{n} {status}" for status, n in counts.items()))
+    click.echo(
+        ", ".join(f"{n} {status}" for status, n in counts.items()) + (f", {len(skipped)} skipped" if skipped else "")
+    )
+    if counts["unassigned"] or counts["unreadable"]:
+        click.echo(
+            "Unassigned and unreadable files are listed by `conflict-minerals status`; file one under a supplier with "
+            "`assign`, or set it aside with `discard SUBMISSION --reason TEXT`."
+        )
     if counts["unreadable"]:
         raise SystemExit(2)
 
@@ -459,6 +469,19 @@ def assign(submission: int, supplier: str, year: int | None) -> None:
     with workspace() as ws:
         assign_submission(ws, ws.actor, submission, supplier, year)
     click.echo(f"Submission {submission} assigned to {supplier}.")
+
+
+@click.command()
+@click.argument("submission", type=int)
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@click.option("--campaign", "year", type=int)
+def discard(submission: int, reason: str, year: int | None) -> None:
+    """Set aside an unassigned or unreadable file (see `status`); the original is kept."""
+    from conflict_minerals.service.program import discard as discard_submission
+
+    with workspace() as ws:
+        name = discard_submission(ws, ws.actor, submission, reason, year)
+    click.echo(terminal_text(f"Submission {submission} ({name}) set aside; `status` no longer lists it."))
 
 
 @click.command("log")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
-from conflict_minerals.program.audit import record
+from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.campaign import (
     Campaign,
     RequestState,
@@ -247,3 +247,23 @@ def _fall_back(connection: Connection, actor: str, campaign: Campaign, supplier_
             campaign_year=campaign.year,
             supplier_id=supplier_id,
         )
+
+
+def discard(connection: Connection, actor: str, campaign: Campaign, submission_id: int, reason: str) -> str:
+    """Set aside an unassigned or unreadable file (the original is kept); audited. Returns its file name."""
+    row = connection.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+    if row is None or row.campaign_id != campaign.id:
+        raise DecisionError(
+            f"there is no submission {submission_id} in the {campaign.year} campaign.", "decision.unknown_submission"
+        )
+    if row.supplier_id is not None:
+        raise DecisionError(
+            f"submission {submission_id} is filed under a supplier; reject that supplier's CMRT instead.",
+            "decision.assigned",
+        )
+    if row.discarded_at is not None:
+        raise DecisionError(f"submission {submission_id} was already discarded.", "decision.discarded")
+    connection.execute(update(submissions).where(submissions.c.id == submission_id).values(discarded_at=now()))
+    detail = {"submission_id": submission_id, "file": row.file_name, "readable": row.readable}
+    record(connection, actor, "submission.discarded", detail, reason, campaign_year=campaign.year)
+    return str(row.file_name)

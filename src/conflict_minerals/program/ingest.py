@@ -51,13 +51,19 @@ class IngestOutcome:
     message: str
 
 
-def collect_files(inputs: Iterable[Path]) -> list[Path]:
-    """Expand folders into the spreadsheet files they hold, oldest first, so a resubmission comes last."""
+def collect_files(inputs: Iterable[Path], skipped: list[Path] | None = None) -> list[Path]:
+    """Expand folders into the spreadsheet files they hold, oldest first, so a resubmission comes last.
+
+    Other files in a folder (notes, PDFs, links) are not read; they are added to `skipped` so they can be named.
+    """
     found: list[Path] = []
     for path in inputs:
         if path.is_dir() and not path.is_symlink():
             inside = [p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES and _regular(p)]
             found += sorted(inside, key=lambda p: (p.lstat().st_mtime, p.name))
+            if skipped is not None:
+                taken = set(inside)
+                skipped += sorted(p for p in path.rglob("*") if p not in taken and not p.is_dir())
         else:
             found.append(path)
     return found

@@ -123,6 +123,7 @@ submissions = Table(
     Column("reader_version", String(20)),
     Column("reference_version", String(200)),
     Column("parsed_at", DateTime(timezone=True)),
+    Column("discarded_at", DateTime(timezone=True)),  # an unassigned or unreadable file set aside by a person
     UniqueConstraint("campaign_id", "file_sha256"),
     UniqueConstraint("campaign_id", "supplier_id", "version", name="uq_submissions_version"),
     Index("ix_submissions_supplier", "supplier_id"),

@@ -16,7 +16,13 @@ def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
     responded, surveyed, rate = response_rate(views)
     unassigned = connection.execute(
         select(submissions.c.id, submissions.c.file_name, submissions.c.declared_company, submissions.c.readable)
-        .where(and_(submissions.c.campaign_id == campaign.id, submissions.c.supplier_id.is_(None)))
+        .where(
+            and_(
+                submissions.c.campaign_id == campaign.id,
+                submissions.c.supplier_id.is_(None),
+                submissions.c.discarded_at.is_(None),
+            )
+        )
         .order_by(submissions.c.id)
     ).all()
     return {

@@ -200,6 +200,13 @@ def assign(workspace: Workspace, actor: str, submission: int, supplier: str, yea
         decisions.assign(connection, actor, campaign, submission, require_supplier(connection, supplier))
 
 
+def discard(workspace: Workspace, actor: str, submission: int, reason: str, year: int | None = None) -> str:
+    """Set aside an unassigned or unreadable file (kept, audited); return its file name."""
+    with workspace.transaction() as connection:
+        campaign = campaigns.require_campaign(connection, year)
+        return decisions.discard(connection, actor, campaign, submission, reason)
+
+
 def campaign_status(workspace: Workspace, year: int | None = None) -> dict[str, Any]:
     """The documented `status --json` object."""
     with workspace.read() as connection:

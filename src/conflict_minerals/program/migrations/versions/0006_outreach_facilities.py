@@ -12,7 +12,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add requests.due_date/escalated_at, suppliers.language, messages.attachment and facility_decisions."""
+    """Add requests.due_date/escalated_at, suppliers.language, messages.attachment, submissions.discarded_at and
+    facility_decisions."""
     with op.batch_alter_table("requests") as batch:
         batch.add_column(sa.Column("due_date", sa.Date, nullable=True))
         batch.add_column(sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True))
@@ -20,6 +21,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("language", sa.String(20), nullable=True))
     with op.batch_alter_table("messages") as batch:
         batch.add_column(sa.Column("attachment", sa.String(64), nullable=True))
+    with op.batch_alter_table("submissions") as batch:
+        batch.add_column(sa.Column("discarded_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "facility_decisions",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -43,6 +46,8 @@ def downgrade() -> None:
     """Drop what upgrade added."""
     op.drop_index("ix_facility_decisions_key", "facility_decisions")
     op.drop_table("facility_decisions")
+    with op.batch_alter_table("submissions") as batch:
+        batch.drop_column("discarded_at")
     with op.batch_alter_table("messages") as batch:
         batch.drop_column("attachment")
     with op.batch_alter_table("suppliers") as batch:
