@@ -218,3 +218,27 @@ def test_the_settings_file_names_the_installed_documentation() -> None:
 
     assert SETTINGS_DOC.is_file() and SETTINGS_DOC.resolve() == DOCS.resolve()
     assert str(SETTINGS_DOC) in render_settings(Settings()).splitlines()[0]
+
+
+def test_requests_sent_by_smtp_carry_the_template_and_the_copy_names_it(
+    program: Program, tmp_path: Path, smtp_server: tuple[int, list[str]]
+) -> None:
+    from tests.conftest import cmrt_template
+
+    port, received = smtp_server
+    settings = program.root / "conflict-minerals.toml"
+    text = settings.read_text(encoding="utf-8").replace('mode = "files"', 'mode = "smtp"')
+    text = text.replace('smtp_host = ""', 'smtp_host = "127.0.0.1"').replace("smtp_port = 587", f"smtp_port = {port}")
+    settings.write_text(text.replace("smtp_starttls = true", "smtp_starttls = false"), encoding="utf-8")
+    program("refdata", "import-template", cmrt_template("6.5"))
+    program("suppliers", "add", CEDAR, "--email", "dana@cedar.example")
+    started = program("campaign", "start", "2025", "--send")
+    assert "(smtp)" in started.output
+    for _ in range(50):
+        if received:
+            break
+        time.sleep(0.05)
+    assert len(received) == 1 and 'filename="RMI_CMRT_6.5.xlsx"' in received[0]
+    [copy] = (program.root / "outbox" / "2025").glob("*-request.eml")
+    kept = copy.read_text(encoding="utf-8")
+    assert "X-Conflict-Minerals-Attached: RMI_CMRT_6.5.xlsx" in kept and copy.stat().st_size < 20_000

@@ -578,9 +578,13 @@ def status(year: int | None, as_json: bool) -> None:
     for row in report["suppliers"]:
         found = ", ".join(f"{n} {sev}" for sev, n in row["open_findings"].items()) or "no open findings"
         version = f"v{row['current_version']}" if row["current_version"] else "-"
+        own_due = f"  due {row['due_date']}" if row["due_date"] != report["due_date"] else ""
+        escalated = "  escalated" if row["escalated"] else ""
         click.echo(
-            f"  {row['supplier']:<40} {row['state']:<21} {version:<4} {found:<28} "
-            f"last contact {row['last_contact'] or '-'}"
+            terminal_text(
+                f"  {row['supplier']:<40} {row['state']:<21} {version:<4} {found:<28} "
+                f"last contact {row['last_contact'] or '-'}{own_due}{escalated}"
+            )
         )
     for item in report["unassigned"]:
         click.echo(

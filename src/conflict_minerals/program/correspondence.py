@@ -137,8 +137,18 @@ def record_message(
     return Written(message_id, supplier.name, draft.kind, workspace.root / relative, via)
 
 
-def _composed(connection: Connection, content: str, attachment: str | None, cache: dict[str, tuple[str, bytes]]) -> str:
-    """The full message: the stored text plus the trusted template it names, attached."""
+def _composed(
+    connection: Connection,
+    content: str,
+    attachment: str | None,
+    cache: dict[str, tuple[str, bytes]],
+    note_only: bool = False,
+) -> str:
+    """The full message: the stored text plus the trusted template it names, attached.
+
+    With `note_only` the template is named in a header instead: the file copy of a message sent by
+    SMTP is a record, and 10,000 copies of a 2 MB template would fill a disk.
+    """
     if not attachment:
         return content
     if attachment not in cache:
@@ -152,6 +162,9 @@ def _composed(connection: Connection, content: str, attachment: str | None, cach
     if not data:
         return content  # the template was removed since; the letter still names where to get it
     message = message_from_string(content, policy=policy.default)
+    if note_only:
+        message["X-Conflict-Minerals-Attached"] = f"{name} (sha256 {attachment})"
+        return message.as_string(policy=policy.SMTP)
     message.add_attachment(  # type: ignore[attr-defined]
         data,
         maintype="application",
@@ -162,14 +175,24 @@ def _composed(connection: Connection, content: str, attachment: str | None, cach
 
 
 def write_files(workspace: Workspace, written: list[Written]) -> None:
-    """Write the recorded messages as .eml and .txt copies in the outbox folder (after the commit)."""
+    """Write the recorded messages as .eml and .txt copies in the outbox folder (after the commit).
+
+    A message to be sent by hand (files mode) carries the template; the copy of one sent by SMTP names it.
+    """
     cache: dict[str, tuple[str, bytes]] = {}
     ids = [w.id for w in written]
     for start in range(0, len(ids), 500):
         with workspace.read() as connection:
-            query = select(messages.c.path, messages.c.content, messages.c.attachment)
+            query = select(messages.c.path, messages.c.content, messages.c.attachment, messages.c.sent_via)
             rows = connection.execute(query.where(messages.c.id.in_(ids[start : start + 500]))).all()
-            full = [(row.path, row.content, _composed(connection, row.content, row.attachment, cache)) for row in rows]
+            full = [
+                (
+                    row.path,
+                    row.content,
+                    _composed(connection, row.content, row.attachment, cache, row.sent_via == "smtp"),
+                )
+                for row in rows
+            ]
         for path, content, composed in full:
             target = workspace.root / path
             body = message_from_string(content, policy=policy.default).get_body(("plain",))

@@ -49,6 +49,8 @@ def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
                 },
                 "last_contact": v.last_contact_at.date().isoformat() if v.last_contact_at else None,
                 "reminders_sent": v.reminders_sent,
+                "due_date": v.due_date.isoformat(),
+                "escalated": v.escalated_at is not None,
             }
             for v in views
         ],
