@@ -159,9 +159,19 @@ class Preparer:
         if self._pool is None:
             yield token, prepare(name, data, self.setup)
             return
-        self._pending.append((token, name, data, self._pool.submit(self.work, name, data)))
+        self._pending.append((token, name, data, self._start(name, data)))
         while len(self._pending) + len(self._ready) >= 2 * self.jobs:
             yield self._next()
+
+    def _start(self, name: str, data: bytes) -> Future[Prepared]:
+        """Hand a file to the pool; a pool a worker already broke gives a failed future, handled like the rest."""
+        assert self._pool is not None
+        try:
+            return self._pool.submit(self.work, name, data)
+        except BrokenProcessPool as exc:
+            failed: Future[Prepared] = Future()
+            failed.set_exception(exc)
+            return failed
 
     def drain(self) -> Iterator[tuple[object, Prepared]]:
         """Yield every file still in flight."""
