@@ -92,7 +92,10 @@ def test_reminders_follow_the_due_date_grace_and_interval_then_escalate(program:
     early = program("remind")
     assert "0 reminder(s), 0 escalation(s)" in early.output  # nobody is late before the due date
     assert _status(program)[GRANITE]["state"] == "requested"
-    program("campaign", "extend", CEDAR, "--until", future, "--reason", "new ERP system")  # keeps its own date
+    later = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+    program("campaign", "extend", CEDAR, "--until", later, "--reason", "new ERP system")  # keeps its own date
+    same = program("campaign", "extend", CEDAR, "--until", future, "--reason", "x", ok=False)
+    assert same.exit_code == 2 and "not later than" in same.stderr
 
     past = (dt.date.today() - dt.timedelta(days=3)).isoformat()
     program("campaign", "extend", GRANITE, "--until", past, "--reason", "test", ok=False)  # not into the past
@@ -114,7 +117,7 @@ def test_reminders_follow_the_due_date_grace_and_interval_then_escalate(program:
     assert CEDAR not in program("remind").output
     events = json.loads(program("log", "--json").output)
     extended = next(e for e in events if e["kind"] == "request.extended")
-    assert extended["reason"] == "new ERP system" and extended["detail"]["to"] == future
+    assert extended["reason"] == "new ERP system" and extended["detail"]["to"] == later
     assert {"request.no_response", "reminder.sent", "request.escalated"} <= {e["kind"] for e in events}
 
 
@@ -169,6 +172,8 @@ def test_corrections_ask_for_errors_only_with_a_new_due_date_and_a_dry_run(progr
 
     with_warnings = program("corrections", GRANITE, "--warnings", "--dry-run")
     assert f"{GRANITE}: correction" in with_warnings.output and "warning" in with_warnings.output
+    program("campaign", "extend", CEDAR, "--until", "2099-06-30", "--reason", "plant shutdown")
+    assert f"{CEDAR}: correction, due 2099-06-30" in program("corrections", CEDAR, "--dry-run").output  # never earlier
     refused = program("corrections", CEDAR, "--due", "2020-01-01", ok=False)
     assert refused.exit_code == 2 and "not in the future" in refused.stderr
 
@@ -191,3 +196,22 @@ def test_letters_in_the_suppliers_language_when_a_translation_exists(program: Pr
     program("suppliers", "add", "Third GmbH", "--email", "a@third.example", "--language", "de")
     broken = program("campaign", "start", "2025")
     assert "letters/de/request.txt.j2 cannot be used" in broken.stderr
+
+
+def test_nobody_without_an_address_or_a_request_is_written_to(program: Program) -> None:
+    _settings(program, ("reminder_interval_days = 14", "reminder_interval_days = 0"))
+    program("suppliers", "add", GRANITE)  # no e-mail
+    program("suppliers", "add", CEDAR, "--email", "dana@cedar.example")
+    early = program("campaign", "start", "2025", "--due", "2025-12-31", ok=False)
+    assert early.exit_code == 2 and "not after the 2025 reporting period" in early.stderr
+    program("campaign", "start", "2025", "--due", "2026-01-31", "--no-letters")
+    assert "0 reminder(s)" in program("remind").output  # no request was ever sent: nothing to remind of
+    started = program("campaign", "start", "2025")  # writes the missing requests, to those it can
+    assert f"{CEDAR}: request written" in started.output
+    assert f"{GRANITE}: no contact e-mail, no request written" in started.stderr
+    assert len(_messages(program, "request")) == 1
+    no_smtp = program("campaign", "start", "2025", "--send", ok=False)
+    assert no_smtp.exit_code == 0 or "SMTP" in no_smtp.stderr  # nothing left to send is not an error
+    program("suppliers", "add", "Third Metals Inc.", "--email", "a@third.example")
+    refused = program("campaign", "start", "2025", "--send", ok=False)
+    assert refused.exit_code == 2 and "sending needs SMTP" in refused.stderr

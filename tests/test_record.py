@@ -76,7 +76,7 @@ def test_the_log_filters_by_campaign_kind_and_date_and_exports_csv(program: Prog
 def test_supplier_lists_as_erp_systems_export_them(program: Program, tmp_path: Path) -> None:
     erp = tmp_path / "vendors.csv"
     text = (
-        "Vendor master export 2026-01-05;;;\n"
+        "Vendor master export 2026-01-05\n"  # a one-cell title row
         "Supplier Name;DUNS;E-Mail Address;Preferred Language\n"
         "Apex Circuit Assembly Sdn. Bhd.;650012345;cmrt@apex.example.com;de\n"
         "Bluewater Präzision GmbH;650067890;not-an-email;xx-notalanguage\n"
@@ -91,6 +91,14 @@ def test_supplier_lists_as_erp_systems_export_them(program: Program, tmp_path: P
     assert (apex["with_email"], apex["language"]) == (True, "de")
     bluewater = listed["Bluewater Präzision GmbH"]
     assert (bluewater["with_email"], bluewater["language"]) == (False, None)
+
+    same_id = tmp_path / "more.csv"
+    same_id.write_text("Vendor Name,DUNS\nKestrel Labs,650012345\n", encoding="utf-8")
+    clash = program("suppliers", "import", same_id, ok=False)
+    assert clash.exit_code == 1 and "already belongs to 'Apex Circuit Assembly Sdn. Bhd.', not 'Kestrel Labs'" in (
+        clash.stderr
+    )
+    assert "Kestrel Labs" not in program("suppliers", "list").output  # never merged into Apex
 
     nothing = tmp_path / "empty-rows.csv"
     nothing.write_text("Supplier Name,DUNS\n,1\n,2\n", encoding="utf-8")

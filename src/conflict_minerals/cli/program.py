@@ -109,9 +109,15 @@ def campaign_start(
             result = send_requests(ws, ws.actor, started.year, send)
         except ConflictMineralsError as exc:
             message = terminal_text(exc.message)
-            click.echo(f"warning: no letters written: {message} Then run this command again.", err=True)
+            click.echo(
+                f"{'error' if send else 'warning'}: no letters written: {message} Then run this again.", err=True
+            )
+            if send:
+                raise SystemExit(2) from None
             return
     _outreach_lines(result.written, "request")
+    for line in result.skipped:
+        click.echo(f"warning: {terminal_text(line)}", err=True)
     if result.written and result.template is None:
         click.echo(
             "warning: no trusted blank CMRT is imported, so the letters link to RMI's download page instead of "
@@ -393,6 +399,9 @@ def remind(year: int | None, send: bool, dry_run: bool, as_json: bool) -> None:
         reminders = sum(1 for w in result.written if w.kind == "reminder")
         escalations = len(result.written) - reminders
         click.echo(f"{reminders} reminder(s), {escalations} escalation(s).")
+    if not as_json:
+        for line in result.skipped:
+            click.echo(f"warning: {terminal_text(line)}", err=True)
     _send_problems(result.problems)
 
 

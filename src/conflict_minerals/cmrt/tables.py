@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
@@ -131,9 +132,25 @@ def _csv_rows(name: str) -> Rows:
     if len(raw) > MAX_FILE_BYTES:
         raise UnreadableFileError(name, UnreadableKind.TOO_LARGE, "the list is larger than 64 MB.")
     text = decode_text(name, raw)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    rows: Rows = [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    rows: Rows = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter_of(text))]
     return rows[:MAX_TABLE_ROWS]
+
+
+def delimiter_of(text: str) -> str:
+    """The delimiter most lines agree on (a title line above the table, or one odd row, does not count).
+
+    Python's csv.Sniffer needs every sampled line alike and falls back to commas otherwise; exports
+    with a one-cell title row and `;` columns are common.
+    """
+    lines = [line for line in text[:65536].splitlines()[:50] if line.strip()]
+    best, best_score = ",", 0
+    for candidate in (",", ";", "\t", "|"):
+        counts = Counter(line.count(candidate) for line in lines)
+        counts.pop(0, None)
+        if not counts:
+            continue
+        width, agreeing = counts.most_common(1)[0]
+        score = agreeing * 1000 + width  # most lines with the same number of delimiters, then more columns
+        if score > best_score:
+            best, best_score = candidate, score
+    return best

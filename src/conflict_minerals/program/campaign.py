@@ -93,6 +93,13 @@ def start_campaign(
 ) -> tuple[Campaign, int]:
     """Start the campaign of a reporting year (or extend it): a request to every active supplier without one."""
     check_year(year)
+    if due <= dt.date(year, 12, 31):
+        raise CampaignError(
+            f"the due date {due.isoformat()} is not after the {year} reporting period; suppliers answer for a "
+            f"whole year, so give a date in {year + 1} or later (the usual one is {year + 1}-03-31).",
+            "campaign.due",
+            year=year,
+        )
     campaign = find_campaign(connection, year)
     if campaign is not None and campaign.closed:
         raise CampaignError(
@@ -307,13 +314,20 @@ def set_due_date(
     """Give one supplier its own due date (an extension); a `no_response` request is open again, reminders restart."""
     request_id = ensure_request(connection, actor, campaign, supplier_id)
     row = connection.execute(select(requests.c.state, requests.c.due_date).where(requests.c.id == request_id)).one()
+    current = row.due_date or campaign.due_date
+    if kind == "request.extended" and due <= current:
+        raise CampaignError(
+            f"{due.isoformat()} is not later than the supplier's due date {current.isoformat()}; an extension "
+            "gives more time.",
+            "campaign.extension",
+        )
     values: dict[str, object] = {"due_date": due}
     if kind == "request.extended":
         values |= {"reminders_sent": 0, "escalated_at": None}
         if row.state == RequestState.NO_RESPONSE.value:
             values["state"] = RequestState.REQUESTED.value
     connection.execute(update(requests).where(requests.c.id == request_id).values(**values))
-    detail = {"from": (row.due_date or campaign.due_date).isoformat(), "to": due.isoformat()}
+    detail = {"from": current.isoformat(), "to": due.isoformat()}
     record(connection, actor, kind, detail, reason, campaign_year=campaign.year, supplier_id=supplier_id)
 
 

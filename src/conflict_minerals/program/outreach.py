@@ -26,7 +26,7 @@ from conflict_minerals.program.campaign import (
 )
 from conflict_minerals.program.correspondence import Draft, Written, record_message, signature
 from conflict_minerals.program.decisions import StoredFinding, submission_findings
-from conflict_minerals.program.letters import RMI_TEMPLATES_URL, render_letter
+from conflict_minerals.program.letters import RMI_TEMPLATES_URL, Letter, render_letter
 from conflict_minerals.program.schema import messages, requests, submissions, trusted_templates
 from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
 from conflict_minerals.program.workspace import Workspace
@@ -80,18 +80,34 @@ def plan_requests(connection: Connection, campaign: Campaign) -> list[Planned]:
     return [
         Planned(v.supplier_id, v.supplier, "request", v.due_date, "initial request")
         for v in overview(connection, campaign)
-        if v.state is RequestState.REQUESTED and v.supplier_id not in asked
+        if v.state in OUTSTANDING and v.supplier_id not in asked
     ]
 
 
+def _asked(connection: Connection, campaign: Campaign) -> set[int]:
+    """Suppliers that were sent the request (a reminder presumes one)."""
+    return {
+        row.supplier_id
+        for row in connection.execute(
+            select(requests.c.supplier_id)
+            .join(messages, messages.c.request_id == requests.c.id)
+            .where(and_(requests.c.campaign_id == campaign.id, messages.c.kind.in_(("request", "reminder"))))
+        )
+    }
+
+
 def plan_reminders(workspace: Workspace, connection: Connection, campaign: Campaign, today: dt.date) -> list[Planned]:
-    """Reminders after the due date and a grace period, spaced by the interval; then one escalation."""
+    """Reminders after the due date and a grace period, spaced by the interval; then one escalation.
+
+    Only suppliers that were sent the request are reminded.
+    """
     settings = workspace.settings.campaign
     spaced_until = today - dt.timedelta(days=settings.reminder_interval_days)
+    asked = _asked(connection, campaign)
     planned = []
     for view in overview(connection, campaign):
-        if view.state not in OUTSTANDING or view.escalated_at is not None:
-            continue
+        if view.state not in OUTSTANDING or view.escalated_at is not None or view.supplier_id not in asked:
+            continue  # nobody is reminded of a request never sent: `campaign start` writes it first
         if today < view.due_date + dt.timedelta(days=settings.grace_days) or not _quiet(view, spaced_until):
             continue
         if view.reminders_sent >= settings.max_reminders:
@@ -111,14 +127,13 @@ def _quiet(view: RequestView, spaced_until: dt.date) -> bool:
 def plan_corrections(
     connection: Connection,
     campaign: Campaign,
-    targets: list[tuple[SupplierRecord, int]],
-    due: dt.date,
+    targets: list[tuple[SupplierRecord, int, dt.date]],
     include_warnings: bool,
 ) -> tuple[list[Planned], list[str]]:
-    """Correction requests for the open errors (and warnings, when asked) of each (supplier, submission)."""
+    """Correction requests for the open errors (and warnings, when asked) of each (supplier, submission, due)."""
     wanted = {"error", "warning"} if include_warnings else {"error"}
     planned, skipped = [], []
-    for supplier, submission in targets:
+    for supplier, submission, due in targets:
         found = submission_findings(connection, submission, include_waived=False)
         chosen = tuple(f for f in found if f.severity in wanted)
         if not chosen:
@@ -134,10 +149,8 @@ def plan_corrections(
     return planned, skipped
 
 
-def queue(
-    workspace: Workspace, connection: Connection, actor: str, campaign: Campaign, item: Planned, send: bool
-) -> Written:
-    """Write one planned message into the outbox and move the request on, audited."""
+def preview(workspace: Workspace, connection: Connection, campaign: Campaign, item: Planned) -> Letter:
+    """The letter a planned message would carry, rendered in the supplier's language (nothing recorded)."""
     supplier = get_supplier(connection, item.supplier_id)
     template = trusted_cmrt(connection) if item.kind in ("request", "reminder") else None
     context: dict[str, object] = {
@@ -151,7 +164,16 @@ def queue(
     }
     context |= _kind_context(workspace, connection, campaign, item)
     language = supplier.language or workspace.settings.email.language or None
-    letter = render_letter(item.kind, language, workspace.root, context)
+    return render_letter(item.kind, language, workspace.root, context)
+
+
+def queue(
+    workspace: Workspace, connection: Connection, actor: str, campaign: Campaign, item: Planned, send: bool
+) -> Written:
+    """Write one planned message into the outbox and move the request on, audited."""
+    supplier = get_supplier(connection, item.supplier_id)
+    letter = preview(workspace, connection, campaign, item)
+    template = trusted_cmrt(connection) if item.kind in ("request", "reminder") else None
     cc = (workspace.settings.campaign.escalate_to,) if item.kind == "escalation" else ()
     draft = Draft(supplier, item.kind, letter.subject, letter.body, tuple(c for c in cc if c), template and template[0])
     written = record_message(workspace, connection, campaign, draft, send)

@@ -208,8 +208,15 @@ class _ImportBatch:
         aliases = [a.strip() for a in (values.get("aliases") or "").split(";") if a.strip()]
         uid = (values.get("unique_id") or "").strip().lower()
         found = self.by_name.get(_spaced(name))
-        if found is None and uid:
-            found = self.by_uid.get(uid)
+        holder = self.by_uid.get(uid) if uid else None
+        if found is None and holder is not None:  # an ID never silently merges two companies
+            self.report.problems.append(
+                f"{self.source} row {number}: unique ID {values.get('unique_id')} already belongs to "
+                f"'{self.existing[holder].name}', not '{name}'; the row was not applied. If '{name}' is that "
+                "supplier's new or other name, list it in the aliases column; otherwise correct the ID."
+            )
+            self.report.conflicts += 1
+            return
         if found is None:
             if _spaced(name) in self.new or (uid and uid in self.new_uids):
                 self.report.problems.append(f"{self.source} row {number}: '{name}' is listed twice; row skipped.")

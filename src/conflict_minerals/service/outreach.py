@@ -34,6 +34,7 @@ from conflict_minerals.program.outreach import (
     plan_corrections,
     plan_reminders,
     plan_requests,
+    preview,
     queue,
     trusted_cmrt,
 )
@@ -84,7 +85,7 @@ def send_reminders(
         campaign = require_campaign(connection, year)
         planned = plan_reminders(workspace, connection, campaign, today)
     result = _run(workspace, actor, campaign, planned, send, dry_run)
-    return Outreach(result.written, result.sent, result.problems, result.planned, (), overdue)
+    return Outreach(result.written, result.sent, result.problems, result.planned, result.skipped, overdue)
 
 
 def request_corrections(
@@ -99,20 +100,25 @@ def request_corrections(
 ) -> Outreach:
     """Correction requests for open errors (warnings too, when asked), with a new due date."""
     today = dt.date.today()
-    due = due or today + dt.timedelta(days=workspace.settings.campaign.correction_days)
-    if due <= today:
+    if due is not None and due <= today:
         raise MessageError(f"the new due date {due.isoformat()} is not in the future.", "message.due_past")
+    earliest = today + dt.timedelta(days=workspace.settings.campaign.correction_days)
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
-        targets = _correction_targets(connection, campaign, supplier)
-        planned, skipped = plan_corrections(connection, campaign, targets, due, include_warnings)
+        targets = [
+            (record, submission, due or max(earliest, current))  # a correction never brings a deadline forward
+            for record, submission, current in _correction_targets(connection, campaign, supplier)
+        ]
+        planned, skipped = plan_corrections(connection, campaign, targets, include_warnings)
     result = _run(workspace, actor, campaign, planned, send, dry_run)
-    return Outreach(result.written, result.sent, result.problems, result.planned, tuple(skipped))
+    return Outreach(result.written, result.sent, result.problems, result.planned, (*skipped, *result.skipped))
 
 
 def _correction_targets(
     connection: Connection, campaign: Campaign, supplier: str | None
-) -> list[tuple[SupplierRecord, int]]:
+) -> list[tuple[SupplierRecord, int, dt.date]]:
+    """(supplier, its current submission, its current due date) for each supplier to write to."""
+    views = overview(connection, campaign)
     if supplier is not None:
         record = require_supplier(connection, supplier)
         submission = current_submission(connection, campaign, record)
@@ -120,10 +126,11 @@ def _correction_targets(
             raise MessageError(
                 f"{record.name} has no CMRT to correct in the {campaign.year} campaign.", "message.no_cmrt"
             )
-        return [(record, submission)]
+        due = next((v.due_date for v in views if v.supplier_id == record.id), campaign.due_date)
+        return [(record, submission, due)]
     return [
-        (get_supplier(connection, v.supplier_id), v.current_submission_id)
-        for v in overview(connection, campaign)
+        (get_supplier(connection, v.supplier_id), v.current_submission_id, v.due_date)
+        for v in views
         if v.state is RequestState.UNDER_REVIEW and v.current_submission_id and v.open_findings
     ]
 
@@ -156,8 +163,19 @@ def _run(
     dry_run: bool,
     template: str | None = None,
 ) -> Outreach:
+    with workspace.read() as connection:
+        nobody = {i.supplier_id for i in planned if not get_supplier(connection, i.supplier_id).emails}
+        for item in planned:
+            if item.supplier_id not in nobody:
+                preview(workspace, connection, campaign, item)  # a broken translation fails a dry run too
+    skipped = tuple(
+        f"{i.supplier}: no contact e-mail, no {i.kind} written; add one (suppliers add/import), then run this again"
+        for i in planned
+        if i.supplier_id in nobody
+    )
+    planned = [i for i in planned if i.supplier_id not in nobody]
     if dry_run or not planned:
-        return Outreach((), 0, (), tuple(planned), template=template)
+        return Outreach((), 0, (), tuple(planned), skipped, template=template)
     sender_address(workspace)  # refuse before anything is recorded
     if send:
         with workspace.read() as connection:
@@ -166,6 +184,6 @@ def _run(
         written = [queue(workspace, connection, actor, campaign, item, send) for item in planned]
     write_files(workspace, written)
     if not send:
-        return Outreach(tuple(written), 0, (), tuple(planned), template=template)
+        return Outreach(tuple(written), 0, (), tuple(planned), skipped, template=template)
     sent, problems = send_pending(workspace, actor)
-    return Outreach(tuple(written), sent, tuple(problems), tuple(planned), template=template)
+    return Outreach(tuple(written), sent, tuple(problems), tuple(planned), skipped, template=template)
