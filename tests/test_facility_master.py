@@ -47,6 +47,13 @@ def test_a_name_that_fits_several_facilities_is_ambiguous_with_candidates(
     assert "ambiguous" in (match.reason or "")
 
 
+def test_the_country_settles_a_name_when_one_candidate_is_there(matcher: Matcher) -> None:
+    match = matcher.match("Metalor", Metal.GOLD, "Switzerland")
+    assert (match.method, match.smelter_id) == (Method.PROBABLE, "CID001153")
+    assert len(match.candidates) == 5 and "only facility of that name in" in (match.reason or "")
+    assert matcher.match("Malaysia Smelting Corp", Metal.TIN, "MY").method is Method.AMBIGUOUS  # both are there
+
+
 def test_a_unique_or_unknown_name_is_not_made_ambiguous(matcher: Matcher) -> None:
     assert matcher.match("Metalor Technologies SA", Metal.GOLD).smelter_id == "CID001153"
     assert matcher.match("Metalor Tecnologies Suzhou", Metal.GOLD).smelter_id == "CID001147"
@@ -99,6 +106,11 @@ def test_reviewers_decide_names_and_the_report_follows(program: Program, tmp_pat
     assert not {"Kivu Gold Refinery", "Malaysia Smelting Corp"} & _annex_names(before)  # unverified: not public
     assert before["facilities"]["in_covered_countries"] == 0  # type: ignore[index]
     assert "FIL-E-004" in str(before["_check"]) and "Kivu Gold Refinery" in str(before["_check"])
+    typo = program(
+        "smelters", "resolve", "Malaysia Smeltin Corp", "--metal", "Tin", "--country", "Malaysai",
+        "--map", "CID001105", "--reason", "x", ok=False,
+    )  # fmt: skip
+    assert typo.exit_code == 2 and "Did you mean 'malaysia smelting' (Tin, MY)?" in typo.stderr
 
     program(
         "smelters", "resolve", "Malaysia Smelting Corp", "--metal", "Tin", "--country", "Malaysia",
@@ -161,10 +173,12 @@ def test_decisions_that_cannot_be_taken_say_why(program: Program) -> None:
         (["Kivu", "--metal", "Gold", "--confirm", "--reason", "  "], "needs a reason"),
     ]
     for args, expected in cases:
-        full = args if "--reason" in args else [*args, "--reason", "because"]
+        full = [*args, "--ahead"] if "--reason" in args else [*args, "--reason", "because", "--ahead"]
         result = program("smelters", "resolve", *full, ok=False)
         assert result.exit_code == 2 and expected in result.stderr, (args, result.output)
         assert len(result.stderr.strip().splitlines()) == 1
     assert json.loads(program("smelters", "decisions", "--json").output) == {"decisions": []}
+    typo = program("smelters", "resolve", "Kivu", "--metal", "Gold", "--confirm", "--reason", "x", ok=False)
+    assert typo.exit_code == 2 and "no supplier row names 'kivu' (Gold, ?)" in typo.stderr and "--ahead" in typo.stderr
     missing = program("smelters", "withdraw", "42", "--reason", "x", ok=False)
     assert missing.exit_code == 2 and "no standing facility decision number 42" in missing.stderr

@@ -49,6 +49,7 @@ def review_names(year: int | None, as_json: bool) -> None:
 @click.option("--exclude", type=click.Choice(sorted(EXCLUSIONS)), help="Leave the name (or a Smelter ID) out.")
 @click.option("--reason", required=True, help="Why (kept in the audit trail and the working papers).")
 @click.option("--campaign", "year", type=int, help="Applies from this campaign year on (default: the latest open).")
+@click.option("--ahead", is_flag=True, help="Decide on a name no supplier has given yet.")
 def resolve(
     name: str,
     metal: str | None,
@@ -58,6 +59,7 @@ def resolve(
     exclude: str | None,
     reason: str,
     year: int | None,
+    ahead: bool,
 ) -> None:
     """Decide what a name is: map it to a Smelter ID, confirm it, or exclude it; applies to every row with it."""
     from conflict_minerals.service.facilities import resolve_name
@@ -68,7 +70,7 @@ def resolve(
     parsed: Metal | None = parse_metal(metal) if metal else None
     if metal and parsed is None:
         fail(f"unknown metal '{metal}'; use Gold, Tin, Tantalum or Tungsten.")
-    asked = DecisionRequest(name, parsed, country, chosen[0], reason, smelter_id, exclude)
+    asked = DecisionRequest(name, parsed, country, chosen[0], reason, smelter_id, exclude, ahead)
     with workspace() as ws:
         decision = resolve_name(ws, ws.actor, asked, year)
     click.echo(

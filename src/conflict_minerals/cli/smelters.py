@@ -18,6 +18,7 @@ from conflict_minerals.cmrt.tables import read_table
 from conflict_minerals.cmrt.values import normalize_smelter_id, parse_metal
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import CmrtDocument
+from conflict_minerals.neutral import terminal_text
 from conflict_minerals.reference.smelter_reference import ReferenceRevision
 from conflict_minerals.reference.status import StatusSnapshot, read_status_list
 from conflict_minerals.smelters.export import consolidation_to_csv, consolidation_to_json, match_to_json
@@ -330,7 +331,9 @@ def smelters_match(
             else result["reason"]
         )
         click.echo(f"{result['input']['name']!s:<40} {result['method']:<9} {result['confidence']:.2f}  {found}")
-        for candidate in result["candidates"]:
+        for problem in result["problems"]:
+            click.echo(f"    problem: {terminal_text(problem)}")
+        for candidate in result["candidates"] if not result["smelter_id"] else ():
             click.echo(
                 f"    {candidate['smelter_id']}  {candidate['name']} ({candidate['country']})  {candidate['score']:.0f}"
             )

@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, insert, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Metal, SmelterId
 from conflict_minerals.program.audit import now, record
-from conflict_minerals.program.schema import facility_decisions, inserted_id
+from conflict_minerals.program.schema import facility_decisions, inserted_id, smelter_rows
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.smelter_reference import SmelterReference
 from conflict_minerals.smelters.consolidate import NO_MATCH, RowFacts, Ruling, facility_key
@@ -103,6 +104,7 @@ class DecisionRequest:
     reason: str
     smelter_id: str | None = None
     exclusion: str | None = None
+    ahead: bool = False  # decide on a name no supplier has given yet
 
 
 def decide(
@@ -120,6 +122,8 @@ def decide(
         if asked.metal is None:
             raise FacilityDecisionError("give the metal of the name (--metal), as decisions are per metal.")
         key = name_facility_key(asked.metal, asked.name, asked.country)
+    if not asked.ahead:
+        _check_named(connection, key, asked)
     smelter_id = _check_target(asked, reference)
     if asked.action == EXCLUDE and asked.exclusion not in EXCLUSIONS:
         raise FacilityDecisionError(f"the exclusion reason must be one of: {', '.join(EXCLUSIONS)}.")
@@ -143,6 +147,36 @@ def decide(
     return _decision(connection.execute(select(facility_decisions).where(facility_decisions.c.id == decision_id)).one())
 
 
+def _check_named(connection: Connection, key: str, asked: DecisionRequest) -> None:
+    """Refuse a decision no supplier row would follow (a typo in the name or country), with the nearest names."""
+    column = smelter_rows.c.match_smelter_id if SMELTER_ID.fullmatch(key) else smelter_rows.c.facility_key
+    if connection.execute(select(smelter_rows.c.id).where(column == key).limit(1)).first():
+        return
+    prefix = key.split("|")[0] + "|"
+    known = [
+        row[0]
+        for row in connection.execute(
+            select(smelter_rows.c.facility_key).where(smelter_rows.c.facility_key.startswith(prefix)).distinct()
+        )
+    ]
+    near = [hit[0] for hit in process.extract(key, known, scorer=fuzz.ratio, limit=3, score_cutoff=75)]
+    hint = f" Did you mean {' or '.join(_spoken(k) for k in near)}?" if near else ""
+    raise FacilityDecisionError(
+        f"no supplier row names {_spoken(key)}.{hint} `smelters review` lists the names awaiting a decision; "
+        "add --ahead to decide on a name before any supplier gives it.",
+        "facility.no_rows",
+    )
+
+
+def _spoken(key: str) -> str:
+    """A facility key as people read it: 'malaysia smelting' (Tin, MY)."""
+    parts = key.split("|")
+    if len(parts) != 3:
+        return key
+    metal, name, country = parts
+    return f"'{name}' ({metal}, {country})"
+
+
 def _check_target(asked: DecisionRequest, reference: SmelterReference) -> str | None:
     if asked.action != MAP:
         return None
@@ -162,7 +196,8 @@ def withdraw(connection: Connection, actor: str, decision_id: int, reason: str) 
     connection.execute(
         update(facility_decisions).where(facility_decisions.c.id == decision_id).values(withdrawn_at=now())
     )
-    record(connection, actor, "facility.withdrawn", {"decision": decision_id, "key": row.facility_key}, reason)
+    detail = {"decision": decision_id, "key": row.facility_key, "name": row.name, "action": row.action}
+    record(connection, actor, "facility.withdrawn", detail, reason, campaign_year=row.from_year)
     return _decision(row)
 
 

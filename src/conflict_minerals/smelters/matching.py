@@ -165,6 +165,15 @@ class Matcher:
         if isinstance(found, SmelterMatch):
             return dataclasses.replace(found, problems=(*problems, *found.problems))
         candidates = self.candidates(name, metal, country, found)
+        only = _only_one_in(candidates, country)
+        if only is not None:  # 'Metalor' in Switzerland: one of the company's refineries is there
+            facility = self.reference.facilities[only.smelter_id]
+            return dataclasses.replace(
+                _found(facility, Method.PROBABLE, 0.85),
+                reason=f"the only facility of that name in {facility.country}",
+                problems=tuple(problems),
+                candidates=candidates,
+            )
         if candidates:
             listed = "; ".join(f"{c.smelter_id} {c.name} ({c.country})" for c in candidates)
             reason = f"ambiguous: could be {listed}"
@@ -264,6 +273,15 @@ class Matcher:
         if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < AMBIGUITY_MARGIN:
             return [smelter_id for smelter_id, score in ranked if ranked[0][1] - score < AMBIGUITY_MARGIN]
         return _found(self.reference.facilities[ranked[0][0]], Method.PROBABLE, round(min(ranked[0][1], 99) / 100, 2))
+
+
+def _only_one_in(candidates: tuple[Candidate, ...], country: str | None) -> Candidate | None:
+    """The one candidate in the given country, when several fit the name but only one is there."""
+    given = resolve_country(country)
+    if given is None or len(candidates) < 2:
+        return None
+    here = [c for c in candidates if resolve_country(c.country) == given]
+    return here[0] if len(here) == 1 else None
 
 
 def key_words(name: str) -> list[str]:
