@@ -99,4 +99,4 @@ def test_ingest_supplier_that_disagrees_with_the_file_says_so(program: Program, 
     assert "although the CMRT names 'Orion Cable Co.': check that it is theirs" in result.output
     acme = dict(FULL_DECLARATION["company"], name="ACME CORP.", unique_id=None)
     agreed = program("ingest", build_cmrt("6.5", declaration(company=acme), "acme.xlsx"), "--supplier", "Acme Corp")
-    assert "given by the person ingesting" in agreed.output and "although" not in agreed.output
+    assert "(linked by --supplier)" in agreed.output and "although" not in agreed.output

@@ -500,7 +500,7 @@ def discard(submission: int, reason: str, year: int | None) -> None:
     "--kind", "kinds", multiple=True, help="Only this kind, or kinds starting with it (facility, reminder.sent)."
 )
 @click.option("--since", type=DATE, help="Only events on or after this date (UTC).")
-@click.option("--limit", type=int, help="Only the newest N events.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the newest N events.")
 @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON only.")
 @click.option("--csv", "csv_out", type=click.Path(path_type=Path), help="Write the events to a CSV file ('-': stdout).")
 def log(
@@ -515,6 +515,8 @@ def log(
     """Show the audit trail: every import, state change, decision, message, report and export (times in UTC)."""
     from conflict_minerals.service.program import audit_trail
 
+    if as_json and csv_out is not None:
+        fail("give --json or --csv, not both.")
     with workspace() as ws:
         found = audit_trail(ws, supplier, limit, year, kinds, since.date() if since else None)
     rows = [_event_json(e) for e in found]

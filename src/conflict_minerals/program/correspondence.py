@@ -12,6 +12,7 @@ import os
 import re
 import smtplib
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from email import message_from_string, policy
 from email.message import EmailMessage
@@ -49,7 +50,9 @@ class Written:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "supplier"
+    """A file-name part: accents folded ('Grüns' -> 'gruns'), anything else a dash."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", plain.casefold()).strip("-")[:60] or "supplier"
 
 
 def sender_address(workspace: Workspace) -> str:

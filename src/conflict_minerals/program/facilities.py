@@ -230,7 +230,7 @@ def _decision(r: Any) -> FacilityDecision:
         r.reason,
         r.from_year,
         r.actor,
-        r.decided_at,
+        r.decided_at if r.decided_at.tzinfo else r.decided_at.replace(tzinfo=dt.UTC),  # SQLite drops the zone
     )
 
 

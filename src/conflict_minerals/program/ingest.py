@@ -199,7 +199,7 @@ class _Run:
         declared = document.company.name if document else None
         if declared and not self.directory.agrees(ref, declared):
             return Link(ref, f"--supplier, although the CMRT names '{declared}': check that it is theirs")
-        return Link(ref, "given by the person ingesting")
+        return Link(ref, "--supplier")
 
     def _save(self, connection: Connection, received: _Received, data: bytes, prepared: Prepared) -> IngestOutcome:
         if _existing(connection, self.campaign, received.sha) is not None:

@@ -42,16 +42,23 @@ class Letter:
 
 
 def valid_language(code: str) -> bool:
-    """Tell whether a language code looks like one (en, de, pt-BR, zh_CN)."""
-    return bool(_LANGUAGE.fullmatch(code))
+    """Tell whether a language code looks like one (en, de, pt-BR, zh_CN; any case)."""
+    return bool(_LANGUAGE.fullmatch(normal_language(code)))
+
+
+def normal_language(code: str) -> str:
+    """A language code as folders are named: 'DE' -> 'de', 'pt_br' -> 'pt-BR'."""
+    primary, _, region = code.strip().replace("_", "-").partition("-")
+    return f"{primary.lower()}-{region.upper()}" if region else primary.lower()
 
 
 def template_path(kind: str, language: str | None, workspace_root: Path | None) -> tuple[Path, str]:
     """Return the template file of a letter kind in a language (the workspace's translation first) and its language."""
     if language and workspace_root is not None and valid_language(language):
-        translated = workspace_root / "letters" / language / f"{kind}.txt.j2"
+        code = normal_language(language)
+        translated = workspace_root / "letters" / code / f"{kind}.txt.j2"
         if translated.is_file():
-            return translated, language
+            return translated, code
     return BUILT_IN / f"{kind}.txt.j2", DEFAULT_LANGUAGE
 
 

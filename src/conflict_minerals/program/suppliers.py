@@ -13,7 +13,7 @@ from sqlalchemy import Connection, insert, select, update
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Company
 from conflict_minerals.program.audit import now, record, record_many
-from conflict_minerals.program.letters import valid_language
+from conflict_minerals.program.letters import normal_language, valid_language
 from conflict_minerals.program.schema import bulk_insert, inserted_id, supplier_aliases, supplier_contacts, suppliers
 from conflict_minerals.program.supplier_table import find_header, header_hint
 from conflict_minerals.smelters.names import name_key
@@ -99,6 +99,7 @@ def add_supplier(
         raise SupplierError(f"'{contact_email}' is not an e-mail address.", "supplier.email")
     if language and not valid_language(language):
         raise SupplierError(f"'{language}' is not a language code (such as de or pt-BR).", "supplier.language")
+    language = normal_language(language) if language else None
     if find_supplier(connection, name) is not None:
         raise SupplierError(f"a supplier named '{name}' already exists.")
     if unique_id and _by_unique_id(connection, unique_id) is not None:
@@ -135,15 +136,15 @@ def import_suppliers(connection: Connection, actor: str, rows: Sequence[Sequence
     Linear in rows: the existing suppliers are read once and new ones inserted in bulk.
     """
     report = ImportReport()
-    body = [row for row in rows if any(str(cell).strip() for cell in row if cell is not None)]
-    if not body:
+    numbered = [(n, row) for n, row in enumerate(rows, 1) if any(str(c).strip() for c in row if c is not None)]
+    if not numbered:
         raise SupplierError(f"{source}: the file is empty.", "supplier.import_empty")
-    header = find_header(body)
+    header = find_header([row for _, row in numbered])
     if header is None:
         raise SupplierError(f"{source}: none of its first rows is {header_hint()}.", "supplier.import_header")
     report.unknown_columns = list(header.unknown)
     batch = _ImportBatch(connection, actor, source, report)
-    for number, row in enumerate(body[header.row + 1 :], start=header.row + 2):
+    for number, row in numbered[header.row + 1 :]:  # the row numbers of the file, blank rows counted
         values = {column: _cell(row, index) for index, column in enumerate(header.columns) if column}
         if header.duns and values.get("unique_id") and not values.get("unique_id_authority"):
             values["unique_id_authority"] = "DUNS"
@@ -170,6 +171,8 @@ def _checked(values: dict[str, str | None], source: str, number: int, report: Im
     if language and not valid_language(language):
         report.problems.append(f"{source} row {number}: '{language}' is not a language code (de, pt-BR); ignored.")
         values["language"] = None
+    elif language:
+        values["language"] = normal_language(language)
     return values
 
 

@@ -371,7 +371,7 @@ def _decision_papers(decisions: Sequence[FacilityDecision], consolidation: Conso
         {
             "name": d.name,
             "metal": d.metal.value if d.metal else "",
-            "country": d.country or "",
+            "country": plain_country_name(d.country) or d.country or "",
             "decision": d.describe(),
             "reason": d.reason,
             "by": d.actor,
