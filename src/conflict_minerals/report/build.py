@@ -30,7 +30,7 @@ from conflict_minerals.report.compare import find_baseline
 from conflict_minerals.report.model import STATUS_WORDS, AnnexRow, Evidence, Origin, ReportModel, RiskNote
 from conflict_minerals.report.runs import inputs_digest
 from conflict_minerals.report.texts import render_texts
-from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, Ruling, merge_rows
+from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, RowOutcome, Ruling, merge_rows
 from conflict_minerals.smelters.service import SmelterRun, status_list_summary
 from conflict_minerals.smelters.status_book import StatusBook
 
@@ -331,37 +331,18 @@ def _working_papers(
         ],
         "incomplete": [{"supplier": s, "open_errors": codes} for s, codes in open_errors.items() if codes],
         "escalations": escalations,
-        "unmatched_rows": [
-            {
-                "supplier": o.source.supplier,
-                "file": o.source.file,
-                "row": o.source.row,
-                "name": o.name,
-                "reason": o.reason,
-            }
-            for o in consolidation.unmatched
-        ],
-        "rejected_rows": [
-            {
-                "supplier": o.source.supplier,
-                "file": o.source.file,
-                "row": o.source.row,
-                "name": o.name,
-                "reason": o.reason,
-            }
-            for o in consolidation.rejected
-        ],
-        "excluded_rows": [
-            {
-                "supplier": o.source.supplier,
-                "file": o.source.file,
-                "row": o.source.row,
-                "name": o.name,
-                "reason": o.reason,
-            }
-            for o in consolidation.excluded
-        ],
+        "unmatched_rows": _outcome_rows(consolidation.unmatched),
+        "rejected_rows": _outcome_rows(consolidation.rejected),
+        "excluded_rows": _outcome_rows(consolidation.excluded),
     }
+
+
+def _outcome_rows(outcomes: Sequence[RowOutcome]) -> list[dict[str, object]]:
+    """Supplier rows left out of the facilities, each with who gave it, where and why."""
+    return [
+        {"supplier": o.source.supplier, "file": o.source.file, "row": o.source.row, "name": o.name, "reason": o.reason}
+        for o in outcomes
+    ]
 
 
 def _decision_papers(decisions: Sequence[FacilityDecision], consolidation: Consolidation) -> list[dict[str, object]]:
