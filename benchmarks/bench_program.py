@@ -9,7 +9,8 @@ when the server answers), a fresh workspace runs, each step as its own `conflict
 process: init (with a sender address), suppliers import, campaign start 2025 (which writes N
 letters to the outbox), ingest of the N generated CMRTs (see gen_campaign.py), status --json,
 review --json, corrections --dry-run, remind, smelters review --json, refdata import-status of an
-invented status list, report --period 2025, report explain facilities.conformant, export-cmrt
+invented status list, report --draft --period 2025 (the bench company confirms nothing, so a
+final report is refused), report explain facilities.conformant, export-cmrt
 --period 2025.
 
 Each step is measured from outside: wall time, CPU time (user + sys of the child, from
@@ -333,7 +334,7 @@ def run_backend(
             "refdata import-status",
             [CLI, *ws, "refdata", "import-status", str(campaign.status_csv), "--as-of", STATUS_AS_OF],
         ),
-        Step("report", f"report --period {PERIOD}", [CLI, *ws, "report", "--period", PERIOD]),
+        Step("report", f"report --draft --period {PERIOD}", [CLI, *ws, "report", "--draft", "--period", PERIOD]),
         Step("explain", f"report explain {FIGURE}", [CLI, *ws, "report", "explain", FIGURE, "--period", PERIOD]),
         Step("export_cmrt", f"export-cmrt --period {PERIOD}", [CLI, *ws, "export-cmrt", "--period", PERIOD]),
     ]

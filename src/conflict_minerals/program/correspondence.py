@@ -102,20 +102,23 @@ def record_message(
     """Record a message with proper headers under a unique file name (the file is written after the commit)."""
     sender = sender_address(workspace)
     supplier = draft.supplier
+    to = ", ".join(supplier.emails) or "unknown-recipient@invalid"
+    cc = ", ".join(draft.cc)
+    message_id = make_msgid(domain=sender.rpartition("@")[2] or None)
     message = EmailMessage()
     message["Subject"] = draft.subject
     message["From"] = sender
-    message["To"] = ", ".join(supplier.emails) or "unknown-recipient@invalid"
-    if draft.cc:
-        message["Cc"] = ", ".join(draft.cc)
+    message["To"] = to
+    if cc:
+        message["Cc"] = cc
     message["Date"] = format_datetime(now())
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = message_id
     message.set_content(draft.body)
     request_id = connection.execute(
         select(requests.c.id).where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier.id))
     ).scalar_one()
     via = "smtp" if send else "file"
-    message_id = inserted_id(
+    row_id = inserted_id(
         connection.execute(
             insert(messages).values(
                 request_id=request_id,
@@ -125,19 +128,19 @@ def record_message(
                 created_at=now(),
                 status=PENDING if send else WRITTEN,
                 subject=draft.subject,
-                recipients=", ".join(filter(None, (message["To"], message["Cc"]))),
+                recipients=", ".join(filter(None, (to, cc))),
                 content=message.as_string(policy=policy.SMTP),
-                message_id=message["Message-ID"],
+                message_id=message_id,
                 attempts=0,
                 attachment=draft.attachment,
             )
         )
     )
     # The message's own number makes the file name unique, whatever the supplier is called.
-    relative = f"outbox/{campaign.year}/{message_id:06d}-{_slug(supplier.name)}-{draft.kind}.eml"
-    connection.execute(update(messages).where(messages.c.id == message_id).values(path=relative))
+    relative = f"outbox/{campaign.year}/{row_id:06d}-{_slug(supplier.name)}-{draft.kind}.eml"
+    connection.execute(update(messages).where(messages.c.id == row_id).values(path=relative))
     connection.execute(update(requests).where(requests.c.id == request_id).values(last_contact_at=now()))
-    return Written(message_id, supplier.name, draft.kind, workspace.root / relative, via)
+    return Written(row_id, supplier.name, draft.kind, workspace.root / relative, via)
 
 
 def _composed(

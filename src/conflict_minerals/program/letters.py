@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from conflict_minerals.errors import ConflictMineralsError
@@ -62,12 +62,22 @@ def template_path(kind: str, language: str | None, workspace_root: Path | None) 
     return BUILT_IN / f"{kind}.txt.j2", DEFAULT_LANGUAGE
 
 
+_ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+_COMPILED: dict[tuple[Path, int], Template] = {}  # compiling is most of the cost of a letter
+
+
+def _template(path: Path) -> Template:
+    key = (path, path.stat().st_mtime_ns)
+    if key not in _COMPILED:
+        _COMPILED[key] = _ENVIRONMENT.from_string(path.read_text(encoding="utf-8"))
+    return _COMPILED[key]
+
+
 def render_letter(kind: str, language: str | None, workspace_root: Path | None, context: dict[str, Any]) -> Letter:
     """Render a letter of a kind for a supplier; a broken translation is an error naming its file."""
     path, used = template_path(kind, language, workspace_root)
-    environment = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     try:
-        text = environment.from_string(path.read_text(encoding="utf-8")).render(**_formatted(context))
+        text = _template(path).render(**_formatted(context))
     except (TemplateError, OSError, UnicodeDecodeError) as exc:
         raise LetterError(f"the letter template {path} cannot be used: {type(exc).__name__}: {exc}") from None
     first, _, body = text.partition("\n")

@@ -28,7 +28,7 @@ from conflict_minerals.program.correspondence import Draft, Written, record_mess
 from conflict_minerals.program.decisions import StoredFinding, submission_findings
 from conflict_minerals.program.letters import RMI_TEMPLATES_URL, Letter, render_letter
 from conflict_minerals.program.schema import messages, requests, submissions, trusted_templates
-from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
+from conflict_minerals.program.suppliers import SupplierRecord, list_suppliers
 from conflict_minerals.program.workspace import Workspace
 
 
@@ -149,38 +149,57 @@ def plan_corrections(
     return planned, skipped
 
 
-def preview(workspace: Workspace, connection: Connection, campaign: Campaign, item: Planned) -> Letter:
-    """The letter a planned message would carry, rendered in the supplier's language (nothing recorded)."""
-    supplier = get_supplier(connection, item.supplier_id)
-    template = trusted_cmrt(connection) if item.kind in ("request", "reminder") else None
-    context: dict[str, object] = {
-        "supplier": supplier.name,
-        "year": campaign.year,
-        "due": item.due,
-        "sender": signature(workspace),
-        "attached": template is not None,
-        "template": f"{template[1]}, CMRT {template[2]}" if template else "",
-        "download_url": RMI_TEMPLATES_URL,
-    }
-    context |= _kind_context(workspace, connection, campaign, item)
-    language = supplier.language or workspace.settings.email.language or None
-    return render_letter(item.kind, language, workspace.root, context)
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A planned message with its supplier and rendered letter, ready to record."""
+
+    item: Planned
+    supplier: SupplierRecord
+    letter: Letter
+    template: tuple[str, str, str] | None  # (sha256, file name, version) of the blank CMRT attached
+
+
+def prepare(workspace: Workspace, connection: Connection, campaign: Campaign, items: list[Planned]) -> list[Prepared]:
+    """Render every planned letter (nothing recorded): suppliers and the template read once for all."""
+    wanted = {item.supplier_id for item in items}
+    suppliers = {s.id: s for s in list_suppliers(connection) if s.id in wanted}
+    template = trusted_cmrt(connection)
+    sender = signature(workspace)
+    prepared = []
+    for item in items:
+        supplier = suppliers[item.supplier_id]
+        attached = template if item.kind in ("request", "reminder") else None
+        context: dict[str, object] = {
+            "supplier": supplier.name,
+            "year": campaign.year,
+            "due": item.due,
+            "sender": sender,
+            "attached": attached is not None,
+            "template": f"{attached[1]}, CMRT {attached[2]}" if attached else "",
+            "download_url": RMI_TEMPLATES_URL,
+        }
+        context |= _kind_context(workspace, connection, campaign, item)
+        language = supplier.language or workspace.settings.email.language or None
+        letter = render_letter(item.kind, language, workspace.root, context)
+        prepared.append(Prepared(item, supplier, letter, attached))
+    return prepared
 
 
 def queue(
-    workspace: Workspace, connection: Connection, actor: str, campaign: Campaign, item: Planned, send: bool
+    workspace: Workspace, connection: Connection, actor: str, campaign: Campaign, ready: Prepared, send: bool
 ) -> Written:
-    """Write one planned message into the outbox and move the request on, audited."""
-    supplier = get_supplier(connection, item.supplier_id)
-    letter = preview(workspace, connection, campaign, item)
-    template = trusted_cmrt(connection) if item.kind in ("request", "reminder") else None
+    """Write one prepared message into the outbox and move the request on, audited."""
+    item = ready.item
     cc = (workspace.settings.campaign.escalate_to,) if item.kind == "escalation" else ()
-    draft = Draft(supplier, item.kind, letter.subject, letter.body, tuple(c for c in cc if c), template and template[0])
+    attachment = ready.template[0] if ready.template else None
+    draft = Draft(
+        ready.supplier, item.kind, ready.letter.subject, ready.letter.body, tuple(c for c in cc if c), attachment
+    )
     written = record_message(workspace, connection, campaign, draft, send)
     detail: dict[str, object] = {
         "message": written.path.name,
         "sent_via": written.sent_via,
-        "language": letter.language,
+        "language": ready.letter.language,
     }
     _move_request(connection, actor, campaign, item, detail)
     return written

@@ -34,7 +34,7 @@ from conflict_minerals.program.outreach import (
     plan_corrections,
     plan_reminders,
     plan_requests,
-    preview,
+    prepare,
     queue,
     trusted_cmrt,
 )
@@ -164,24 +164,22 @@ def _run(
     template: str | None = None,
 ) -> Outreach:
     with workspace.read() as connection:
-        nobody = {i.supplier_id for i in planned if not get_supplier(connection, i.supplier_id).emails}
-        for item in planned:
-            if item.supplier_id not in nobody:
-                preview(workspace, connection, campaign, item)  # a broken translation fails a dry run too
+        ready = prepare(workspace, connection, campaign, planned)  # a broken translation fails a dry run too
     skipped = tuple(
-        f"{i.supplier}: no contact e-mail, no {i.kind} written; add one (suppliers add/import), then run this again"
-        for i in planned
-        if i.supplier_id in nobody
+        f"{r.item.supplier}: no contact e-mail, no {r.item.kind} written; add one (suppliers add/import), then run "
+        "this again"
+        for r in ready
+        if not r.supplier.emails
     )
-    planned = [i for i in planned if i.supplier_id not in nobody]
+    ready = [r for r in ready if r.supplier.emails]
+    planned = [r.item for r in ready]
     if dry_run or not planned:
         return Outreach((), 0, (), tuple(planned), skipped, template=template)
     sender_address(workspace)  # refuse before anything is recorded
     if send:
-        with workspace.read() as connection:
-            check_sending(workspace, [get_supplier(connection, item.supplier_id) for item in planned])
+        check_sending(workspace, [r.supplier for r in ready])
     with workspace.transaction() as connection:
-        written = [queue(workspace, connection, actor, campaign, item, send) for item in planned]
+        written = [queue(workspace, connection, actor, campaign, r, send) for r in ready]
     write_files(workspace, written)
     if not send:
         return Outreach(tuple(written), 0, (), tuple(planned), skipped, template=template)
