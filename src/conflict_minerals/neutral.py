@@ -26,3 +26,13 @@ def markdown_text(text: str) -> str:
 def terminal_text(text: str) -> str:
     """Show control characters (escape codes, line breaks, bidi overrides) as visible escapes: a line stays one line."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def input_text(text: str | None) -> str:
+    """Text a person or a list gives us, kept as one clean line: control and bidi characters gone, spaces single."""
+    if not text:
+        return ""
+    return " ".join(_INVISIBLE.sub("", text).split())

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from conflict_minerals.program.workspace import Workspace
     from conflict_minerals.reference.store import ReferenceStore
 
+RECORD_ID = click.IntRange(1, 2**63 - 1)  # a stored record's number: a database integer
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from conflict_minerals.cli.common import echo_json, fail, workspace
+from conflict_minerals.cli.common import RECORD_ID, echo_json, fail, workspace
 from conflict_minerals.cmrt.values import parse_metal
 from conflict_minerals.model import Metal
 from conflict_minerals.neutral import terminal_text
@@ -99,7 +99,7 @@ def decisions(as_json: bool) -> None:
 
 
 @click.command("withdraw")
-@click.argument("decision_id", type=int)
+@click.argument("decision_id", type=RECORD_ID)
 @click.option("--reason", required=True, help="Why (kept in the audit trail).")
 def withdraw(decision_id: int, reason: str) -> None:
     """Withdraw a facility decision: its rows go back to what matching made of them."""

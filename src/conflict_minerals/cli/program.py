@@ -11,7 +11,7 @@ import click
 from rich.progress import MofNCompleteColumn, Progress, ProgressColumn, Task, TimeElapsedColumn
 from rich.text import Text
 
-from conflict_minerals.cli.common import EXIT_FINDINGS, echo_json, fail, fail_with, workspace, workspace_root
+from conflict_minerals.cli.common import EXIT_FINDINGS, RECORD_ID, echo_json, fail, fail_with, workspace, workspace_root
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.neutral import terminal_text
 from conflict_minerals.program.ingest import IngestOutcome, collect_files, ingest_files
@@ -140,7 +140,7 @@ def campaign_extend(supplier: str, until: dt.datetime, reason: str, year: int | 
 
     with workspace() as ws:
         started, record = extend_due_date(ws, ws.actor, supplier, until.date(), reason, year)
-    click.echo(f"{record.name}: due {until.date().isoformat()} in the {started.year} campaign.")
+    click.echo(terminal_text(f"{record.name}: due {until.date().isoformat()} in the {started.year} campaign."))
 
 
 @campaign.command("list")
@@ -287,11 +287,11 @@ def review(supplier: str | None, year: int | None, show_all: bool, recheck: bool
         echo_json([item.as_json() for item in items])
     else:
         for item in items:
-            click.echo(f"{item.supplier} — {item.file} (v{item.version}, {item.state})")
+            click.echo(terminal_text(f"{item.supplier} — {item.file} (v{item.version}, {item.state})"))
             for f in item.findings:
                 where = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
                 waived = " [waived]" if f.waived else ""
-                click.echo(f"  {f.severity:<7} {f.code:<11} {where!s:<18} {f.message}{waived}")
+                click.echo(terminal_text(f"  {f.severity:<7} {f.code:<11} {where!s:<18} {f.message}{waived}"))
     if any(item.open_errors for item in items):
         raise SystemExit(EXIT_FINDINGS)
 
@@ -436,7 +436,7 @@ def _decision(name: str, help_text: str, needs_reason: bool) -> click.Command:
             target = decide(
                 ws, ws.actor, name, supplier, reason, year, extra.get("despite_findings", False), extra.get("version")
             )
-        click.echo(f"{target.name}: {name} recorded.")
+        click.echo(terminal_text(f"{target.name}: {name} recorded."))
 
     if name == "accept":
         command = click.option("--despite-findings", is_flag=True, help="Accept although errors are open.")(command)
@@ -468,7 +468,7 @@ def waive(supplier: str, code: str, cell: str | None, reason: str, year: int | N
 
 
 @click.command()
-@click.argument("submission", type=int)
+@click.argument("submission", type=RECORD_ID)
 @click.argument("supplier")
 @click.option("--campaign", "year", type=int)
 def assign(submission: int, supplier: str, year: int | None) -> None:
@@ -481,7 +481,7 @@ def assign(submission: int, supplier: str, year: int | None) -> None:
 
 
 @click.command()
-@click.argument("submission", type=int)
+@click.argument("submission", type=RECORD_ID)
 @click.option("--reason", required=True, help="Why (kept in the audit trail).")
 @click.option("--campaign", "year", type=int)
 def discard(submission: int, reason: str, year: int | None) -> None:
@@ -565,7 +565,10 @@ def _write_events_csv(rows: list[dict[str, Any]], target: Path) -> None:
     if str(target) == "-":
         click.echo(buffer.getvalue(), nl=False)
         return
-    target.write_text(buffer.getvalue(), encoding="utf-8")
+    try:
+        target.write_text(buffer.getvalue(), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror or type(exc).__name__}.")
     click.echo(f"{len(rows)} event(s) written to {target}")
 
 

@@ -11,7 +11,16 @@ from typing import Any
 
 import click
 
-from conflict_minerals.cli.common import EXIT_ERROR, DefaultGroup, fail, fail_with, in_workspace, reference, workspace
+from conflict_minerals.cli.common import (
+    EXIT_ERROR,
+    RECORD_ID,
+    DefaultGroup,
+    fail,
+    fail_with,
+    in_workspace,
+    reference,
+    workspace,
+)
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.tables import read_table
@@ -154,7 +163,7 @@ def refdata_list(as_json: bool) -> None:
 
 @refdata.command("remove")
 @click.argument("kind", type=click.Choice(["lookup", "status", "cahra", "template"]))
-@click.argument("number", type=int)
+@click.argument("number", type=RECORD_ID)
 @click.option("--reason", required=True, help="Why (kept in the audit trail).")
 def refdata_remove(kind: str, number: int, reason: str) -> None:
     """Remove a wrong import from the workspace (audited); reports already run keep what they used."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from conflict_minerals.cli.common import EXIT_FINDINGS, echo_json, workspace
+from conflict_minerals.neutral import terminal_text
 
 
 @click.group()
@@ -49,7 +50,7 @@ def suppliers_add(
             aliases=aliases,
             language=language,
         )
-    click.echo(f"Added supplier '{name}'.")
+    click.echo(terminal_text(f"Added supplier '{name}'."))
 
 
 @suppliers.command("import")
@@ -66,9 +67,9 @@ def suppliers_import(file: Path) -> None:
     with workspace() as ws:
         report = import_suppliers(ws, ws.actor, file)
     for problem in report.problems:
-        click.echo(f"warning: {problem}", err=True)
+        click.echo(terminal_text(f"warning: {problem}"), err=True)
     if report.unknown_columns:
-        click.echo(f"warning: unknown columns ignored: {', '.join(report.unknown_columns)}", err=True)
+        click.echo(terminal_text(f"warning: unknown columns ignored: {', '.join(report.unknown_columns)}"), err=True)
     conflicts = f", {report.conflicts} not applied (ID conflicts)" if report.conflicts else ""
     click.echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated{conflicts}.")
     if report.conflicts:
@@ -84,7 +85,7 @@ def suppliers_deactivate(name: str, reason: str) -> None:
 
     with workspace() as ws:
         set_supplier_active(ws, ws.actor, name, False, reason)
-    click.echo(f"Supplier '{name}' is inactive.")
+    click.echo(terminal_text(f"Supplier '{name}' is inactive."))
 
 
 @suppliers.command("activate")
@@ -96,7 +97,7 @@ def suppliers_activate(name: str, reason: str) -> None:
 
     with workspace() as ws:
         set_supplier_active(ws, ws.actor, name, True, reason)
-    click.echo(f"Supplier '{name}' is active.")
+    click.echo(terminal_text(f"Supplier '{name}' is active."))
 
 
 @suppliers.command("list")
@@ -127,6 +128,8 @@ def suppliers_list(as_json: bool) -> None:
         return
     for supplier in found:
         click.echo(
-            f"{supplier.name:<45} {supplier.unique_id or '-':<14} tier {supplier.tier}  "
-            f"{len(supplier.contacts)} contact(s)"
+            terminal_text(
+                f"{supplier.name:<45} {supplier.unique_id or '-':<14} tier {supplier.tier}  "
+                f"{len(supplier.contacts)} contact(s)"
+            )
         )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 from collections import Counter
 from pathlib import Path
 
@@ -36,10 +38,18 @@ def read_table(path: str | Path) -> tuple[str, Rows]:
 
 def _head(name: str) -> bytes:
     try:
+        info = os.stat(name)
+    except OSError:
+        raise UnreadableFileError(name, UnreadableKind.NOT_FOUND, "no such file.") from None
+    if not stat.S_ISREG(info.st_mode):  # a device, a pipe or a folder would never end or never start
+        raise UnreadableFileError(name, UnreadableKind.NOT_EXCEL, "this is not a regular file.")
+    if info.st_size > MAX_FILE_BYTES:
+        raise UnreadableFileError(name, UnreadableKind.TOO_LARGE, "the list is larger than 64 MB.")
+    try:
         with open(name, "rb") as handle:
             return handle.read(512)
     except OSError:
-        raise UnreadableFileError(name, UnreadableKind.NOT_FOUND, "no such file.") from None
+        raise UnreadableFileError(name, UnreadableKind.NOT_FOUND, "the file cannot be opened.") from None
 
 
 def _excel_rows(name: str) -> Rows:
@@ -132,8 +142,17 @@ def _csv_rows(name: str) -> Rows:
     if len(raw) > MAX_FILE_BYTES:
         raise UnreadableFileError(name, UnreadableKind.TOO_LARGE, "the list is larger than 64 MB.")
     text = decode_text(name, raw)
-    rows: Rows = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter_of(text))]
-    return rows[:MAX_TABLE_ROWS]
+    rows: Rows = []
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter_of(text)):
+            if len(rows) == MAX_TABLE_ROWS:
+                raise UnreadableFileError(
+                    name, UnreadableKind.TOO_LARGE, f"the list has more than {MAX_TABLE_ROWS:,} rows; split it."
+                )
+            rows.append(list(row))
+    except csv.Error as exc:  # a field over csv's size limit, a NUL in the text
+        raise UnreadableFileError(name, UnreadableKind.CORRUPT, f"this CSV cannot be read ({exc}).") from None
+    return rows
 
 
 def delimiter_of(text: str) -> str:

@@ -93,6 +93,7 @@ def start_campaign(
 ) -> tuple[Campaign, int]:
     """Start the campaign of a reporting year (or extend it): a request to every active supplier without one."""
     check_year(year)
+    check_due(year, due)
     if due <= dt.date(year, 12, 31):
         raise CampaignError(
             f"the due date {due.isoformat()} is not after the {year} reporting period; suppliers answer for a "
@@ -174,6 +175,18 @@ def ensure_request(connection: Connection, actor: str, campaign: Campaign, suppl
 
 
 FIRST_YEAR = 2013  # the first reporting year of the SEC's conflict minerals rule
+DUE_YEARS_AFTER = 2  # a due date more than two years after the period is a typo (9999-12-31)
+
+
+def check_due(year: int, due: dt.date) -> None:
+    """Refuse a due date later than the end of the second year after the reporting period."""
+    latest = dt.date(year + DUE_YEARS_AFTER, 12, 31)
+    if due > latest:
+        raise CampaignError(
+            f"the due date {due.isoformat()} is too far ahead for the {year} campaign; give one by {latest}.",
+            "campaign.due",
+            year=year,
+        )
 
 
 def check_year(year: int, today: dt.date | None = None) -> None:
@@ -315,6 +328,7 @@ def set_due_date(
     request_id = ensure_request(connection, actor, campaign, supplier_id)
     row = connection.execute(select(requests.c.state, requests.c.due_date).where(requests.c.id == request_id)).one()
     current = row.due_date or campaign.due_date
+    check_due(campaign.year, due)
     if kind == "request.extended" and due <= current:
         raise CampaignError(
             f"{due.isoformat()} is not later than the supplier's due date {current.isoformat()}; an extension "

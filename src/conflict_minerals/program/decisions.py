@@ -263,6 +263,8 @@ def discard(connection: Connection, actor: str, campaign: Campaign, submission_i
         )
     if row.discarded_at is not None:
         raise DecisionError(f"submission {submission_id} was already discarded.", "decision.discarded")
+    if not reason.strip():
+        raise DecisionError("setting a file aside needs a reason.", "decision.reason")
     connection.execute(update(submissions).where(submissions.c.id == submission_id).values(discarded_at=now()))
     detail = {"submission_id": submission_id, "file": row.file_name, "readable": row.readable}
     record(connection, actor, "submission.discarded", detail, reason, campaign_year=campaign.year)

@@ -9,6 +9,7 @@ one; a later decision on the same key replaces it, and withdrawing it is audited
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -20,9 +21,11 @@ from sqlalchemy import Connection, insert, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Metal, SmelterId
+from conflict_minerals.neutral import input_text
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.schema import facility_decisions, inserted_id, smelter_rows
 from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.reference.countries import resolve_country
 from conflict_minerals.reference.smelter_reference import SmelterReference
 from conflict_minerals.smelters.consolidate import NO_MATCH, RowFacts, Ruling, facility_key
 from conflict_minerals.smelters.matching import Method, SmelterMatch
@@ -111,9 +114,19 @@ def decide(
     connection: Connection, actor: str, year: int, asked: DecisionRequest, reference: SmelterReference
 ) -> FacilityDecision:
     """Record a decision (replacing any earlier one on the same key); audited."""
-    if not asked.reason.strip():
+    asked = dataclasses.replace(
+        asked,
+        name=input_text(asked.name)[:300],
+        country=input_text(asked.country)[:100] or None,
+        reason=input_text(asked.reason)[:2000],
+    )
+    if not asked.reason:
         raise FacilityDecisionError("a facility decision needs a reason.")
-    target = SMELTER_ID.fullmatch(asked.name.strip())
+    if not asked.name:
+        raise FacilityDecisionError("give the name (or Smelter ID) the decision is about.")
+    if asked.country and resolve_country(asked.country) is None:
+        raise FacilityDecisionError(f"'{asked.country}' is not a country; give a country name or code (Rwanda, RW).")
+    target = SMELTER_ID.fullmatch(asked.name)
     if target:
         if asked.action != EXCLUDE:
             raise FacilityDecisionError("a Smelter ID can only be excluded; map or confirm a name instead.")
@@ -131,19 +144,19 @@ def decide(
     values = {
         "facility_key": key,
         "metal": asked.metal.value if asked.metal else None,
-        "name": " ".join(asked.name.split()),
+        "name": asked.name,
         "country": asked.country,
         "action": asked.action,
         "smelter_id": smelter_id,
         "exclusion": asked.exclusion if asked.action == EXCLUDE else None,
-        "reason": asked.reason.strip(),
+        "reason": asked.reason,
         "from_year": year,
         "actor": actor,
         "decided_at": at,
     }
     decision_id = inserted_id(connection.execute(insert(facility_decisions).values(**values)))
     detail = {k: v for k, v in values.items() if k not in ("actor", "decided_at", "reason")}
-    record(connection, actor, f"facility.{asked.action}", detail, asked.reason.strip(), campaign_year=year)
+    record(connection, actor, f"facility.{asked.action}", detail, asked.reason, campaign_year=year)
     return _decision(connection.execute(select(facility_decisions).where(facility_decisions.c.id == decision_id)).one())
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from conflict_minerals.errors import ConflictMineralsError
@@ -62,7 +63,25 @@ def template_path(kind: str, language: str | None, workspace_root: Path | None) 
     return BUILT_IN / f"{kind}.txt.j2", DEFAULT_LANGUAGE
 
 
-_ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+class _LetterSandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, with no way to build a huge value: a letter is a page of text."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Refuse `'x' * 10**10` and `10 ** 10**9` before they are computed."""
+        if operator == "**" and isinstance(right, int) and right > 64:
+            raise SecurityError("the exponent is too large for a letter")
+        if operator == "*" and any(
+            isinstance(v, int) and not isinstance(v, bool) and v > MAX_LETTER for v in (left, right)
+        ):
+            raise SecurityError("the repetition is too large for a letter")
+        return super().call_binop(context, operator, left, right)
+
+
+MAX_LETTER = 100_000  # characters a letter may have, and the most a repetition may multiply by
+_ENVIRONMENT = _LetterSandbox(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+_ENVIRONMENT.globals["range"] = lambda *args: range(*args)[:1000]  # a loop over a list, never over millions
 _COMPILED: dict[tuple[Path, int], Template] = {}  # compiling is most of the cost of a letter
 
 
@@ -80,6 +99,10 @@ def render_letter(kind: str, language: str | None, workspace_root: Path | None, 
         text = _template(path).render(**_formatted(context))
     except (TemplateError, OSError, UnicodeDecodeError) as exc:
         raise LetterError(f"the letter template {path} cannot be used: {type(exc).__name__}: {exc}") from None
+    except (RecursionError, MemoryError, OverflowError, ValueError, TypeError, ArithmeticError) as exc:
+        raise LetterError(f"the letter template {path} cannot be rendered ({type(exc).__name__}).") from None
+    if len(text) > MAX_LETTER:
+        raise LetterError(f"the letter template {path} makes a letter of over {MAX_LETTER:,} characters.")
     first, _, body = text.partition("\n")
     if not first.startswith("Subject:"):
         raise LetterError(f"the letter template {path} must start with a 'Subject: …' line.")

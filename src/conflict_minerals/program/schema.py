@@ -61,6 +61,7 @@ supplier_contacts = Table(
     Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
     Column("name", String(200)),
     Column("email", String(300)),
+    Index("ix_supplier_contacts_supplier", "supplier_id"),
 )
 
 campaigns = Table(

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Company
+from conflict_minerals.neutral import input_text
 from conflict_minerals.program.audit import now, record, record_many
 from conflict_minerals.program.letters import normal_language, valid_language
 from conflict_minerals.program.schema import bulk_insert, inserted_id, supplier_aliases, supplier_contacts, suppliers
@@ -30,12 +31,14 @@ IMPORT_COLUMNS = (
     "active",
 )
 LINK_THRESHOLD = 92.0
-_EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[A-Za-z]{2,}")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 
 
 def valid_email(text: str) -> bool:
-    """Tell whether a text is one plain e-mail address (name@domain.tld)."""
-    return bool(_EMAIL.fullmatch(text.strip()))
+    """Tell whether a text is exactly one plain ASCII e-mail address (name@domain.tld): nothing before or after."""
+    return len(text) <= 254 and bool(_EMAIL.fullmatch(text))
 
 
 class SupplierError(ConflictMineralsError):
@@ -58,8 +61,8 @@ class SupplierRecord:
 
     @property
     def emails(self) -> list[str]:
-        """Return the contact e-mail addresses."""
-        return [email for _, email in self.contacts if email]
+        """Return the contact e-mail addresses that are plain addresses (anything else stored earlier is left out)."""
+        return [email for _, email in self.contacts if email and valid_email(email)]
 
 
 @dataclass
@@ -92,11 +95,15 @@ def add_supplier(
     language: str | None = None,
 ) -> int:
     """Add a supplier; refuse a name or unique ID that is already taken."""
-    name = " ".join(name.split())
+    name = input_text(name)[:300]
     if not name:
         raise SupplierError("a supplier needs a name.")
+    contact_email = (contact_email or "").strip() or None
     if contact_email and not valid_email(contact_email):
-        raise SupplierError(f"'{contact_email}' is not an e-mail address.", "supplier.email")
+        raise SupplierError("the contact e-mail is not one plain e-mail address (name@domain.tld).", "supplier.email")
+    unique_id = input_text(unique_id)[:100] or None
+    contact_name = input_text(contact_name)[:200] or None
+    aliases = [a for a in (input_text(alias)[:300] for alias in aliases) if a]
     if language and not valid_language(language):
         raise SupplierError(f"'{language}' is not a language code (such as de or pt-BR).", "supplier.language")
     language = normal_language(language) if language else None
@@ -164,12 +171,18 @@ def import_suppliers(connection: Connection, actor: str, rows: Sequence[Sequence
 
 def _checked(values: dict[str, str | None], source: str, number: int, report: ImportReport) -> dict[str, str | None]:
     """Drop an e-mail or language that is not one, saying so; the rest of the row is kept."""
-    email, language = values.get("contact_email"), values.get("language")
+    for key in ("name", "unique_id", "unique_id_authority", "contact_name", "aliases", "tier"):
+        if values.get(key):
+            values[key] = input_text(values[key])[:300] or None
+    email, language = (values.get("contact_email") or "").strip(), values.get("language")
+    values["contact_email"] = email or None
     if email and not valid_email(email):
-        report.problems.append(f"{source} row {number}: '{email}' is not an e-mail address; row kept without it.")
+        report.problems.append(
+            f"{source} row {number}: the contact e-mail is not an e-mail address; row kept without it."
+        )
         values["contact_email"] = None
     if language and not valid_language(language):
-        report.problems.append(f"{source} row {number}: '{language}' is not a language code (de, pt-BR); ignored.")
+        report.problems.append(f"{source} row {number}: the language is not a language code (de, pt-BR); ignored.")
         values["language"] = None
     elif language:
         values["language"] = normal_language(language)
@@ -230,6 +243,13 @@ class _ImportBatch:
             return
         existing = self.existing[found]
         holder = self.by_uid.get(uid) if uid else None
+        if uid and uid in self.new_uids:
+            self.report.problems.append(
+                f"{self.source} row {number}: unique ID {values.get('unique_id')} is also given to a new supplier "
+                f"in this file; '{existing.name}' was not changed. Correct the ID in the file and import again."
+            )
+            self.report.conflicts += 1
+            return
         if holder is not None and holder != existing.id:
             self.report.problems.append(
                 f"{self.source} row {number}: unique ID {values.get('unique_id')} already belongs to "
@@ -239,6 +259,8 @@ class _ImportBatch:
             self.report.conflicts += 1
             return
         changed = _update_existing(self.connection, existing, values, tier, aliases)
+        if uid:
+            self.by_uid[uid] = existing.id  # a later row cannot take the same ID
         if not changed:
             self.report.unchanged += 1
         if changed:

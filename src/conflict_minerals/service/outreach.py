@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from conflict_minerals.program.campaign import (
     Campaign,
     RequestState,
+    check_due,
     mark_overdue,
     overview,
     require_campaign,
@@ -105,6 +106,8 @@ def request_corrections(
     earliest = today + dt.timedelta(days=workspace.settings.campaign.correction_days)
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
+        if due is not None:
+            check_due(campaign.year, due)
         targets = [
             (record, submission, due or max(earliest, current))  # a correction never brings a deadline forward
             for record, submission, current in _correction_targets(connection, campaign, supplier)
