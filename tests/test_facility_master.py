@@ -107,10 +107,15 @@ def test_reviewers_decide_names_and_the_report_follows(program: Program, tmp_pat
     assert before["facilities"]["in_covered_countries"] == 0  # type: ignore[index]
     assert "FIL-E-004" in str(before["_check"]) and "Kivu Gold Refinery" in str(before["_check"])
     typo = program(
-        "smelters", "resolve", "Malaysia Smeltin Corp", "--metal", "Tin", "--country", "Malaysai",
+        "smelters", "resolve", "Malaysia Smeltin Corp", "--metal", "Tin", "--country", "Malaysia",
         "--map", "CID001105", "--reason", "x", ok=False,
     )  # fmt: skip
     assert typo.exit_code == 2 and "Did you mean 'malaysia smelting' (Tin, MY)?" in typo.stderr
+    country = program(
+        "smelters", "resolve", "Malaysia Smelting Corp", "--metal", "Tin", "--country", "Malaysai",
+        "--map", "CID001105", "--reason", "x", ok=False,
+    )  # fmt: skip
+    assert country.exit_code == 2 and "'Malaysai' is not a country" in country.stderr
 
     program(
         "smelters", "resolve", "Malaysia Smelting Corp", "--metal", "Tin", "--country", "Malaysia",

@@ -155,8 +155,8 @@ def test_corrections_ask_for_errors_only_with_a_new_due_date_and_a_dry_run(progr
     severities = {i["supplier"]: {f["severity"] for f in i["findings"] if not f["waived"]} for i in review}
     assert "error" not in severities[GRANITE]
 
-    dry = program("corrections", "--dry-run", "--due", "2099-01-31")
-    assert f"{CEDAR}: correction, due 2099-01-31" in dry.output and "CMRT-C-005" in dry.output
+    dry = program("corrections", "--dry-run", "--due", "2027-06-30")
+    assert f"{CEDAR}: correction, due 2027-06-30" in dry.output and "CMRT-C-005" in dry.output
     assert f"{GRANITE}: nothing to correct" in dry.output
     assert not list((program.root / "outbox").rglob("*-correction.eml"))  # a dry run writes nothing
     assert _status(program)[CEDAR]["state"] == "under_review"
@@ -172,8 +172,8 @@ def test_corrections_ask_for_errors_only_with_a_new_due_date_and_a_dry_run(progr
 
     with_warnings = program("corrections", GRANITE, "--warnings", "--dry-run")
     assert f"{GRANITE}: correction" in with_warnings.output and "warning" in with_warnings.output
-    program("campaign", "extend", CEDAR, "--until", "2099-06-30", "--reason", "plant shutdown")
-    assert f"{CEDAR}: correction, due 2099-06-30" in program("corrections", CEDAR, "--dry-run").output  # never earlier
+    program("campaign", "extend", CEDAR, "--until", "2027-09-30", "--reason", "plant shutdown")
+    assert f"{CEDAR}: correction, due 2027-09-30" in program("corrections", CEDAR, "--dry-run").output  # never earlier
     refused = program("corrections", CEDAR, "--due", "2020-01-01", ok=False)
     assert refused.exit_code == 2 and "not in the future" in refused.stderr
 
