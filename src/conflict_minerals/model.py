@@ -186,3 +186,75 @@ class CmrtDocument:
             if item.question == question:
                 return item
         return None
+
+
+# The extended templates (EMRT, CRT, AMRT): minerals are named by the template, not a fixed enum.
+@dataclass(frozen=True, slots=True)
+class MineralAnswer:
+    """One answer of an extended template: a per-mineral question, or a company question (mineral None)."""
+
+    question: str
+    mineral: str | None
+    value: str | None
+    comment: str | None
+    cell: str
+    comment_cell: str
+    recognized: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MineralSmelterRow:
+    """One row of an extended template's Smelter List, as entered."""
+
+    row: int
+    mineral: str | None
+    smelter_id: str | None
+    lookup_name: str | None
+    name: str | None
+    country: str | None
+    id_source: str | None = None
+    city: str | None = None
+    mine_name: str | None = None
+    mine_country: str | None = None
+    recycled_scrap: str | None = None
+    comments: str | None = None
+
+    @property
+    def not_listed(self) -> bool:
+        """Tell whether the row says the smelter is not in the template's look-up list."""
+        return (self.lookup_name or "").strip().casefold() == "smelter not listed"
+
+
+@dataclass(frozen=True, slots=True)
+class MineRow:
+    """One row of the Mine List (EMRT 2.x, AMRT): a mine and the smelter it supplies."""
+
+    row: int
+    mineral: str | None
+    smelter_name: str | None
+    mine_name: str | None
+    mine_id: str | None
+    country: str | None
+    comments: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendedDocument:
+    """Everything read from one EMRT, CRT or AMRT, plus what the reader found wrong with it."""
+
+    source: SourceRef
+    sha256: str
+    template: TemplateInfo
+    company: Company
+    minerals: tuple[str, ...]
+    answers: tuple[MineralAnswer, ...]
+    company_answers: tuple[MineralAnswer, ...]
+    smelters: tuple[MineralSmelterRow, ...]
+    mines: tuple[MineRow, ...]
+    products: tuple[Product, ...]
+    scope_reasons: tuple[tuple[str, str | None], ...] = ()  # AMRT Minerals Scope: (mineral, reason)
+    findings: tuple[Finding, ...] = ()
+
+    def answer(self, mineral: str, question: str) -> MineralAnswer | None:
+        """Return the answer to a per-mineral question, or None."""
+        return next((a for a in self.answers if a.mineral == mineral and a.question == question), None)

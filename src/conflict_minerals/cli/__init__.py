@@ -16,7 +16,7 @@ from conflict_minerals import __version__
 
 # name -> (module, attribute, the command's one-line help as `--help` lists it; a test keeps these in step)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "inspect": ("inspect", "inspect", "Read supplier CMRT files and show what they declare and what is wrong with them."),
+    "inspect": ("inspect", "inspect", "Read supplier CMRT files (and EMRT, CRT, AMRT) and show what they declare and what is wrong with them."),
     "init": ("program", "init", "Create a program workspace: settings file, database, folders for files and messages."),
     "migrate": ("program", "migrate", "Upgrade the workspace database to this version's schema and derive what the new schema keeps."),
     "suppliers": ("suppliers", "suppliers", "First-tier suppliers: add, import, list."),

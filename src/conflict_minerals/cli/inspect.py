@@ -17,13 +17,15 @@ EXIT_UNREADABLE = 2
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (an array for several).")
 def inspect(files: tuple[Path, ...], as_json: bool) -> None:
-    """Read supplier CMRT files and show what they declare and what is wrong with them.
+    """Read supplier CMRT files (and EMRT, CRT, AMRT) and show what they declare and what is wrong with them.
 
     Exit status: 0 all read without errors, 1 files read but with error findings,
     2 a file could not be read at all.
     """
     from conflict_minerals.cmrt.batch import read_many
-    from conflict_minerals.inspection import document_to_json, has_errors, summary_lines
+    from conflict_minerals.inspection import document_to_json, summary_lines
+    from conflict_minerals.inspection_extended import extended_summary, extended_to_json
+    from conflict_minerals.model import ExtendedDocument, Severity
 
     objects: list[dict[str, Any]] = []
     unreadable = False
@@ -33,12 +35,17 @@ def inspect(files: tuple[Path, ...], as_json: bool) -> None:
             unreadable = True
             click.echo(f"error: {result.error}", err=True)
             continue
-        assert result.document is not None
-        errors = errors or has_errors(result.document)
-        if as_json:
-            objects.append(document_to_json(result.document))
+        document = result.document
+        assert document is not None
+        errors = errors or any(f.severity is Severity.ERROR for f in document.findings)
+        if isinstance(document, ExtendedDocument):
+            shown, lines = extended_to_json(document), extended_summary(document)
         else:
-            click.echo("\n".join(summary_lines(result.document)) + "\n")
+            shown, lines = document_to_json(document), summary_lines(document)
+        if as_json:
+            objects.append(shown)
+        else:
+            click.echo("\n".join(lines) + "\n")
     if as_json and objects:
         payload: Any = objects[0] if len(files) == 1 else objects
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))

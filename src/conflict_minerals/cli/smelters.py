@@ -261,13 +261,18 @@ def _read_documents(files: tuple[Path, ...]) -> tuple[list[CmrtDocument], bool]:
             if path.is_dir()
             else [path]
         )
-    documents, unreadable = [], False
+    documents: list[CmrtDocument] = []
+    unreadable = False
     for result in read_many(paths):
-        if result.document is None:
-            unreadable = True
-            click.echo(f"error: {result.error}", err=True)
-        else:
+        if isinstance(result.document, CmrtDocument):
             documents.append(result.document)
+            continue
+        unreadable = True
+        if result.document is not None:  # an EMRT, CRT or AMRT: its minerals are not 3TG
+            kind = result.document.template.type
+            click.echo(f"error: {result.path}: this is an {kind}; smelter consolidation reads CMRTs.", err=True)
+        else:
+            click.echo(f"error: {result.error}", err=True)
     return documents, unreadable
 
 

@@ -19,16 +19,19 @@ from conflict_minerals.model import (
 _SCOPE_KEYS = {fold(text): letter for letter, text in layout.SCOPE_OPTIONS.items()}
 
 
-def read_company(grid: Grid, source: SourceRef) -> tuple[Company, list[Finding]]:
-    """Read rows 8-22 of the Declaration into a Company record."""
+def read_company(
+    grid: Grid, source: SourceRef, cells: dict[str, str] | None = None, prefix: str = "CMRT"
+) -> tuple[Company, list[Finding]]:
+    """Read the company block of the Declaration (CMRT rows 8-22, or the cells given) into a Company record."""
+    cells = cells or layout.COMPANY_CELLS
     findings: list[Finding] = []
-    text = {field: clean_text(grid.cell(ref)) for field, ref in layout.COMPANY_CELLS.items()}
+    text = {field: clean_text(grid.cell(ref)) for field, ref in cells.items()}
     scope = _scope_letter(text["declaration_scope"])
     if text["declaration_scope"] and scope is None:
-        findings.append(_unknown_scope(source, text["declaration_scope"]))
-    raw_date = grid.cell(layout.COMPANY_CELLS["effective_date"])
+        findings.append(_unknown_scope(source, text["declaration_scope"], cells["declaration_scope"], prefix))
+    raw_date = grid.cell(cells["effective_date"])
     effective, ambiguous = parse_date(raw_date)
-    findings += _date_findings(source, text["effective_date"], effective, ambiguous)
+    findings += _date_findings(source, text["effective_date"], effective, ambiguous, cells["effective_date"], prefix)
     company = Company(
         **{field: value for field, value in text.items() if field not in ("declaration_scope", "effective_date")},
         declaration_scope=scope,
@@ -47,24 +50,25 @@ def _scope_letter(text: str | None) -> str | None:
     return letter
 
 
-def _unknown_scope(source: SourceRef, value: str) -> Finding:
+def _unknown_scope(source: SourceRef, value: str, cell: str, prefix: str) -> Finding:
     return Finding(
-        source.at(layout.DECLARATION, layout.COMPANY_CELLS["declaration_scope"]),
-        "CMRT-D-002",
+        source.at(layout.DECLARATION, cell),
+        f"{prefix}-D-002",
         Severity.ERROR,
         f"Declaration scope '{value}' is not one of the template's options (A. Company, B. Product, C. User defined).",
     )
 
 
-def _date_findings(source: SourceRef, raw: str | None, parsed: object, ambiguous: bool) -> list[Finding]:
-    where = source.at(layout.DECLARATION, layout.COMPANY_CELLS["effective_date"])
+def _date_findings(
+    source: SourceRef, raw: str | None, parsed: object, ambiguous: bool, cell: str, prefix: str
+) -> list[Finding]:
+    where = source.at(layout.DECLARATION, cell)
     if raw is not None and parsed is None:
-        return [
-            Finding(where, "CMRT-D-003", Severity.ERROR, f"Effective date '{raw}' is not a date (use DD-MMM-YYYY).")
-        ]
+        message = f"Effective date '{raw}' is not a date (use DD-MMM-YYYY)."
+        return [Finding(where, f"{prefix}-D-003", Severity.ERROR, message)]
     if ambiguous:
         message = f"Effective date '{raw}' could be read day-first or month-first; it was read as month/day/year."
-        return [Finding(where, "CMRT-D-004", Severity.WARNING, message)]
+        return [Finding(where, f"{prefix}-D-004", Severity.WARNING, message)]
     return []
 
 

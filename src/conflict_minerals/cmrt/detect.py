@@ -46,7 +46,7 @@ def detect(book: Workbook, declaration: Grid) -> Detected:
         raise UnreadableFileError(
             book.path,
             UnreadableKind.UNSUPPORTED_TEMPLATE,
-            f"this is {_TYPE_NAMES[kind]}, not a CMRT; only CMRTs are supported so far.",
+            f"this is {_TYPE_NAMES[kind]}, not a CMRT; campaigns take CMRTs so far (`inspect` reads it).",
         )
     version = find_version(book, declaration)
     if version is None:

@@ -51,7 +51,7 @@ def read_cmrt(path: str | Path, data: bytes | None = None) -> CmrtDocument:
     company_answers, found = read_company_answers(declaration, source)
     findings += found
 
-    with _zip(container) as archive:  # opened once for the look-up's key and the Smelter List
+    with open_zip(container) as archive:  # opened once for the look-up's key and the Smelter List
         lookup, index = _lookup(container, book, archive)
         smelter_grid = _smelter_grid(container, book, archive)
     match_special = layout.version_key(layout_version) >= layout.version_key("6.22")
@@ -84,7 +84,7 @@ def _part(container: Container, book: Workbook, sheet: str) -> str | None:
 
 
 @contextmanager
-def _zip(container: Container) -> Iterator[zipfile.ZipFile | None]:
+def open_zip(container: Container) -> Iterator[zipfile.ZipFile | None]:
     """The workbook's zip archive (None for a legacy .xls)."""
     if container.kind != "xlsx":
         yield None
@@ -136,16 +136,22 @@ def _stored_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
 
 def _smelter_grid(container: Container, book: Workbook, archive: zipfile.ZipFile | None) -> Grid | None:
     """Read the Smelter List with the fast cell picker, or the full parser when it declines."""
-    max_rows = layout.SMELTER_LAST_ROW + layout.MAX_SMELTER_ROWS
-    part = _part(container, book, layout.SMELTER_LIST)
+    return fast_sheet(container, book, archive, layout.SMELTER_LIST, layout.SMELTER_LAST_ROW + layout.MAX_SMELTER_ROWS)
+
+
+def fast_sheet(
+    container: Container, book: Workbook, archive: zipfile.ZipFile | None, sheet: str, max_rows: int
+) -> Grid | None:
+    """Read a long list sheet with the fast cell picker, or the full parser when it declines."""
+    part = _part(container, book, sheet)
     if part is not None and archive is not None:
         try:
-            grid = fast_grid(archive, part, layout.SMELTER_LIST, max_rows)
+            grid = fast_grid(archive, part, sheet, max_rows)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError):
             raise _damaged(container) from None
         if grid is not None:
             return grid
-    return book.sheet(layout.SMELTER_LIST, max_rows=max_rows)
+    return book.sheet(sheet, max_rows=max_rows)
 
 
 def control_findings(source: SourceRef, grids: tuple[Grid | None, ...]) -> list[Finding]:

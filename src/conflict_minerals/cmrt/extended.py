@@ -1,0 +1,287 @@
+"""Read an EMRT, CRT or AMRT into an ExtendedDocument, driven by the layouts in templates.py.
+
+The minerals of a file decide which rows hold which answers: fixed rows in EMRT 1.x and the
+CRT; in EMRT 2.x and the AMRT the responder's selection, sorted and de-duplicated as the
+workbook's own formulas do, checked against the labels Excel cached beside the answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+from conflict_minerals.cmrt import layout as cmrt_layout
+from conflict_minerals.cmrt import templates
+from conflict_minerals.cmrt.container import open_container
+from conflict_minerals.cmrt.declaration import read_company
+from conflict_minerals.cmrt.detect import find_version, template_type
+from conflict_minerals.cmrt.grid import Grid, Workbook
+from conflict_minerals.cmrt.reader import fast_sheet, open_zip
+from conflict_minerals.cmrt.values import clean_text, match_option, reset_control_seen
+from conflict_minerals.errors import UnreadableFileError, UnreadableKind
+from conflict_minerals.model import (
+    ExtendedDocument,
+    Finding,
+    MineralAnswer,
+    MineralSmelterRow,
+    MineRow,
+    Product,
+    Severity,
+    SourceRef,
+    TemplateInfo,
+)
+
+DECLARATION = cmrt_layout.DECLARATION
+_ALIASES = {"1": "100%", "1.0": "100%", "100 %": "100%"}
+
+
+def read_extended(path: str | Path, data: bytes | None = None) -> ExtendedDocument:
+    """Read a supplier EMRT, CRT or AMRT; raise UnreadableFileError when it cannot be read."""
+    reset_control_seen()
+    container = open_container(path, data)
+    book = Workbook(container)
+    declaration = book.sheet(DECLARATION, max_rows=200)
+    if declaration is None:
+        raise UnreadableFileError(str(path), UnreadableKind.NOT_CMRT, "this workbook has no Declaration sheet.")
+    kind = template_type(book)
+    if kind == "CMRT":
+        raise UnreadableFileError(str(path), UnreadableKind.NOT_CMRT, "this is a CMRT; read it as one.")
+    version = find_version(book, declaration)
+    if version is None:
+        raise UnreadableFileError(
+            str(path), UnreadableKind.NOT_CMRT, f"the workbook looks like an {kind} but states no revision."
+        )
+    spec, verified = templates.layout_for(kind, version)
+    source = SourceRef(str(path))
+    language = clean_text(declaration.cell(cmrt_layout.LANGUAGE_CELL))
+    template = TemplateInfo(kind, version, language, verified)
+    findings = _revision_findings(source, template)
+    company, found = read_company(declaration, source, spec.company_cells, kind)
+    findings += found
+    minerals, found = _minerals(declaration, spec, source)
+    findings += found
+    answers = _answers(declaration, spec, minerals)
+    company_answers = _company_answers(declaration, spec, minerals)
+    findings += _unrecognized(source, kind, (*answers, *company_answers))
+    with open_zip(container) as archive:  # the long lists through the fast cell picker, as for a CMRT
+        smelters = _smelters(
+            fast_sheet(container, book, archive, cmrt_layout.SMELTER_LIST, spec.smelter_last_row + 100), spec
+        )
+        mine_grid = fast_sheet(container, book, archive, "Mine List", 2604) if spec.mine_list else None
+        products = _products(
+            fast_sheet(container, book, archive, cmrt_layout.PRODUCT_LIST, spec.product_last_row + 100), spec
+        )
+    mines = _mines(mine_grid)
+    scope = _scope(book.sheet("Minerals Scope", max_rows=40)) if spec.scope_sheet else ()
+    document = ExtendedDocument(
+        source,
+        hashlib.sha256(container.data).hexdigest(),
+        template,
+        company,
+        minerals,
+        answers,
+        company_answers,
+        smelters,
+        mines,
+        products,
+        scope,
+    )
+    return dataclasses.replace(document, findings=tuple(findings + check(document)))
+
+
+def _minerals(grid: Grid, spec: templates.ExtendedLayout, source: SourceRef) -> tuple[tuple[str, ...], list[Finding]]:
+    """The minerals of the file in the order their answer rows follow."""
+    if spec.fixed_minerals:
+        return spec.fixed_minerals, []
+    chosen: list[str] = []
+    for index, cell in enumerate(spec.mineral_slots):
+        text = clean_text(grid.cell(cell))
+        if not text or text.startswith("(Delete"):
+            continue
+        if text.casefold() == templates.OTHER and spec.other_slots:
+            text = clean_text(grid.cell(spec.other_slots[index]))
+        if text and text.casefold() not in {c.casefold() for c in chosen}:
+            chosen.append(text)
+    computed = tuple(sorted(chosen, key=str.casefold))  # Excel's case-insensitive order, as the formulas sort
+    first = spec.questions[0].header_row
+    labels = tuple(
+        label.replace("(*)", "").strip()
+        for label in (clean_text(grid.cell(f"B{first + 1 + k}")) for k in range(len(spec.mineral_slots)))
+        if label and label.replace("(*)", "").strip()
+    )
+    if labels and sorted(m.casefold() for m in labels) == sorted(m.casefold() for m in computed):
+        return labels, []  # the same minerals: Excel's own order (its collation) decides the rows
+    if labels:
+        message = (
+            f"The minerals listed beside the answers ({', '.join(labels)}) are not the ones selected "
+            f"({', '.join(computed) or 'none'}); the answers were read by the listed ones."
+        )
+        return labels, [Finding(source.at(DECLARATION, f"B{first + 1}"), "EXT-D-001", Severity.WARNING, message)]
+    return computed, []
+
+
+def _answers(grid: Grid, spec: templates.ExtendedLayout, minerals: tuple[str, ...]) -> tuple[MineralAnswer, ...]:
+    found = []
+    for question in spec.questions:
+        for index, mineral in enumerate(minerals):
+            if question.minerals is not None and mineral not in question.minerals:
+                continue
+            row = question.header_row + 1 + index
+            found.append(_answer(grid, question.key, mineral, row, question.options))
+    return tuple(found)
+
+
+def _company_answers(
+    grid: Grid, spec: templates.ExtendedLayout, minerals: tuple[str, ...]
+) -> tuple[MineralAnswer, ...]:
+    found = []
+    for question in spec.company_questions:
+        if question.per_mineral:
+            for index, mineral in enumerate(minerals):
+                found.append(_answer(grid, question.key, mineral, question.row + 1 + index, question.options))
+        else:
+            found.append(_answer(grid, question.key, None, question.row, question.options))
+    return tuple(found)
+
+
+def _answer(grid: Grid, key: str, mineral: str | None, row: int, options: tuple[str, ...]) -> MineralAnswer:
+    value, known = match_option(grid.cell(f"D{row}"), options, _ALIASES)
+    return MineralAnswer(key, mineral, value, clean_text(grid.cell(f"G{row}")), f"D{row}", f"G{row}", known)
+
+
+def _unrecognized(source: SourceRef, kind: str, answers: tuple[MineralAnswer, ...]) -> list[Finding]:
+    return [
+        Finding(
+            source.at(DECLARATION, a.cell),
+            f"{kind}-D-005",
+            Severity.ERROR,
+            f"Answer '{a.value}' to {a.question}{f' ({a.mineral})' if a.mineral else ''} is not one of the "
+            "template's options; choose from the list.",
+        )
+        for a in answers
+        if not a.recognized
+    ]
+
+
+def _text(grid: Grid, column: str | None, row: int) -> str | None:
+    return clean_text(grid.cell(f"{column}{row}")) if column else None
+
+
+def _smelters(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[MineralSmelterRow, ...]:
+    if grid is None:
+        return ()
+    columns = spec.smelter_columns
+    rows = []
+    for row in range(5, min(grid.last_row, spec.smelter_last_row + 100) + 1):
+        values = {name: _text(grid, column, row) for name, column in columns.items() if name != "smelter_id_input"}
+        if not (values.get("mineral") or values.get("lookup_name") or values.get("name")):
+            continue
+        smelter_id = values.get("smelter_id") or _text(grid, columns.get("smelter_id_input"), row)
+        rows.append(
+            MineralSmelterRow(
+                row,
+                values.get("mineral"),
+                smelter_id,
+                values.get("lookup_name"),
+                values.get("name") or values.get("lookup_name"),
+                values.get("country"),
+                values.get("id_source"),
+                values.get("city"),
+                values.get("mine_name"),
+                values.get("mine_country"),
+                values.get("recycled_scrap"),
+                values.get("comments"),
+            )
+        )
+    return tuple(rows)
+
+
+def _mines(grid: Grid | None) -> tuple[MineRow, ...]:
+    if grid is None:
+        return ()
+    c = templates.MINE_COLUMNS
+    rows = []
+    for row in range(5, grid.last_row + 1):
+        mine = _text(grid, c["mine_name"], row)
+        smelter = _text(grid, c["smelter_name"], row)
+        mineral = _text(grid, c["mineral"], row)
+        if not (mine or smelter or mineral):
+            continue
+        found = MineRow(
+            row,
+            mineral,
+            smelter,
+            mine,
+            _text(grid, c["mine_id"], row),
+            _text(grid, c["country"], row),
+            _text(grid, c["comments"], row),
+        )
+        rows.append(found)
+    return tuple(rows)
+
+
+def _products(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[Product, ...]:
+    if grid is None:
+        return ()
+    c = spec.product_columns
+    rows = []
+    for row in range(6, min(grid.last_row, spec.product_last_row) + 1):
+        number, name = _text(grid, c.get("number"), row), _text(grid, c.get("name"), row)
+        if number or name:
+            rows.append(Product(row, number, name, _text(grid, c.get("comments"), row)))
+    return tuple(rows)
+
+
+def _scope(grid: Grid | None) -> tuple[tuple[str, str | None], ...]:
+    if grid is None:
+        return ()
+    found = []
+    for row in range(8, 18):
+        mineral = clean_text(grid.cell(f"B{row}"))
+        if mineral:
+            found.append((mineral, clean_text(grid.cell(f"C{row}"))))
+    return tuple(found)
+
+
+def _revision_findings(source: SourceRef, template: TemplateInfo) -> list[Finding]:
+    if template.version == template.layout_version:
+        return []
+    message = (
+        f"{template.type} revision {template.version} is not one we have verified; it was read with the "
+        f"{template.layout_version} layout. Check the result against the workbook."
+    )
+    return [Finding(source.at(DECLARATION, cmrt_layout.REVISION_CELL), "EXT-T-002", Severity.WARNING, message)]
+
+
+def check(document: ExtendedDocument) -> list[Finding]:
+    """The template's own required-field checks, with the template type in each code (EMRT-C-001 …)."""
+    kind, source, company = document.template.type, document.source, document.company
+    spec, _ = templates.layout_for(kind, document.template.version)
+    found = []
+
+    def need(ok: bool, field: str, code: str, message: str) -> None:
+        if not ok:
+            found.append(Finding(source.at(DECLARATION, spec.company_cells[field]), code, Severity.ERROR, message))
+
+    need(bool(company.name), "name", f"{kind}-C-001", "Company name is required.")
+    need(bool(company.contact_email), "contact_email", f"{kind}-C-002", "Contact e-mail is required.")
+    need(company.effective_date is not None, "effective_date", f"{kind}-C-003", "Effective date is required.")
+    if not document.minerals:
+        cell = spec.mineral_slots[0] if spec.mineral_slots else "D12"
+        found.append(Finding(source.at(DECLARATION, cell), f"{kind}-C-004", Severity.ERROR, "No mineral is in scope."))
+    for answer in document.answers:
+        if answer.question == "Q1" and answer.value is None:
+            message = f"Q1 ({answer.mineral}) is required: is the mineral used in the products?"
+            found.append(Finding(source.at(DECLARATION, answer.cell), f"{kind}-C-005", Severity.ERROR, message))
+    for row in document.smelters:
+        if row.not_listed and not (row.name and row.country):
+            column = "E" if row.name else "D"
+            message = f"Row {row.row} is 'Smelter not listed' but lacks the smelter's name or country."
+            where = source.at(cmrt_layout.SMELTER_LIST, f"{column}{row.row}")
+            found.append(Finding(where, f"{kind}-C-006", Severity.ERROR, message))
+    for mine in document.mines:
+        if mine.mine_name and not mine.smelter_name:
+            message = f"Mine List row {mine.row} names a mine but not the smelter it supplies."
+            found.append(Finding(source.at("Mine List", f"B{mine.row}"), f"{kind}-C-007", Severity.ERROR, message))
+    return found
