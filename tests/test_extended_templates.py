@@ -151,3 +151,30 @@ def test_cached_labels_from_a_recalculation_agree(tmp_path: Path) -> None:
     recalculated = read_extended(out / "plain.xlsx")
     assert recalculated.minerals == read_extended(plain).minerals == ("Cobalt", "Graphite", "Lithium", "Mica", "Nickel")
     assert "EXT-D-001" not in {f.code for f in recalculated.findings}
+
+
+def test_cmrt_6_6_1_reads_with_the_requester_product_columns(tmp_path: Path) -> None:
+    """No CMRT 6.6 workbook is available: this one is RMI's 6.5 changed as templates-2026.md §1 describes."""
+    from conflict_minerals.cmrt import read_cmrt
+    from tests.conftest import cmrt_template
+
+    book = openpyxl.load_workbook(cmrt_template("6.5"))
+    book["Declaration"]["J3"] = "Revision 6.6.1\nNovember 2025"
+    products = book["Product List"]
+    products["B5"], products["C5"], products["D5"] = "Responder Product Number (*)", "Responder Product Name", None
+    products["D5"], products["E5"], products["F5"] = "Requester Product Number", "Requester Product Name", "Comments"
+    products["B6"], products["C6"], products["D6"], products["E6"], products["F6"] = (
+        "RP-1",
+        "Relay",
+        "CUST-77",
+        "Customer relay",
+        "since 2025",
+    )
+    path = tmp_path / "CMRT_6.6.1.xlsx"
+    book.save(path)
+    document = read_cmrt(path)
+    assert (document.template.version, document.template.layout_version) == ("6.6.1", "6.5")
+    assert "CMRT-T-002" in {f.code for f in document.findings}  # read with the nearest layout, and said so
+    [product] = document.products
+    assert (product.number, product.name, product.comments) == ("RP-1", "Relay", "since 2025")
+    assert (product.requester_number, product.requester_name) == ("CUST-77", "Customer relay")

@@ -65,7 +65,16 @@ def document_to_json(doc: CmrtDocument) -> dict[str, Any]:
         "company_questions": {key: _company(doc, key, comments=False) for key in COMPANY_QUESTION_KEYS},
         "company_question_comments": {key: _company(doc, key, comments=True) for key in COMPANY_QUESTION_KEYS},
         "smelters": [_smelter(row) for row in doc.smelters],
-        "products": [{"number": p.number, "name": p.name, "comments": p.comments} for p in doc.products],
+        "products": [
+            {
+                "number": p.number,
+                "name": p.name,
+                "comments": p.comments,
+                "requester_number": p.requester_number,
+                "requester_name": p.requester_name,
+            }
+            for p in doc.products
+        ],
         "findings": [finding_to_json(f) for f in doc.findings],
     }
 

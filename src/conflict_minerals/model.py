@@ -154,6 +154,8 @@ class Product:
     number: str | None
     name: str | None
     comments: str | None
+    requester_number: str | None = None  # CMRT 6.6+, EMRT 2.1+, AMRT 1.3+: the customer's own product number
+    requester_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

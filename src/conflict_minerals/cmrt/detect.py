@@ -12,7 +12,7 @@ from conflict_minerals.cmrt.values import clean_text, fold
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 
 _AS_OF = re.compile(r"Standard Smelter List as of ([A-Z][a-z]+ \d{1,2}, \d{4})")
-_REVISION = re.compile(r"^\s*(?:Revision|Version)\s+([0-9]+(?:\.[0-9]+)?[a-z]?)", re.IGNORECASE)
+_REVISION = re.compile(r"^\s*(?:Revision|Version)\s+([0-9]+(?:\.[0-9]+){0,2}[a-z]?)", re.IGNORECASE)
 
 # Revision!B3 literal -> template type (cmrt-format.md §2.2).
 _TYPE_TITLES = {
@@ -121,7 +121,7 @@ def _version_from_history(revision: Grid | None) -> str | None:
         value = revision.cell(f"B{row}")
         if isinstance(value, float):
             last = f"{value:g}"
-        elif isinstance(value, str) and re.fullmatch(r"\d+\.\d+[a-z]?", value.strip()):
+        elif isinstance(value, str) and re.fullmatch(r"\d+\.\d+(?:\.\d+)?[a-z]?", value.strip()):
             last = value.strip()
     return last
 

@@ -229,7 +229,8 @@ def _products(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[Produc
     for row in range(6, min(grid.last_row, spec.product_last_row) + 1):
         number, name = _text(grid, c.get("number"), row), _text(grid, c.get("name"), row)
         if number or name:
-            rows.append(Product(row, number, name, _text(grid, c.get("comments"), row)))
+            requester = (_text(grid, c.get("requester_number"), row), _text(grid, c.get("requester_name"), row))
+            rows.append(Product(row, number, name, _text(grid, c.get("comments"), row), *requester))
     return tuple(rows)
 
 

@@ -6,6 +6,7 @@ across 6.01-6.5, only option encodings and list lengths differ.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from conflict_minerals.model import COMPANY_QUESTION_KEYS, DECLARATION_METAL_ORDER, QUESTION_KEYS, Metal
@@ -119,9 +120,12 @@ def company_question_cells(question: str) -> tuple[str, str]:
     return f"D{row}", f"G{row}"
 
 
-def version_key(version: str) -> Decimal:
-    """Order revisions as decimals: 6.01 < 6.1 < 6.22 < 6.31 < 6.4 < 6.5."""
-    return Decimal(version)
+def version_key(version: str) -> tuple[Decimal, ...]:
+    """Order revisions as RMI numbers them: 6.01 < 6.1 < 6.22 < 6.5 < 6.6 < 6.6.1 (a third part counts after)."""
+    parts = [found.group() for found in (re.match(r"\d+", part) for part in version.split(".")) if found]
+    if not parts:
+        return (Decimal(0),)
+    return (Decimal(".".join(parts[:2])), *(Decimal(part) for part in parts[2:]))
 
 
 def layout_for(version: str) -> str:
@@ -134,9 +138,9 @@ def layout_for(version: str) -> str:
 
 def stores_full_response_as_number(layout_version: str) -> bool:
     """Tell whether the Q6 '100%' option is the number 1 (6.01-6.22) rather than text."""
-    return version_key(layout_version) < Decimal("6.31")
+    return version_key(layout_version) < version_key("6.31")
 
 
 def product_last_row(layout_version: str) -> int:
     """Return the last Product List data row of a revision."""
-    return 1000 if version_key(layout_version) < Decimal("6.22") else 2005
+    return 1000 if version_key(layout_version) < version_key("6.22") else 2005

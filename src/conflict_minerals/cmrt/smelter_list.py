@@ -251,16 +251,17 @@ def _row(raw: _Raw, entry: LookupEntry | None, typed_id: str | None, not_listed:
 
 
 def read_products(grid: Grid | None, last_row: int) -> tuple[Product, ...]:
-    """Read the Product List from row 6 (number, name, comments)."""
+    """Read the Product List from row 6 (number, name, comments; and the requester's number and name from 6.6)."""
     if grid is None:
         return ()
     products = []
     first = layout.PRODUCT_HEADER_ROW + 1
+    # CMRT 6.6 adds the requester's number and name (D, E) before the comments (F): told by the header, not the version
+    requester = bool(clean_text(grid.cell(f"F{layout.PRODUCT_HEADER_ROW}")))
+    columns = (1, 2, 5, 3, 4) if requester else (1, 2, 3)
     for number in range(first, min(grid.last_row, last_row, first + layout.MAX_PRODUCT_ROWS) + 1):
         cells = grid.row(number)
-        if not any(cells[1:4]):
-            continue
-        values = [clean_text(cells[i]) if i < len(cells) else None for i in (1, 2, 3)]
+        values = [clean_text(cells[i]) if i < len(cells) else None for i in columns]
         if any(values):
             products.append(Product(number, *values))
     return tuple(products)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from conflict_minerals.cmrt.layout import version_key
+
 YES_NO = ("Yes", "No")
 YNU = ("Yes", "No", "Unknown")
 RATE = ("100%", "Greater than 90%", "Greater than 75%", "Greater than 50%", "50% or less", "None")
@@ -264,11 +266,7 @@ OTHER = "other [specify below]"
 
 def revision_key(version: str) -> tuple[Decimal, ...]:
     """Order revisions as RMI numbers them: 1.11 < 1.2 (a decimal), 6.6 < 6.6.1 (a third part)."""
-    parts = [part for part in version.split(".") if part.isdigit()]
-    if not parts:
-        return (Decimal(0),)
-    head = Decimal(".".join(parts[:2]))
-    return (head, *(Decimal(part) for part in parts[2:]))
+    return version_key(version)
 
 
 def layout_for(template_type: str, version: str) -> tuple[ExtendedLayout, str]:
