@@ -17,7 +17,7 @@ from conflict_minerals.cmrt.container import open_container
 from conflict_minerals.cmrt.declaration import read_company
 from conflict_minerals.cmrt.detect import find_version, template_type
 from conflict_minerals.cmrt.grid import Grid, Workbook
-from conflict_minerals.cmrt.reader import fast_sheet, open_zip
+from conflict_minerals.cmrt.reader import fast_sheet, open_zip, revision_findings
 from conflict_minerals.cmrt.values import clean_text, match_option, reset_control_seen
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import (
@@ -56,7 +56,7 @@ def read_extended(path: str | Path, data: bytes | None = None) -> ExtendedDocume
     source = SourceRef(str(path))
     language = clean_text(declaration.cell(cmrt_layout.LANGUAGE_CELL))
     template = TemplateInfo(kind, version, language, verified)
-    findings = _revision_findings(source, template)
+    findings = revision_findings(source, template, "EXT-T-002")
     company, found = read_company(declaration, source, spec.company_cells, kind)
     findings += found
     minerals, found = _minerals(declaration, spec, source)
@@ -243,16 +243,6 @@ def _scope(grid: Grid | None) -> tuple[tuple[str, str | None], ...]:
         if mineral:
             found.append((mineral, clean_text(grid.cell(f"C{row}"))))
     return tuple(found)
-
-
-def _revision_findings(source: SourceRef, template: TemplateInfo) -> list[Finding]:
-    if template.version == template.layout_version:
-        return []
-    message = (
-        f"{template.type} revision {template.version} is not one we have verified; it was read with the "
-        f"{template.layout_version} layout. Check the result against the workbook."
-    )
-    return [Finding(source.at(DECLARATION, cmrt_layout.REVISION_CELL), "EXT-T-002", Severity.WARNING, message)]
 
 
 def check(document: ExtendedDocument) -> list[Finding]:

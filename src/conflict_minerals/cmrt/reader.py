@@ -42,7 +42,7 @@ def read_cmrt(path: str | Path, data: bytes | None = None) -> CmrtDocument:
     detected = detect(book, declaration)
     layout_version = layout.layout_for(detected.version)
     template = TemplateInfo(detected.type, detected.version, detected.language, layout_version)
-    findings: list[Finding] = _revision_findings(source, template)
+    findings: list[Finding] = revision_findings(source, template)
 
     company, found = read_company(declaration, source)
     findings += found
@@ -178,11 +178,12 @@ def control_findings(source: SourceRef, grids: tuple[Grid | None, ...]) -> list[
     return found
 
 
-def _revision_findings(source: SourceRef, template: TemplateInfo) -> list[Finding]:
+def revision_findings(source: SourceRef, template: TemplateInfo, code: str = "CMRT-T-002") -> list[Finding]:
+    """A warning when a revision was read with the nearest verified layout rather than its own."""
     if template.version == template.layout_version:
         return []
     message = (
-        f"CMRT revision {template.version} is not one we have verified; it was read with the "
+        f"{template.type} revision {template.version} is not one we have verified; it was read with the "
         f"{template.layout_version} layout. Check the result against the workbook."
     )
-    return [Finding(source.at(layout.DECLARATION, layout.REVISION_CELL), "CMRT-T-002", Severity.WARNING, message)]
+    return [Finding(source.at(layout.DECLARATION, layout.REVISION_CELL), code, Severity.WARNING, message)]

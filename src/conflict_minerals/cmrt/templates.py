@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from conflict_minerals.cmrt.layout import version_key
+from conflict_minerals.cmrt.layout import SMELTER_COLUMNS, version_key
 
 YES_NO = ("Yes", "No")
 YNU = ("Yes", "No", "Unknown")
@@ -77,24 +77,9 @@ def _company(first: int, skip_scope_rows: int = 0) -> dict[str, str]:
     return cells | {name: f"D{first + offset}" for offset, name in enumerate(names)}
 
 
+# The CMRT's Smelter List columns (A-Q), the metal column holding the mineral.
 CMRT_STYLE_SMELTERS = {
-    "smelter_id_input": "A",
-    "mineral": "B",
-    "lookup_name": "C",
-    "name": "D",
-    "country": "E",
-    "smelter_id": "F",
-    "id_source": "G",
-    "street": "H",
-    "city": "I",
-    "state_province": "J",
-    "contact_name": "K",
-    "contact_email": "L",
-    "next_steps": "M",
-    "mine_name": "N",
-    "mine_country": "O",
-    "recycled_scrap": "P",
-    "comments": "Q",
+    ("mineral" if key == "metal" else key): column for key, column in SMELTER_COLUMNS.items() if key != "standard_name"
 }
 AMRT_12_SMELTERS = {
     "mineral": "A",
