@@ -16,7 +16,7 @@ from conflict_minerals.cmrt import templates
 from conflict_minerals.cmrt.container import open_container
 from conflict_minerals.cmrt.declaration import read_company
 from conflict_minerals.cmrt.detect import find_version, template_type
-from conflict_minerals.cmrt.grid import Grid, Workbook
+from conflict_minerals.cmrt.grid import Grid, Workbook, column_index
 from conflict_minerals.cmrt.reader import fast_sheet, open_zip, revision_findings
 from conflict_minerals.cmrt.values import clean_text, match_option, reset_control_seen
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
@@ -168,16 +168,26 @@ def _text(grid: Grid, column: str | None, row: int) -> str | None:
     return clean_text(grid.cell(f"{column}{row}")) if column else None
 
 
+def _row_values(grid: Grid, row: int, columns: dict[str, str]) -> dict[str, str | None]:
+    """The named cells of one row, by index (a list sheet has thousands of rows)."""
+    cells = grid.row(row)
+    found = {}
+    for name, column in columns.items():
+        index = column_index(column)
+        found[name] = clean_text(cells[index]) if index < len(cells) else None
+    return found
+
+
 def _smelters(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[MineralSmelterRow, ...]:
     if grid is None:
         return ()
     columns = spec.smelter_columns
     rows = []
     for row in range(5, min(grid.last_row, spec.smelter_last_row + 100) + 1):
-        values = {name: _text(grid, column, row) for name, column in columns.items() if name != "smelter_id_input"}
+        values = _row_values(grid, row, columns)
         if not (values.get("mineral") or values.get("lookup_name") or values.get("name")):
             continue
-        smelter_id = values.get("smelter_id") or _text(grid, columns.get("smelter_id_input"), row)
+        smelter_id = values.get("smelter_id") or values.get("smelter_id_input")
         rows.append(
             MineralSmelterRow(
                 row,
@@ -200,24 +210,14 @@ def _smelters(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[Minera
 def _mines(grid: Grid | None) -> tuple[MineRow, ...]:
     if grid is None:
         return ()
-    c = templates.MINE_COLUMNS
     rows = []
     for row in range(5, grid.last_row + 1):
-        mine = _text(grid, c["mine_name"], row)
-        smelter = _text(grid, c["smelter_name"], row)
-        mineral = _text(grid, c["mineral"], row)
-        if not (mine or smelter or mineral):
+        v = _row_values(grid, row, templates.MINE_COLUMNS)
+        if not (v["mine_name"] or v["smelter_name"] or v["mineral"]):
             continue
-        found = MineRow(
-            row,
-            mineral,
-            smelter,
-            mine,
-            _text(grid, c["mine_id"], row),
-            _text(grid, c["country"], row),
-            _text(grid, c["comments"], row),
+        rows.append(
+            MineRow(row, v["mineral"], v["smelter_name"], v["mine_name"], v["mine_id"], v["country"], v["comments"])
         )
-        rows.append(found)
     return tuple(rows)
 
 

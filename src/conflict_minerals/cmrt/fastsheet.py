@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import weakref
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ _TYPE = re.compile(rb't="(\w+)"')
 _TEXT_RUN = re.compile(rb"<t[^>]*>([^<]*)</t>")
 _PHONETIC = re.compile(rb"<rPh.*?</rPh>", re.DOTALL)
 _LAST_COLUMN = ord("R")
+_SPLIT_STRINGS: weakref.WeakKeyDictionary[zipfile.ZipFile, list[bytes]] = weakref.WeakKeyDictionary()
 
 
 def read_part_bounded(archive: zipfile.ZipFile, part: str) -> bytes:
@@ -116,7 +118,9 @@ def _shared_strings(archive: zipfile.ZipFile, indices: Sequence[int]) -> dict[in
     """Decode only the shared strings at the given indices; None when the table is not as expected."""
     if "xl/sharedStrings.xml" not in archive.NameToInfo:
         return None
-    items = read_part_bounded(archive, "xl/sharedStrings.xml").split(b"<si>")
+    items = _SPLIT_STRINGS.get(archive)
+    if items is None:  # several sheets of one workbook share the table: inflate and split it once
+        items = _SPLIT_STRINGS[archive] = read_part_bounded(archive, "xl/sharedStrings.xml").split(b"<si>")
     if not indices or indices[0] < 0 or indices[-1] >= len(items) - 1:
         return None
     return {index: _unescape(b"".join(_TEXT_RUN.findall(_PHONETIC.sub(b"", items[index + 1])))) for index in indices}
