@@ -66,11 +66,11 @@ def read_extended(path: str | Path, data: bytes | None = None) -> ExtendedDocume
     findings += _unrecognized(source, kind, (*answers, *company_answers))
     with open_zip(container) as archive:  # the long lists through the fast cell picker, as for a CMRT
         smelters = _smelters(
-            fast_sheet(container, book, archive, cmrt_layout.SMELTER_LIST, spec.smelter_last_row + 100), spec
+            fast_sheet(container, book, archive, cmrt_layout.SMELTER_LIST, spec.smelter_last_row + 100, "Q"), spec
         )
-        mine_grid = fast_sheet(container, book, archive, "Mine List", 2604) if spec.mine_list else None
+        mine_grid = fast_sheet(container, book, archive, "Mine List", 2604, "M") if spec.mine_list else None
         products = _products(
-            fast_sheet(container, book, archive, cmrt_layout.PRODUCT_LIST, spec.product_last_row + 100), spec
+            fast_sheet(container, book, archive, cmrt_layout.PRODUCT_LIST, spec.product_last_row + 100, "F"), spec
         )
     mines = _mines(mine_grid)
     scope = _scope(book.sheet("Minerals Scope", max_rows=40)) if spec.scope_sheet else ()

@@ -45,8 +45,9 @@ def read_part_bounded(archive: zipfile.ZipFile, part: str) -> bytes:
     return data
 
 
-def fast_grid(archive: zipfile.ZipFile, part: str, name: str, max_rows: int) -> Grid | None:
-    """Return a grid of the A-R cells of a sheet part that hold values, or None to fall back."""
+def fast_grid(archive: zipfile.ZipFile, part: str, name: str, max_rows: int, last_column: str = "R") -> Grid | None:
+    """Return a grid of the A-R cells (or A to `last_column`) of a sheet part that hold values, or None."""
+    last = min(ord(last_column), _LAST_COLUMN)
     data = read_part_bounded(archive, part)
     if b"<sheetData" not in data:
         return None  # namespace-prefixed XML: let the full parser do it
@@ -57,7 +58,7 @@ def fast_grid(archive: zipfile.ZipFile, part: str, name: str, max_rows: int) -> 
         if start < 0 or data.find(b"<c ", start + 1, hit.start()) >= 0:
             return None  # a cell without a leading r= attribute: not the layout we expect
         column = data[start + 6]
-        if column > _LAST_COLUMN or 65 <= data[start + 7] <= 90:
+        if column > last or 65 <= data[start + 7] <= 90:
             continue  # hidden helper columns S and beyond
         match = _CELL.match(data, start)
         if match is None:

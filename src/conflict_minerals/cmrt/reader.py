@@ -140,13 +140,18 @@ def _smelter_grid(container: Container, book: Workbook, archive: zipfile.ZipFile
 
 
 def fast_sheet(
-    container: Container, book: Workbook, archive: zipfile.ZipFile | None, sheet: str, max_rows: int
+    container: Container,
+    book: Workbook,
+    archive: zipfile.ZipFile | None,
+    sheet: str,
+    max_rows: int,
+    last_column: str = "R",
 ) -> Grid | None:
-    """Read a long list sheet with the fast cell picker, or the full parser when it declines."""
+    """Read a long list sheet with the fast cell picker (columns A to `last_column`), or the full parser."""
     part = _part(container, book, sheet)
     if part is not None and archive is not None:
         try:
-            grid = fast_grid(archive, part, sheet, max_rows)
+            grid = fast_grid(archive, part, sheet, max_rows, last_column)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError):
             raise _damaged(container) from None
         if grid is not None:
