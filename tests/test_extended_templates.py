@@ -178,3 +178,21 @@ def test_cmrt_6_6_1_reads_with_the_requester_product_columns(tmp_path: Path) -> 
     [product] = document.products
     assert (product.number, product.name, product.comments) == ("RP-1", "Relay", "since 2025")
     assert (product.requester_number, product.requester_name) == ("CUST-77", "Customer relay")
+
+
+def test_files_the_extended_reader_cannot_take_are_refused_in_one_line(tmp_path: Path) -> None:
+    from conflict_minerals.errors import UnreadableFileError
+    from tests.conftest import cmrt_template
+
+    with pytest.raises(UnreadableFileError, match="this is a CMRT"):
+        read_extended(cmrt_template("6.5"))
+    book = openpyxl.Workbook()
+    book.active.title = "Budget"  # type: ignore[union-attr]
+    plain = tmp_path / "budget.xlsx"
+    book.save(plain)
+    with pytest.raises(UnreadableFileError, match="no Declaration sheet"):
+        read_extended(plain)
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook")
+    with pytest.raises(UnreadableFileError):
+        read_extended(junk)

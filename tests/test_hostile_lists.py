@@ -68,12 +68,14 @@ def test_lists_that_never_end_or_are_too_long_are_refused(program: Program, tmp_
         "{% include '/etc/passwd' %}",
         "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
         "{{ ''.__class__.__mro__ }}",
+        "NO SUBJECT",  # the file's first line is not 'Subject: …'
     ],
 )
 def test_a_hostile_translation_is_an_error_naming_its_file(program: Program, body: str) -> None:
     folder = program.root / "letters" / "de"
     folder.mkdir(parents=True)
-    (folder / "request.txt.j2").write_text(f"Subject: x\n{body}\n", encoding="utf-8")
+    text = "Dear supplier\n" if body == "NO SUBJECT" else f"Subject: x\n{body}\n"
+    (folder / "request.txt.j2").write_text(text, encoding="utf-8")
     program("suppliers", "add", "Granite GmbH", "--email", "a@granite.example", "--language", "DE")
     program("campaign", "start", "2025", "--no-letters")
     dry = program("corrections", "--dry-run")  # nothing to correct: no letter rendered

@@ -9,6 +9,7 @@ from conflict_minerals.model import (
     DECLARATION_METAL_ORDER,
     QUESTION_KEYS,
     CmrtDocument,
+    Company,
     Finding,
     Severity,
 )
@@ -51,10 +52,16 @@ _SMELTER_FIELDS = (
 )
 
 
+def company_json(company: Company) -> dict[str, Any]:
+    """The declaring company as every template's `inspect --json` shows it."""
+    shown: dict[str, Any] = {field: getattr(company, field) for field in _COMPANY_FIELDS}
+    shown["effective_date"] = company.effective_date.isoformat() if company.effective_date else None
+    return shown
+
+
 def document_to_json(doc: CmrtDocument) -> dict[str, Any]:
     """Return the documented JSON object for one read CMRT (see README, 'inspect --json')."""
-    company: dict[str, Any] = {field: getattr(doc.company, field) for field in _COMPANY_FIELDS}
-    company["effective_date"] = doc.company.effective_date.isoformat() if doc.company.effective_date else None
+    company = company_json(doc.company)
     return {
         "file": doc.source.file,
         "sha256": doc.sha256,

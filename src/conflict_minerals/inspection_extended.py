@@ -5,19 +5,17 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from conflict_minerals.inspection import _COMPANY_FIELDS, finding_to_json
+from conflict_minerals.inspection import company_json, finding_to_json
 from conflict_minerals.model import ExtendedDocument, MineralAnswer, Severity
 
 
 def extended_to_json(doc: ExtendedDocument) -> dict[str, Any]:
     """Return the documented JSON object for one read extended template (see README, 'inspect --json')."""
-    company: dict[str, Any] = {field: getattr(doc.company, field) for field in _COMPANY_FIELDS}
-    company["effective_date"] = doc.company.effective_date.isoformat() if doc.company.effective_date else None
     return {
         "file": doc.source.file,
         "sha256": doc.sha256,
         "template": dataclasses.asdict(doc.template),
-        "company": company,
+        "company": company_json(doc.company),
         "minerals": list(doc.minerals),
         "answers": [_answer(a) for a in doc.answers],
         "company_answers": [_answer(a) for a in doc.company_answers],

@@ -38,13 +38,11 @@ def inspect(files: tuple[Path, ...], as_json: bool) -> None:
         document = result.document
         assert document is not None
         errors = errors or any(f.severity is Severity.ERROR for f in document.findings)
-        if isinstance(document, ExtendedDocument):
-            shown, lines = extended_to_json(document), extended_summary(document)
-        else:
-            shown, lines = document_to_json(document), summary_lines(document)
         if as_json:
+            shown = extended_to_json(document) if isinstance(document, ExtendedDocument) else document_to_json(document)
             objects.append(shown)
         else:
+            lines = extended_summary(document) if isinstance(document, ExtendedDocument) else summary_lines(document)
             click.echo("\n".join(lines) + "\n")
     if as_json and objects:
         payload: Any = objects[0] if len(files) == 1 else objects

@@ -164,10 +164,6 @@ def _unrecognized(source: SourceRef, kind: str, answers: tuple[MineralAnswer, ..
     ]
 
 
-def _text(grid: Grid, column: str | None, row: int) -> str | None:
-    return clean_text(grid.cell(f"{column}{row}")) if column else None
-
-
 def _row_values(grid: Grid, row: int, columns: dict[str, str]) -> dict[str, str | None]:
     """The named cells of one row, by index (a list sheet has thousands of rows)."""
     cells = grid.row(row)
@@ -224,13 +220,13 @@ def _mines(grid: Grid | None) -> tuple[MineRow, ...]:
 def _products(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[Product, ...]:
     if grid is None:
         return ()
-    c = spec.product_columns
     rows = []
     for row in range(6, min(grid.last_row, spec.product_last_row) + 1):
-        number, name = _text(grid, c.get("number"), row), _text(grid, c.get("name"), row)
-        if number or name:
-            requester = (_text(grid, c.get("requester_number"), row), _text(grid, c.get("requester_name"), row))
-            rows.append(Product(row, number, name, _text(grid, c.get("comments"), row), *requester))
+        v = _row_values(grid, row, spec.product_columns)
+        if v.get("number") or v.get("name"):
+            rows.append(
+                Product(row, v["number"], v["name"], v["comments"], v.get("requester_number"), v.get("requester_name"))
+            )
     return tuple(rows)
 
 

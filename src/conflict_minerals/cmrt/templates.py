@@ -7,10 +7,9 @@ nearest earlier layout of its type (and a warning).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
 
-from conflict_minerals.cmrt.layout import SMELTER_COLUMNS, version_key
+from conflict_minerals.cmrt.layout import COMPANY_CELLS, SMELTER_COLUMNS, version_key
 
 YES_NO = ("Yes", "No")
 YNU = ("Yes", "No", "Unknown")
@@ -58,23 +57,13 @@ class ExtendedLayout:
     scope_sheet: bool = False  # AMRT's Minerals Scope sheet
 
 
-def _company(first: int, skip_scope_rows: int = 0) -> dict[str, str]:
-    """The company block: name, scope and description at rows 8-10, the rest from `first` on."""
-    names = (
-        "unique_id",
-        "unique_id_authority",
-        "address",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-        "authorizer_name",
-        "authorizer_title",
-        "authorizer_email",
-        "authorizer_phone",
-        "effective_date",
-    )
-    cells = {"name": "D8", "declaration_scope": "D9", "scope_description": "D10"}
-    return cells | {name: f"D{first + offset}" for offset, name in enumerate(names)}
+def _company(first: int) -> dict[str, str]:
+    """The CMRT's company block (name, scope and description at rows 8-10), the rest from row `first` on."""
+    fields = list(COMPANY_CELLS)
+    return {
+        **{name: COMPANY_CELLS[name] for name in fields[:3]},
+        **{n: f"D{first + i}" for i, n in enumerate(fields[3:])},
+    }
 
 
 # The CMRT's Smelter List columns (A-Q), the metal column holding the mineral.
@@ -184,18 +173,8 @@ _EMRT_20 = ExtendedLayout(
     mine_list=True,
     product_columns=OLD_PRODUCTS,
 )
-_EMRT_21 = ExtendedLayout(
-    type="EMRT",
-    revisions=("2.1",),
-    company_cells=_company(16),
-    mineral_slots=SIX_SLOTS,
-    questions=_EMRT_2_QUESTIONS,
-    company_questions=_EMRT_2_COMPANY,
-    smelter_columns=CMRT_STYLE_SMELTERS,
-    smelter_last_row=2497,
-    mine_list=True,
-    product_columns=REQUESTER_PRODUCTS,
-)
+# 2.1 changed only the Smelter List's length and added the requester's product columns
+_EMRT_21 = replace(_EMRT_20, revisions=("2.1",), smelter_last_row=2497, product_columns=REQUESTER_PRODUCTS)
 _CRT = ExtendedLayout(
     type="CRT",
     revisions=("2.2",),  # the 2.21 workbook calls itself 2.2 (cmrt-format.md §9.1)
@@ -232,26 +211,18 @@ _AMRT_12 = ExtendedLayout(
     product_last_row=2005,
     scope_sheet=True,
 )
-_AMRT_13 = ExtendedLayout(
-    type="AMRT",
+# 1.3 added the "Other" specification rows (everything below moves down 3) and took the CMRT's Smelter List
+_AMRT_13 = replace(
+    _AMRT_12,
     revisions=("1.3",),
     company_cells=_company(17),
-    mineral_slots=TEN_SLOTS,
     other_slots=tuple(f"{cell[0]}{int(cell[1:]) + 3}" for cell in TEN_SLOTS),
     questions=(Question("Q1", 30, ("Yes", "No", "Unknown", "Not declaring")), Question("Q2", 42, _AMRT_RATE)),
     smelter_columns=CMRT_STYLE_SMELTERS,
-    mine_list=True,
     product_columns=REQUESTER_PRODUCTS,
-    product_last_row=2005,
-    scope_sheet=True,
 )
 LAYOUTS: tuple[ExtendedLayout, ...] = (_EMRT_1, _EMRT_20, _EMRT_21, _CRT, _AMRT_12, _AMRT_13)
 OTHER = "other [specify below]"
-
-
-def revision_key(version: str) -> tuple[Decimal, ...]:
-    """Order revisions as RMI numbers them: 1.11 < 1.2 (a decimal), 6.6 < 6.6.1 (a third part)."""
-    return version_key(version)
 
 
 def layout_for(template_type: str, version: str) -> tuple[ExtendedLayout, str]:
@@ -260,6 +231,6 @@ def layout_for(template_type: str, version: str) -> tuple[ExtendedLayout, str]:
     for revision, found in candidates:
         if revision == version:
             return found, revision
-    below = [(revision, found) for revision, found in candidates if revision_key(revision) <= revision_key(version)]
-    revision, found = max(below or candidates[:1], key=lambda item: revision_key(item[0]))
+    below = [(revision, found) for revision, found in candidates if version_key(revision) <= version_key(version)]
+    revision, found = max(below or candidates[:1], key=lambda item: version_key(item[0]))
     return found, revision

@@ -113,12 +113,20 @@ def list_events(connection: Connection, wanted: EventFilter | None = None) -> li
     rows = sorted(connection.execute(query).all(), key=lambda r: r.id)
     return [
         Event(
-            r.id, _utc(r.at), r.actor, r.kind, r.campaign_year, r.name, r.submission_id, json.loads(r.detail), r.reason
+            r.id,
+            as_utc(r.at),
+            r.actor,
+            r.kind,
+            r.campaign_year,
+            r.name,
+            r.submission_id,
+            json.loads(r.detail),
+            r.reason,
         )
         for r in rows
     ]
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Stored times are UTC; SQLite hands them back without a zone, so the zone is put back."""
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time with its zone: every stored time is UTC, and SQLite hands them back without one."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

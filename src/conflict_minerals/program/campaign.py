@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -357,10 +359,24 @@ def _open_finding_counts(connection: Connection) -> dict[int, dict[str, int]]:
     return counts
 
 
+def state_counts(connection: Connection, campaign: Campaign) -> dict[RequestState, int]:
+    """How many of a campaign's requests are in each state (one grouped query, no views built)."""
+    query = (
+        select(requests.c.state, func.count()).where(requests.c.campaign_id == campaign.id).group_by(requests.c.state)
+    )
+    return {RequestState(state): count for state, count in connection.execute(query)}
+
+
 def response_rate(views: list[RequestView]) -> tuple[int, int, float]:
     """Return (responded, surveyed, rate) for a campaign."""
-    responded = sum(1 for view in views if view.state in RESPONDED)
-    return responded, len(views), (responded / len(views) if views else 0.0)
+    return rate_of(Counter(view.state for view in views))
+
+
+def rate_of(counts: Mapping[RequestState, int]) -> tuple[int, int, float]:
+    """(responded, surveyed, rate) from the number of requests in each state."""
+    surveyed = sum(counts.values())
+    responded = sum(n for state, n in counts.items() if state in RESPONDED)
+    return responded, surveyed, (responded / surveyed if surveyed else 0.0)
 
 
 def next_version(connection: Connection, campaign: Campaign, supplier_id: int) -> int:

@@ -73,15 +73,11 @@ def signature(workspace: Workspace) -> str:
     return "\n".join(part for part in (company.contact_name, company.legal_name, company.contact_email) if part)
 
 
-def check_sending(workspace: Workspace, targets: list[SupplierRecord]) -> None:
-    """Refuse before anything is recorded when the messages could not be sent."""
+def check_sending(workspace: Workspace) -> None:
+    """Refuse before anything is recorded when the messages could not be sent (suppliers without an address
+    are left out when the letters are planned)."""
     if workspace.settings.email.mode != "smtp":
         raise MessageError("sending needs SMTP set up in the settings.", "message.not_smtp")
-    for supplier in targets:
-        if not supplier.emails:
-            raise MessageError(
-                f"{supplier.name} has no contact e-mail; add one first.", "message.no_address", supplier=supplier.name
-            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +98,9 @@ def record_message(
     """Record a message with proper headers under a unique file name (the file is written after the commit)."""
     sender = sender_address(workspace)
     supplier = draft.supplier
-    to = ", ".join(supplier.emails) or "unknown-recipient@invalid"
+    if not supplier.emails:  # planning leaves such suppliers out; a message to nobody is never recorded
+        raise MessageError(f"{supplier.name} has no contact e-mail; add one first.", "message.no_address")
+    to = ", ".join(supplier.emails)
     cc = ", ".join(draft.cc)
     message_id = make_msgid(domain=sender.rpartition("@")[2] or None)
     message = EmailMessage()

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Metal, SmelterId
 from conflict_minerals.neutral import input_text
-from conflict_minerals.program.audit import now, record
+from conflict_minerals.program.audit import as_utc, now, record
 from conflict_minerals.program.schema import facility_decisions, inserted_id, smelter_rows
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.countries import resolve_country
@@ -243,7 +243,7 @@ def _decision(r: Any) -> FacilityDecision:
         r.reason,
         r.from_year,
         r.actor,
-        r.decided_at if r.decided_at.tzinfo else r.decided_at.replace(tzinfo=dt.UTC),  # SQLite drops the zone
+        as_utc(r.decided_at),
     )
 
 

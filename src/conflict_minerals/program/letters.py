@@ -19,12 +19,12 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program.addresses import normal_language, valid_language
 
 KINDS = ("request", "reminder", "escalation", "correction")
 BUILT_IN = Path(__file__).with_name("letters")
 DEFAULT_LANGUAGE = "en"
 RMI_TEMPLATES_URL = "https://www.responsiblemineralsinitiative.org/reporting-templates/cmrt/"
-_LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
 
 
 class LetterError(ConflictMineralsError):
@@ -40,17 +40,6 @@ class Letter:
     subject: str
     body: str
     language: str
-
-
-def valid_language(code: str) -> bool:
-    """Tell whether a language code looks like one (en, de, pt-BR, zh_CN; any case)."""
-    return bool(_LANGUAGE.fullmatch(normal_language(code)))
-
-
-def normal_language(code: str) -> str:
-    """A language code as folders are named: 'DE' -> 'de', 'pt_br' -> 'pt-BR'."""
-    primary, _, region = code.strip().replace("_", "-").partition("-")
-    return f"{primary.lower()}-{region.upper()}" if region else primary.lower()
 
 
 def template_path(kind: str, language: str | None, workspace_root: Path | None) -> tuple[Path, str]:

@@ -68,15 +68,8 @@ def trusted_cmrt(connection: Connection) -> tuple[str, str, str] | None:
 
 
 def plan_requests(connection: Connection, campaign: Campaign) -> list[Planned]:
-    """Initial requests: every supplier still `requested` that was never sent one."""
-    asked = {
-        row.supplier_id
-        for row in connection.execute(
-            select(requests.c.supplier_id)
-            .join(messages, messages.c.request_id == requests.c.id)
-            .where(and_(requests.c.campaign_id == campaign.id, messages.c.kind == "request"))
-        )
-    }
+    """Initial requests: every supplier still waiting that was never sent one."""
+    asked = _asked(connection, campaign, ("request",))
     return [
         Planned(v.supplier_id, v.supplier, "request", v.due_date, "initial request")
         for v in overview(connection, campaign)
@@ -84,14 +77,14 @@ def plan_requests(connection: Connection, campaign: Campaign) -> list[Planned]:
     ]
 
 
-def _asked(connection: Connection, campaign: Campaign) -> set[int]:
-    """Suppliers that were sent the request (a reminder presumes one)."""
+def _asked(connection: Connection, campaign: Campaign, kinds: tuple[str, ...] = ("request", "reminder")) -> set[int]:
+    """Suppliers that were sent a message of these kinds in the campaign (a reminder presumes a request)."""
     return {
         row.supplier_id
         for row in connection.execute(
             select(requests.c.supplier_id)
             .join(messages, messages.c.request_id == requests.c.id)
-            .where(and_(requests.c.campaign_id == campaign.id, messages.c.kind.in_(("request", "reminder"))))
+            .where(and_(requests.c.campaign_id == campaign.id, messages.c.kind.in_(kinds)))
         )
     }
 
@@ -150,7 +143,7 @@ def plan_corrections(
 
 
 @dataclass(frozen=True, slots=True)
-class Prepared:
+class ReadyLetter:
     """A planned message with its supplier and rendered letter, ready to record."""
 
     item: Planned
@@ -159,7 +152,9 @@ class Prepared:
     template: tuple[str, str, str] | None  # (sha256, file name, version) of the blank CMRT attached
 
 
-def prepare(workspace: Workspace, connection: Connection, campaign: Campaign, items: list[Planned]) -> list[Prepared]:
+def render_letters(
+    workspace: Workspace, connection: Connection, campaign: Campaign, items: list[Planned]
+) -> list[ReadyLetter]:
     """Render every planned letter (nothing recorded): suppliers and the template read once for all."""
     wanted = {item.supplier_id for item in items}
     suppliers = {s.id: s for s in list_suppliers(connection) if s.id in wanted}
@@ -181,12 +176,12 @@ def prepare(workspace: Workspace, connection: Connection, campaign: Campaign, it
         context |= _kind_context(workspace, connection, campaign, item)
         language = supplier.language or workspace.settings.email.language or None
         letter = render_letter(item.kind, language, workspace.root, context)
-        prepared.append(Prepared(item, supplier, letter, attached))
+        prepared.append(ReadyLetter(item, supplier, letter, attached))
     return prepared
 
 
 def queue(
-    workspace: Workspace, connection: Connection, actor: str, campaign: Campaign, ready: Prepared, send: bool
+    workspace: Workspace, connection: Connection, actor: str, campaign: Campaign, ready: ReadyLetter, send: bool
 ) -> Written:
     """Write one prepared message into the outbox and move the request on, audited."""
     item = ready.item

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conflict_minerals.program.addresses import valid_email, valid_language
+
 
 @dataclass(frozen=True, slots=True)
 class CompanySettings:
@@ -178,7 +180,7 @@ def _validate(settings: Settings, where: str) -> list[str]:
     for key in ("grace_days", "correction_days", "max_reminders"):
         if not 0 <= getattr(settings.campaign, key) <= 365:
             problems.append(f"{where}: [campaign] {key} must be between 0 and 365")
-    if settings.email.language and not re.fullmatch(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?", settings.email.language):
+    if settings.email.language and not valid_language(settings.email.language):
         problems.append(f"{where}: [email] language must be a language code such as de or pt-BR")
     if not 1 <= settings.email.smtp_port <= 65535:
         problems.append(f"{where}: [email] smtp_port must be between 1 and 65535")
@@ -193,7 +195,7 @@ def _validate(settings: Settings, where: str) -> list[str]:
         ("from_address", settings.email.from_address),
         ("escalate_to", settings.campaign.escalate_to),
     ):
-        if value and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+        if value and not valid_email(value):
             problems.append(f"{where}: {key} must be an e-mail address")
     if settings.database_url and not settings.database_url.startswith(("sqlite", "postgresql")):
         problems.append(f"{where}: [database] url must be a sqlite:// or postgresql:// URL")

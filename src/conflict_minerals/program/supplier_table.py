@@ -68,6 +68,4 @@ def find_header(rows: Sequence[Sequence[object]]) -> SupplierHeader | None:
     return None
 
 
-def header_hint() -> str:
-    """What a supplier list's header may say, for the error when none is found."""
-    return "a header row with a supplier name column (name, supplier name, vendor name, company, …)"
+HEADER_HINT = "a header row with a supplier name column (name, supplier name, vendor name, company, …)"

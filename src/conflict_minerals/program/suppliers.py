@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,10 +12,10 @@ from sqlalchemy import Connection, insert, select, update
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Company
 from conflict_minerals.neutral import input_text
+from conflict_minerals.program.addresses import normal_language, valid_email, valid_language
 from conflict_minerals.program.audit import now, record, record_many
-from conflict_minerals.program.letters import normal_language, valid_language
 from conflict_minerals.program.schema import bulk_insert, inserted_id, supplier_aliases, supplier_contacts, suppliers
-from conflict_minerals.program.supplier_table import find_header, header_hint
+from conflict_minerals.program.supplier_table import HEADER_HINT, find_header
 from conflict_minerals.smelters.names import name_key
 
 IMPORT_COLUMNS = (
@@ -31,14 +30,6 @@ IMPORT_COLUMNS = (
     "active",
 )
 LINK_THRESHOLD = 92.0
-_EMAIL = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-)
-
-
-def valid_email(text: str) -> bool:
-    """Tell whether a text is exactly one plain ASCII e-mail address (name@domain.tld): nothing before or after."""
-    return len(text) <= 254 and bool(_EMAIL.fullmatch(text))
 
 
 class SupplierError(ConflictMineralsError):
@@ -148,7 +139,7 @@ def import_suppliers(connection: Connection, actor: str, rows: Sequence[Sequence
         raise SupplierError(f"{source}: the file is empty.", "supplier.import_empty")
     header = find_header([row for _, row in numbered])
     if header is None:
-        raise SupplierError(f"{source}: none of its first rows is {header_hint()}.", "supplier.import_header")
+        raise SupplierError(f"{source}: none of its first rows is {HEADER_HINT}.", "supplier.import_header")
     report.unknown_columns = list(header.unknown)
     batch = _ImportBatch(connection, actor, source, report)
     for number, row in numbered[header.row + 1 :]:  # the row numbers of the file, blank rows counted

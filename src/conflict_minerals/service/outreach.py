@@ -35,8 +35,8 @@ from conflict_minerals.program.outreach import (
     plan_corrections,
     plan_reminders,
     plan_requests,
-    prepare,
     queue,
+    render_letters,
     trusted_cmrt,
 )
 from conflict_minerals.program.suppliers import SupplierRecord, get_supplier, require_supplier
@@ -167,7 +167,7 @@ def _run(
     template: str | None = None,
 ) -> Outreach:
     with workspace.read() as connection:
-        ready = prepare(workspace, connection, campaign, planned)  # a broken translation fails a dry run too
+        ready = render_letters(workspace, connection, campaign, planned)  # a broken translation fails a dry run too
     skipped = tuple(
         f"{r.item.supplier}: no contact e-mail, no {r.item.kind} written; add one (suppliers add/import), then run "
         "this again"
@@ -180,7 +180,7 @@ def _run(
         return Outreach((), 0, (), tuple(planned), skipped, template=template)
     sender_address(workspace)  # refuse before anything is recorded
     if send:
-        check_sending(workspace, [r.supplier for r in ready])
+        check_sending(workspace)
     with workspace.transaction() as connection:
         written = [queue(workspace, connection, actor, campaign, r, send) for r in ready]
     write_files(workspace, written)

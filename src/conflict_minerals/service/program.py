@@ -76,7 +76,7 @@ def list_campaigns(workspace: Workspace) -> list[CampaignSummary]:
         default = campaigns.find_campaign(connection)
         found = []
         for campaign in campaigns.list_campaigns(connection):
-            responded, surveyed, rate = campaigns.response_rate(campaigns.overview(connection, campaign))
+            responded, surveyed, rate = campaigns.rate_of(campaigns.state_counts(connection, campaign))
             is_default = default is not None and default.id == campaign.id
             found.append(CampaignSummary(campaign, is_default, surveyed, responded, rate))
     return found
