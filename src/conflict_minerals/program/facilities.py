@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from conflict_minerals.program.audit import as_utc, now, record
 from conflict_minerals.program.schema import facility_decisions, inserted_id, smelter_rows
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.countries import resolve_country
-from conflict_minerals.reference.smelter_reference import SmelterReference
+from conflict_minerals.reference.smelter_reference import ReferenceRevision, SmelterReference
 from conflict_minerals.smelters.consolidate import NO_MATCH, RowFacts, Ruling, facility_key
 from conflict_minerals.smelters.matching import Method, SmelterMatch
 
@@ -270,12 +270,20 @@ def rulings(decisions: Mapping[str, FacilityDecision], reference: SmelterReferen
     return found
 
 
-def workspace_rulings(workspace: Workspace, year: int) -> tuple[dict[str, Ruling], list[FacilityDecision]]:
-    """The rulings in force for a campaign year, and the decisions behind them (the reference read only if needed)."""
+def workspace_rulings(
+    workspace: Workspace, year: int, revisions: Sequence[ReferenceRevision] | None = None
+) -> tuple[dict[str, Ruling], list[FacilityDecision]]:
+    """The rulings in force for a campaign year, and the decisions behind them.
+
+    The reference is read only when a decision maps a name, and not again when the caller has its revisions.
+    """
     with workspace.read() as connection:
         decisions = standing_decisions(connection, year)
     if not decisions:
         return {}, []
     needs_reference = any(d.action == MAP for d in decisions.values())
-    reference = workspace.reference.reference() if needs_reference else SmelterReference.build([])
+    if not needs_reference:
+        reference = SmelterReference.build([])
+    else:
+        reference = SmelterReference.build(revisions if revisions is not None else workspace.reference.revisions())
     return rulings(decisions, reference), decision_list(decisions)

@@ -21,6 +21,7 @@ from conflict_minerals.program.campaign import (
 from conflict_minerals.program.documents import Declared, declared_mine_countries, load_declared, stored_rows
 from conflict_minerals.program.facilities import FacilityDecision, workspace_rulings
 from conflict_minerals.program.refstore import load_status_snapshots
+from conflict_minerals.program.refstore import reference_label as label_of
 from conflict_minerals.program.schema import cahra_lists, events, findings, suppliers
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.countries import plain_country_name, resolve_country
@@ -104,8 +105,9 @@ def build_report(
 ) -> ReportModel:
     """Compute every figure, the Annex and the evidence for a reporting period."""
     today = today or dt.date.today()
-    reference_label = workspace.reference.version_label()
-    rulings, decisions = workspace_rulings(workspace, year)
+    revisions = workspace.reference.revisions()  # read once: the label and the rulings' mapped facilities
+    reference_label = label_of(revisions)
+    rulings, decisions = workspace_rulings(workspace, year, revisions)
     with workspace.read() as connection:
         gathered = gather_campaign(connection, require_campaign(connection, year), as_of, today, rulings=rulings)
         views, cmrts, run, as_of = gathered.views, gathered.cmrts, gathered.run, gathered.as_of
