@@ -53,6 +53,7 @@ RESPONDED = frozenset(
     }
 )
 OUTSTANDING = frozenset({RequestState.REQUESTED, RequestState.NO_RESPONSE})
+TEMPLATE_TYPES = ("CMRT", "EMRT", "CRT", "AMRT")  # what a campaign can ask suppliers for
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Campaign:
     due_date: dt.date
     require_product_level: bool
     closed_at: dt.datetime | None = None
+    templates: tuple[str, ...] = ("CMRT",)  # the templates asked of every supplier, the CMRT first when asked
 
     @property
     def closed(self) -> bool:
@@ -88,12 +90,32 @@ class RequestView:
     open_findings: dict[str, int]
     due_date: dt.date  # this supplier's: an extension or a correction's new date, else the campaign's
     escalated_at: dt.datetime | None = None
+    template: str = "CMRT"
+    template_version: str | None = None  # the revision of the current version's workbook
+
+
+def parse_templates(text: str | None) -> tuple[str, ...]:
+    """The templates a campaign asks for, from "CMRT,EMRT" (any case, any order; the CMRT first)."""
+    given = [part.strip().upper() for part in (text or "CMRT").replace(" ", ",").split(",") if part.strip()]
+    unknown = [name for name in given if name not in TEMPLATE_TYPES]
+    if unknown or not given:
+        raise CampaignError(
+            f"unknown template {', '.join(unknown) or '(none)'}; a campaign asks for {', '.join(TEMPLATE_TYPES)}.",
+            "campaign.templates",
+        )
+    return tuple(name for name in TEMPLATE_TYPES if name in given)
 
 
 def start_campaign(
-    connection: Connection, actor: str, year: int, due: dt.date, require_product_level: bool = False
+    connection: Connection,
+    actor: str,
+    year: int,
+    due: dt.date,
+    require_product_level: bool = False,
+    templates: tuple[str, ...] = ("CMRT",),
 ) -> tuple[Campaign, int]:
-    """Start the campaign of a reporting year (or extend it): a request to every active supplier without one."""
+    """Start the campaign of a reporting year (or extend it): a request per template to every active supplier
+    without one. Starting it again with more templates asks for those too."""
     check_year(year)
     check_due(year, due)
     if due <= dt.date(year, 12, 31):
@@ -113,18 +135,39 @@ def start_campaign(
     if campaign is None:
         connection.execute(
             insert(campaigns).values(
-                year=year, due_date=due, require_product_level=require_product_level, created_at=now()
+                year=year,
+                due_date=due,
+                require_product_level=require_product_level,
+                created_at=now(),
+                templates=",".join(templates),
             )
         )
         campaign = find_campaign(connection, year)
         assert campaign is not None
-        record(connection, actor, "campaign.started", {"year": year, "due": due.isoformat()}, campaign_year=year)
-    existing = {
-        row.supplier_id
-        for row in connection.execute(select(requests.c.supplier_id).where(requests.c.campaign_id == campaign.id))
-    }
-    active = connection.execute(select(suppliers.c.id).where(suppliers.c.active.is_(True)).order_by(suppliers.c.id))
-    new = [supplier_id for (supplier_id,) in active if supplier_id not in existing]
+        detail = {"year": year, "due": due.isoformat(), "templates": list(templates)}
+        record(connection, actor, "campaign.started", detail, campaign_year=year)
+    elif not set(templates) <= set(campaign.templates):
+        wider = tuple(name for name in TEMPLATE_TYPES if name in {*campaign.templates, *templates})
+        connection.execute(update(campaigns).where(campaigns.c.id == campaign.id).values(templates=",".join(wider)))
+        detail = {"from": list(campaign.templates), "to": list(wider)}
+        record(connection, actor, "campaign.templates", detail, campaign_year=year)
+        campaign = dataclasses.replace(campaign, templates=wider)
+    active = [sid for (sid,) in connection.execute(select(suppliers.c.id).where(suppliers.c.active.is_(True)))]
+    created = 0
+    for template in campaign.templates:
+        created += _create_requests(connection, actor, campaign, template, sorted(active))
+    return campaign, created
+
+
+def _create_requests(
+    connection: Connection, actor: str, campaign: Campaign, template: str, supplier_ids: list[int]
+) -> int:
+    """A request for `template` to each of the suppliers that has none; return how many were created."""
+    query = select(requests.c.supplier_id).where(
+        requests.c.campaign_id == campaign.id, requests.c.template_type == template
+    )
+    existing = {row.supplier_id for row in connection.execute(query)}
+    new = [sid for sid in supplier_ids if sid not in existing]
     at = now()
     rows = [
         {
@@ -133,6 +176,7 @@ def start_campaign(
             "state": RequestState.REQUESTED.value,
             "requested_at": at,
             "reminders_sent": 0,
+            "template_type": template,
         }
         for sid in new
     ]
@@ -141,17 +185,26 @@ def start_campaign(
         connection,
         actor,
         "request.created",
-        [({"state": RequestState.REQUESTED.value}, sid) for sid in new],
+        [({"state": RequestState.REQUESTED.value, "template": template}, sid) for sid in new],
         campaign_year=campaign.year,
     )
-    return campaign, len(new)
+    return len(new)
 
 
-def ensure_request(connection: Connection, actor: str, campaign: Campaign, supplier_id: int) -> int:
-    """Return the request of a supplier in a campaign, creating it when missing."""
-    found = connection.execute(
-        select(requests.c.id).where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier_id))
-    ).first()
+def request_of(campaign: Campaign, supplier_id: int, template: str = "CMRT") -> Any:
+    """The condition that picks a supplier's request for one template in a campaign."""
+    return and_(
+        requests.c.campaign_id == campaign.id,
+        requests.c.supplier_id == supplier_id,
+        requests.c.template_type == template,
+    )
+
+
+def ensure_request(
+    connection: Connection, actor: str, campaign: Campaign, supplier_id: int, template: str = "CMRT"
+) -> int:
+    """Return the request of a supplier for a template in a campaign, creating it when missing."""
+    found = connection.execute(select(requests.c.id).where(request_of(campaign, supplier_id, template))).first()
     if found:
         return int(found.id)
     request_id = inserted_id(
@@ -162,6 +215,7 @@ def ensure_request(connection: Connection, actor: str, campaign: Campaign, suppl
                 state=RequestState.REQUESTED.value,
                 requested_at=now(),
                 reminders_sent=0,
+                template_type=template,
             )
         )
     )
@@ -169,7 +223,7 @@ def ensure_request(connection: Connection, actor: str, campaign: Campaign, suppl
         connection,
         actor,
         "request.created",
-        {"state": RequestState.REQUESTED.value},
+        {"state": RequestState.REQUESTED.value, "template": template},
         campaign_year=campaign.year,
         supplier_id=supplier_id,
     )
@@ -203,7 +257,8 @@ def check_year(year: int, today: dt.date | None = None) -> None:
 
 
 def _campaign(row: Any) -> Campaign:
-    return Campaign(row.id, row.year, row.due_date, row.require_product_level, row.closed_at)
+    templates = tuple(name for name in (row.templates or "CMRT").split(",") if name)
+    return Campaign(row.id, row.year, row.due_date, row.require_product_level, row.closed_at, templates)
 
 
 def find_campaign(connection: Connection, year: int | None = None) -> Campaign | None:
@@ -252,31 +307,46 @@ def set_state(
     kind: str,
     reason: str | None = None,
     detail: dict[str, object] | None = None,
+    template: str = "CMRT",
 ) -> None:
-    """Move a supplier's request to a new state and record why."""
-    request_id = ensure_request(connection, actor, campaign, supplier_id)
+    """Move a supplier's request (for one template) to a new state and record why."""
+    request_id = ensure_request(connection, actor, campaign, supplier_id, template)
     previous = connection.execute(select(requests.c.state).where(requests.c.id == request_id)).scalar_one()
     connection.execute(update(requests).where(requests.c.id == request_id).values(state=state.value))
     record(
         connection,
         actor,
         kind,
-        {"from": previous, "to": state.value, **(detail or {})},
+        {
+            "from": previous,
+            "to": state.value,
+            **({"template": template} if template != "CMRT" else {}),
+            **(detail or {}),
+        },
         reason,
         campaign_year=campaign.year,
         supplier_id=supplier_id,
     )
 
 
-def overview(connection: Connection, campaign: Campaign) -> list[RequestView]:
-    """Return every request of a campaign with its current submission and open findings."""
+def overview(connection: Connection, campaign: Campaign, template: str | None = "CMRT") -> list[RequestView]:
+    """Return every request of a campaign for one template (None: every template) with its current
+    submission and open findings."""
     query = (
-        select(requests, suppliers.c.name, submissions.c.version, submissions.c.file_name)
+        select(
+            requests,
+            suppliers.c.name,
+            submissions.c.version,
+            submissions.c.file_name,
+            submissions.c.template_version.label("workbook_version"),
+        )
         .join(suppliers, suppliers.c.id == requests.c.supplier_id)
         .outerjoin(submissions, submissions.c.id == requests.c.current_submission_id)
         .where(requests.c.campaign_id == campaign.id)
-        .order_by(suppliers.c.name)
+        .order_by(suppliers.c.name, requests.c.template_type)
     )
+    if template is not None:
+        query = query.where(requests.c.template_type == template)
     counts = _open_finding_counts(connection)
     return [
         RequestView(
@@ -293,6 +363,8 @@ def overview(connection: Connection, campaign: Campaign) -> list[RequestView]:
             counts.get(r.current_submission_id, {}),
             r.due_date or campaign.due_date,
             r.escalated_at,
+            r.template_type,
+            r.workbook_version,
         )
         for r in connection.execute(query)
     ]
@@ -301,7 +373,7 @@ def overview(connection: Connection, campaign: Campaign) -> list[RequestView]:
 def mark_overdue(connection: Connection, actor: str, campaign: Campaign, today: dt.date) -> list[int]:
     """Set `no_response` on every request still waiting after its due date; return the suppliers moved."""
     moved = []
-    for view in overview(connection, campaign):
+    for view in overview(connection, campaign, None):
         if view.state is RequestState.REQUESTED and view.due_date < today:
             set_state(
                 connection,
@@ -312,6 +384,7 @@ def mark_overdue(connection: Connection, actor: str, campaign: Campaign, today: 
                 "request.no_response",
                 f"nothing received by the due date {view.due_date.isoformat()}",
                 {"due": view.due_date.isoformat()},
+                view.template,
             )
             moved.append(view.supplier_id)
     return moved
@@ -325,9 +398,10 @@ def set_due_date(
     due: dt.date,
     kind: str = "request.extended",
     reason: str | None = None,
+    template: str = "CMRT",
 ) -> None:
     """Give one supplier its own due date (an extension); a `no_response` request is open again, reminders restart."""
-    request_id = ensure_request(connection, actor, campaign, supplier_id)
+    request_id = ensure_request(connection, actor, campaign, supplier_id, template)
     row = connection.execute(select(requests.c.state, requests.c.due_date).where(requests.c.id == request_id)).one()
     current = row.due_date or campaign.due_date
     check_due(campaign.year, due)
@@ -359,10 +433,12 @@ def _open_finding_counts(connection: Connection) -> dict[int, dict[str, int]]:
     return counts
 
 
-def state_counts(connection: Connection, campaign: Campaign) -> dict[RequestState, int]:
-    """How many of a campaign's requests are in each state (one grouped query, no views built)."""
+def state_counts(connection: Connection, campaign: Campaign, template: str = "CMRT") -> dict[RequestState, int]:
+    """How many of a campaign's requests for a template are in each state (one grouped query, no views built)."""
     query = (
-        select(requests.c.state, func.count()).where(requests.c.campaign_id == campaign.id).group_by(requests.c.state)
+        select(requests.c.state, func.count())
+        .where(requests.c.campaign_id == campaign.id, requests.c.template_type == template)
+        .group_by(requests.c.state)
     )
     return {RequestState(state): count for state, count in connection.execute(query)}
 
@@ -379,10 +455,12 @@ def rate_of(counts: Mapping[RequestState, int]) -> tuple[int, int, float]:
     return responded, surveyed, (responded / surveyed if surveyed else 0.0)
 
 
-def next_version(connection: Connection, campaign: Campaign, supplier_id: int) -> int:
-    """Return the version number the supplier's next submission in this campaign gets."""
+def next_version(connection: Connection, campaign: Campaign, supplier_id: int, template: str = "CMRT") -> int:
+    """Return the version number the supplier's next submission of a template in this campaign gets."""
     query = select(func.max(submissions.c.version)).where(
-        and_(submissions.c.campaign_id == campaign.id, submissions.c.supplier_id == supplier_id)
+        submissions.c.campaign_id == campaign.id,
+        submissions.c.supplier_id == supplier_id,
+        submissions.c.template_type == template,
     )
     return int(connection.execute(query).scalar() or 0) + 1
 
@@ -395,9 +473,10 @@ def make_current(
     submission_id: int,
     version: int,
     detail: dict[str, object],
+    template: str = "CMRT",
 ) -> None:
-    """Make a submission the supplier's current CMRT; earlier versions stay."""
-    request_id = ensure_request(connection, actor, campaign, supplier_id)
+    """Make a submission the supplier's current one for its template; earlier versions stay."""
+    request_id = ensure_request(connection, actor, campaign, supplier_id, template)
     previous = connection.execute(select(requests.c.state).where(requests.c.id == request_id)).scalar_one()
     connection.execute(
         update(requests)

@@ -19,11 +19,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.audit import now, record
-from conflict_minerals.program.campaign import Campaign
+from conflict_minerals.program.campaign import Campaign, request_of
 from conflict_minerals.program.schema import campaigns, inserted_id, messages, requests, trusted_templates
 from conflict_minerals.program.settings import EmailSettings
 from conflict_minerals.program.suppliers import SupplierRecord
@@ -90,6 +90,7 @@ class Draft:
     body: str
     cc: tuple[str, ...] = ()
     attachment: str | None = None  # sha256 of a trusted template
+    template: str = "CMRT"  # the request it answers to
 
 
 def record_message(
@@ -113,7 +114,7 @@ def record_message(
     message["Message-ID"] = message_id
     message.set_content(draft.body)
     request_id = connection.execute(
-        select(requests.c.id).where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier.id))
+        select(requests.c.id).where(request_of(campaign, supplier.id, draft.template))
     ).scalar_one()
     via = "smtp" if send else "file"
     row_id = inserted_id(
@@ -135,7 +136,8 @@ def record_message(
         )
     )
     # The message's own number makes the file name unique, whatever the supplier is called.
-    relative = f"outbox/{campaign.year}/{row_id:06d}-{_slug(supplier.name)}-{draft.kind}.eml"
+    kind = draft.kind if draft.template == "CMRT" else f"{draft.template.lower()}-{draft.kind}"
+    relative = f"outbox/{campaign.year}/{row_id:06d}-{_slug(supplier.name)}-{kind}.eml"
     connection.execute(update(messages).where(messages.c.id == row_id).values(path=relative))
     connection.execute(update(requests).where(requests.c.id == request_id).values(last_contact_at=now()))
     return Written(row_id, supplier.name, draft.kind, workspace.root / relative, via)

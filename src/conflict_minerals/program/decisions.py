@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.audit import now, record
@@ -14,6 +14,7 @@ from conflict_minerals.program.campaign import (
     ensure_request,
     make_current,
     next_version,
+    request_of,
     set_state,
 )
 from conflict_minerals.program.schema import findings, requests, submissions
@@ -40,11 +41,11 @@ class StoredFinding:
     waiver_reason: str | None
 
 
-def current_submission(connection: Connection, campaign: Campaign, supplier: SupplierRecord) -> int | None:
-    """Return the ID of a supplier's current submission in a campaign."""
-    query = select(requests.c.current_submission_id).where(
-        and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier.id)
-    )
+def current_submission(
+    connection: Connection, campaign: Campaign, supplier: SupplierRecord, template: str = "CMRT"
+) -> int | None:
+    """Return the ID of a supplier's current submission of a template in a campaign."""
+    query = select(requests.c.current_submission_id).where(request_of(campaign, supplier.id, template))
     return connection.execute(query).scalar()
 
 
@@ -61,11 +62,11 @@ def submission_findings(connection: Connection, submission_id: int, include_waiv
     return sorted(stored, key=lambda f: order.get(f.severity, 3))
 
 
-def _require_current(connection: Connection, campaign: Campaign, supplier: SupplierRecord) -> int:
-    submission = current_submission(connection, campaign, supplier)
+def _require_current(connection: Connection, campaign: Campaign, supplier: SupplierRecord, template: str) -> int:
+    submission = current_submission(connection, campaign, supplier, template)
     if submission is None:
         raise DecisionError(
-            f"{supplier.name} has no CMRT in the {campaign.year} campaign yet.",
+            f"{supplier.name} has no {template} in the {campaign.year} campaign yet.",
             "decision.no_cmrt",
             supplier=supplier.name,
         )
@@ -80,16 +81,17 @@ def accept(
     reason: str | None,
     despite_findings: bool = False,
     version: int | None = None,
+    template: str = "CMRT",
 ) -> None:
     """Accept the supplier's current CMRT; open error findings must be waived first, or accepted with a reason.
 
     With `version`, accept only that version: a newer one that arrived meanwhile is not accepted unseen.
     """
-    submission = _require_current(connection, campaign, supplier)
+    submission = _require_current(connection, campaign, supplier, template)
     current = connection.execute(select(submissions.c.version).where(submissions.c.id == submission)).scalar_one()
     if version is not None and version != current:
         raise DecisionError(
-            f"{supplier.name}'s current CMRT is version {current}, not {version}; review it before accepting.",
+            f"{supplier.name}'s current {template} is version {current}, not {version}; review it before accepting.",
             "decision.version_changed",
             current=current,
             asked=version,
@@ -98,7 +100,7 @@ def accept(
     if errors and not despite_findings:
         codes = ", ".join(sorted({f.code for f in errors}))
         raise DecisionError(
-            f"{supplier.name}'s CMRT has {len(errors)} open error finding(s) ({codes})",
+            f"{supplier.name}'s {template} has {len(errors)} open error finding(s) ({codes})",
             "decision.open_errors",
             codes=codes,
         )
@@ -115,12 +117,20 @@ def accept(
         "decision.accepted",
         reason,
         {"submission_id": submission, "open_errors": len(errors)},
+        template,
     )
 
 
-def reject(connection: Connection, actor: str, campaign: Campaign, supplier: SupplierRecord, reason: str) -> None:
-    """Reject the supplier's current CMRT (it is then left out of the report)."""
-    submission = _require_current(connection, campaign, supplier)
+def reject(
+    connection: Connection,
+    actor: str,
+    campaign: Campaign,
+    supplier: SupplierRecord,
+    reason: str,
+    template: str = "CMRT",
+) -> None:
+    """Reject the supplier's current file of a template (it is then left out of the report)."""
+    submission = _require_current(connection, campaign, supplier, template)
     set_state(
         connection,
         actor,
@@ -130,29 +140,43 @@ def reject(connection: Connection, actor: str, campaign: Campaign, supplier: Sup
         "decision.rejected",
         reason,
         {"submission_id": submission},
+        template,
     )
 
 
-def escalate(connection: Connection, actor: str, campaign: Campaign, supplier: SupplierRecord, reason: str) -> None:
+def escalate(
+    connection: Connection,
+    actor: str,
+    campaign: Campaign,
+    supplier: SupplierRecord,
+    reason: str,
+    template: str = "CMRT",
+) -> None:
     """Escalate a supplier to management (for example incomplete or unreliable answers)."""
-    ensure_request(connection, actor, campaign, supplier.id)
+    ensure_request(connection, actor, campaign, supplier.id, template)
     record(
         connection,
         actor,
         "decision.escalated",
-        {"to": "management"},
+        {"to": "management", "template": template},
         reason,
         campaign_year=campaign.year,
         supplier_id=supplier.id,
-        submission_id=current_submission(connection, campaign, supplier),
+        submission_id=current_submission(connection, campaign, supplier, template),
     )
 
 
 def not_applicable(
-    connection: Connection, actor: str, campaign: Campaign, supplier: SupplierRecord, reason: str
+    connection: Connection,
+    actor: str,
+    campaign: Campaign,
+    supplier: SupplierRecord,
+    reason: str,
+    template: str = "CMRT",
 ) -> None:
-    """Mark a supplier as not in scope this year (e.g. it supplies nothing with 3TG)."""
-    set_state(connection, actor, campaign, supplier.id, RequestState.NOT_APPLICABLE, "decision.not_applicable", reason)
+    """Mark a supplier as not in scope this year for a template (e.g. it supplies nothing with 3TG)."""
+    state = RequestState.NOT_APPLICABLE
+    set_state(connection, actor, campaign, supplier.id, state, "decision.not_applicable", reason, None, template)
 
 
 def waive(
@@ -163,9 +187,10 @@ def waive(
     code: str,
     cell: str | None,
     reason: str,
+    template: str = "CMRT",
 ) -> int:
-    """Waive open findings of the current CMRT by code (and cell); return how many were waived."""
-    submission = _require_current(connection, campaign, supplier)
+    """Waive open findings of the current file of a template by code (and cell); return how many were waived."""
+    submission = _require_current(connection, campaign, supplier, template)
     matching = [
         f
         for f in submission_findings(connection, submission, include_waived=False)
@@ -173,7 +198,7 @@ def waive(
     ]
     if not matching:
         raise DecisionError(
-            f"there is no open finding {code}{' at ' + cell if cell else ''} on {supplier.name}'s current CMRT.",
+            f"there is no open finding {code}{' at ' + cell if cell else ''} on {supplier.name}'s current {template}.",
             "decision.no_finding",
         )
     for finding in matching:
@@ -206,18 +231,20 @@ def assign(
         raise DecisionError(
             f"submission {submission_id} could not be read; it cannot become a current CMRT.", "decision.unreadable"
         )
-    version = next_version(connection, campaign, supplier.id)
+    template = row.template_type or "CMRT"
+    version = next_version(connection, campaign, supplier.id, template)
     connection.execute(
         update(submissions).where(submissions.c.id == submission_id).values(supplier_id=supplier.id, version=version)
     )
     if row.supplier_id is not None and row.supplier_id != supplier.id:
-        _fall_back(connection, actor, campaign, row.supplier_id, submission_id)
-    make_current(
-        connection, actor, campaign, supplier.id, submission_id, version, {"file": row.file_name, "assigned": True}
-    )
+        _fall_back(connection, actor, campaign, row.supplier_id, submission_id, template)
+    detail: dict[str, object] = {"file": row.file_name, "assigned": True}
+    make_current(connection, actor, campaign, supplier.id, submission_id, version, detail, template)
 
 
-def _fall_back(connection: Connection, actor: str, campaign: Campaign, supplier_id: int, moved: int) -> None:
+def _fall_back(
+    connection: Connection, actor: str, campaign: Campaign, supplier_id: int, moved: int, template: str
+) -> None:
     """The supplier a file was moved away from points at its latest remaining version, or none, to be reviewed again."""
     remaining = connection.execute(
         select(submissions.c.id)
@@ -225,17 +252,14 @@ def _fall_back(connection: Connection, actor: str, campaign: Campaign, supplier_
             submissions.c.campaign_id == campaign.id,
             submissions.c.supplier_id == supplier_id,
             submissions.c.readable.is_(True),
+            submissions.c.template_type == template,
         )
         .order_by(submissions.c.version.desc())
     ).first()
     state = RequestState.UNDER_REVIEW if remaining else RequestState.REQUESTED
     changed = connection.execute(
         update(requests)
-        .where(
-            requests.c.campaign_id == campaign.id,
-            requests.c.supplier_id == supplier_id,
-            requests.c.current_submission_id == moved,
-        )
+        .where(request_of(campaign, supplier_id, template), requests.c.current_submission_id == moved)
         .values(current_submission_id=remaining.id if remaining else None, state=state.value)
     )
     if changed.rowcount:

@@ -359,7 +359,7 @@ def _row_queries(columns: tuple[Any, ...], ids: list[int], campaign_id: int | No
         yield (
             select(*columns)
             .join(requests, requests.c.current_submission_id == smelter_rows.c.submission_id)
-            .where(requests.c.campaign_id == campaign_id)
+            .where(requests.c.campaign_id == campaign_id, requests.c.template_type == "CMRT")
         )
         return
     for start in range(0, len(ids), BULK_CHUNK):

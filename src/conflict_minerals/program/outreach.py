@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Connection, and_, select, update
 
@@ -21,6 +20,7 @@ from conflict_minerals.program.campaign import (
     RequestState,
     RequestView,
     overview,
+    request_of,
     set_due_date,
     set_state,
 )
@@ -42,11 +42,13 @@ class Planned:
     due: dt.date
     detail: str
     findings: tuple[StoredFinding, ...] = field(default=())
+    template: str = "CMRT"  # the template the request is for
 
     def as_json(self) -> dict[str, object]:
         """The planned message as JSON (what `--dry-run --json` prints)."""
         return {
             "supplier": self.supplier,
+            "template": self.template,
             "kind": self.kind,
             "due": self.due.isoformat(),
             "detail": self.detail,
@@ -54,11 +56,20 @@ class Planned:
         }
 
 
-def trusted_cmrt(connection: Connection) -> tuple[str, str, str] | None:
-    """The newest blank CMRT imported as trusted: (sha256, file name, version), or None."""
+# What a letter calls each template and the minerals it covers.
+TEMPLATE_TITLES = {
+    "CMRT": ("Conflict Minerals Reporting Template", "tin, tantalum, tungsten or gold"),
+    "EMRT": ("Extended Minerals Reporting Template", "cobalt, mica, copper, graphite, lithium or nickel"),
+    "CRT": ("Cobalt Reporting Template", "cobalt"),
+    "AMRT": ("Additional Minerals Reporting Template", "the minerals we asked you about"),
+}
+
+
+def trusted_cmrt(connection: Connection, template_type: str = "CMRT") -> tuple[str, str, str] | None:
+    """The newest blank template of a type imported as trusted: (sha256, file name, version), or None."""
     rows = connection.execute(
         select(trusted_templates.c.sha256, trusted_templates.c.file_name, trusted_templates.c.version).where(
-            trusted_templates.c.template_type == "CMRT"
+            trusted_templates.c.template_type == template_type
         )
     ).all()
     if not rows:
@@ -71,18 +82,22 @@ def plan_requests(connection: Connection, campaign: Campaign) -> list[Planned]:
     """Initial requests: every supplier still waiting that was never sent one."""
     asked = _asked(connection, campaign, ("request",))
     return [
-        Planned(v.supplier_id, v.supplier, "request", v.due_date, "initial request")
-        for v in overview(connection, campaign)
-        if v.state in OUTSTANDING and v.supplier_id not in asked
+        Planned(
+            v.supplier_id, v.supplier, "request", v.due_date, f"initial request ({v.template})", template=v.template
+        )
+        for v in overview(connection, campaign, None)
+        if v.state in OUTSTANDING and (v.supplier_id, v.template) not in asked
     ]
 
 
-def _asked(connection: Connection, campaign: Campaign, kinds: tuple[str, ...] = ("request", "reminder")) -> set[int]:
-    """Suppliers that were sent a message of these kinds in the campaign (a reminder presumes a request)."""
+def _asked(
+    connection: Connection, campaign: Campaign, kinds: tuple[str, ...] = ("request", "reminder")
+) -> set[tuple[int, str]]:
+    """(supplier, template) of the requests sent a message of these kinds (a reminder presumes a request)."""
     return {
-        row.supplier_id
+        (row.supplier_id, row.template_type)
         for row in connection.execute(
-            select(requests.c.supplier_id)
+            select(requests.c.supplier_id, requests.c.template_type)
             .join(messages, messages.c.request_id == requests.c.id)
             .where(and_(requests.c.campaign_id == campaign.id, messages.c.kind.in_(kinds)))
         )
@@ -98,17 +113,25 @@ def plan_reminders(workspace: Workspace, connection: Connection, campaign: Campa
     spaced_until = today - dt.timedelta(days=settings.reminder_interval_days)
     asked = _asked(connection, campaign)
     planned = []
-    for view in overview(connection, campaign):
-        if view.state not in OUTSTANDING or view.escalated_at is not None or view.supplier_id not in asked:
+    for view in overview(connection, campaign, None):
+        if (
+            view.state not in OUTSTANDING
+            or view.escalated_at is not None
+            or (view.supplier_id, view.template) not in asked
+        ):
             continue  # nobody is reminded of a request never sent: `campaign start` writes it first
         if today < view.due_date + dt.timedelta(days=settings.grace_days) or not _quiet(view, spaced_until):
             continue
         if view.reminders_sent >= settings.max_reminders:
             detail = f"escalation after {view.reminders_sent} reminder(s)"
-            planned.append(Planned(view.supplier_id, view.supplier, "escalation", view.due_date, detail))
+            planned.append(
+                Planned(view.supplier_id, view.supplier, "escalation", view.due_date, detail, (), view.template)
+            )
         else:
             detail = f"reminder {view.reminders_sent + 1} of {settings.max_reminders}"
-            planned.append(Planned(view.supplier_id, view.supplier, "reminder", view.due_date, detail))
+            planned.append(
+                Planned(view.supplier_id, view.supplier, "reminder", view.due_date, detail, (), view.template)
+            )
     return planned
 
 
@@ -120,13 +143,14 @@ def _quiet(view: RequestView, spaced_until: dt.date) -> bool:
 def plan_corrections(
     connection: Connection,
     campaign: Campaign,
-    targets: list[tuple[SupplierRecord, int, dt.date]],
+    targets: list[tuple[SupplierRecord, int, dt.date, str]],
     include_warnings: bool,
 ) -> tuple[list[Planned], list[str]]:
-    """Correction requests for the open errors (and warnings, when asked) of each (supplier, submission, due)."""
+    """Correction requests for the open errors (and warnings, when asked) of each (supplier, submission, due,
+    template)."""
     wanted = {"error", "warning"} if include_warnings else {"error"}
     planned, skipped = [], []
-    for supplier, submission, due in targets:
+    for supplier, submission, due, template in targets:
         found = submission_findings(connection, submission, include_waived=False)
         chosen = tuple(f for f in found if f.severity in wanted)
         if not chosen:
@@ -134,11 +158,11 @@ def plan_corrections(
             hint = ""
             if warnings and not include_warnings:
                 hint = f" ({warnings} warning(s); add --warnings to include them)"
-            skipped.append(f"{supplier.name}: nothing to correct{hint}")
+            skipped.append(f"{supplier.name}: nothing to correct in its {template}{hint}")
             continue
         errors = sum(1 for f in chosen if f.severity == "error")
         detail = f"{errors} error(s)" + (f", {len(chosen) - errors} warning(s)" if include_warnings else "")
-        planned.append(Planned(supplier.id, supplier.name, "correction", due, detail, chosen))
+        planned.append(Planned(supplier.id, supplier.name, "correction", due, detail, chosen, template))
     return planned, skipped
 
 
@@ -149,7 +173,7 @@ class ReadyLetter:
     item: Planned
     supplier: SupplierRecord
     letter: Letter
-    template: tuple[str, str, str] | None  # (sha256, file name, version) of the blank CMRT attached
+    template: tuple[str, str, str] | None  # (sha256, file name, version) of the blank template attached
 
 
 def render_letters(
@@ -158,19 +182,23 @@ def render_letters(
     """Render every planned letter (nothing recorded): suppliers and the template read once for all."""
     wanted = {item.supplier_id for item in items}
     suppliers = {s.id: s for s in list_suppliers(connection) if s.id in wanted}
-    template = trusted_cmrt(connection)
+    blanks = {kind: trusted_cmrt(connection, kind) for kind in {item.template for item in items}}
     sender = signature(workspace)
     prepared = []
     for item in items:
         supplier = suppliers[item.supplier_id]
-        attached = template if item.kind in ("request", "reminder") else None
+        attached = blanks[item.template] if item.kind in ("request", "reminder") else None
+        title, minerals = TEMPLATE_TITLES[item.template]
         context: dict[str, object] = {
             "supplier": supplier.name,
             "year": campaign.year,
             "due": item.due,
             "sender": sender,
             "attached": attached is not None,
-            "template": f"{attached[1]}, CMRT {attached[2]}" if attached else "",
+            "template": f"{attached[1]}, {item.template} {attached[2]}" if attached else "",
+            "template_type": item.template,
+            "template_title": title,
+            "minerals": minerals,
             "download_url": RMI_TEMPLATES_URL,
         }
         context |= _kind_context(workspace, connection, campaign, item)
@@ -188,13 +216,20 @@ def queue(
     cc = (workspace.settings.campaign.escalate_to,) if item.kind == "escalation" else ()
     attachment = ready.template[0] if ready.template else None
     draft = Draft(
-        ready.supplier, item.kind, ready.letter.subject, ready.letter.body, tuple(c for c in cc if c), attachment
+        ready.supplier,
+        item.kind,
+        ready.letter.subject,
+        ready.letter.body,
+        tuple(c for c in cc if c),
+        attachment,
+        item.template,
     )
     written = record_message(workspace, connection, campaign, draft, send)
     detail: dict[str, object] = {
         "message": written.path.name,
         "sent_via": written.sent_via,
         "language": ready.letter.language,
+        "template": item.template,
     }
     _move_request(connection, actor, campaign, item, detail)
     return written
@@ -205,7 +240,7 @@ def _kind_context(workspace: Workspace, connection: Connection, campaign: Campai
         file_name = connection.execute(
             select(submissions.c.file_name)
             .join(requests, requests.c.current_submission_id == submissions.c.id)
-            .where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == item.supplier_id))
+            .where(request_of(campaign, item.supplier_id, item.template))
         ).scalar()
         findings = [
             {
@@ -217,22 +252,20 @@ def _kind_context(workspace: Workspace, connection: Connection, campaign: Campai
             for f in item.findings
         ]
         return {"file": file_name or "", "findings": findings}
-    reminders = _request(connection, campaign, item.supplier_id).reminders_sent
+    reminders = connection.execute(
+        select(requests.c.reminders_sent).where(request_of(campaign, item.supplier_id, item.template))
+    ).scalar_one()
     return {"number": reminders + 1, "reminders": reminders, "escalate_to": workspace.settings.campaign.escalate_to}
-
-
-def _request(connection: Connection, campaign: Campaign, supplier_id: int) -> Any:
-    return connection.execute(
-        select(requests).where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier_id))
-    ).one()
 
 
 def _move_request(
     connection: Connection, actor: str, campaign: Campaign, item: Planned, detail: dict[str, object]
 ) -> None:
-    where = and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == item.supplier_id)
+    where = request_of(campaign, item.supplier_id, item.template)
     if item.kind == "correction":
-        set_due_date(connection, actor, campaign, item.supplier_id, item.due, "request.due_changed", "corrections")
+        set_due_date(
+            connection, actor, campaign, item.supplier_id, item.due, "request.due_changed", "corrections", item.template
+        )
         set_state(
             connection,
             actor,
@@ -242,6 +275,7 @@ def _move_request(
             "correction.requested",
             None,
             {"findings": len(item.findings), "due": item.due.isoformat(), **detail},
+            item.template,
         )
         return
     if item.kind == "reminder":

@@ -73,6 +73,7 @@ campaigns = Table(
     Column("require_product_level", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("templates", String(100), nullable=False, default="CMRT", server_default="CMRT"),  # "CMRT,EMRT"
 )
 
 requests = Table(
@@ -88,7 +89,8 @@ requests = Table(
     Column("current_submission_id", Integer),
     Column("due_date", Date),  # this supplier's own due date (an extension, a correction); else the campaign's
     Column("escalated_at", DateTime(timezone=True)),
-    UniqueConstraint("campaign_id", "supplier_id"),
+    Column("template_type", String(10), nullable=False, default="CMRT", server_default="CMRT"),
+    UniqueConstraint("campaign_id", "supplier_id", "template_type", name="uq_requests_template"),
 )
 
 files = Table(
@@ -126,7 +128,7 @@ submissions = Table(
     Column("parsed_at", DateTime(timezone=True)),
     Column("discarded_at", DateTime(timezone=True)),  # an unassigned or unreadable file set aside by a person
     UniqueConstraint("campaign_id", "file_sha256"),
-    UniqueConstraint("campaign_id", "supplier_id", "version", name="uq_submissions_version"),
+    UniqueConstraint("campaign_id", "supplier_id", "template_type", "version", name="uq_submissions_version"),
     Index("ix_submissions_supplier", "supplier_id"),
 )
 
@@ -193,7 +195,25 @@ products = Table(
     Column("number", Text),
     Column("name", Text),
     Column("comments", Text),
+    Column("requester_number", Text),  # CMRT 6.6, EMRT 2.1, AMRT 1.3: the requester's own product number
+    Column("requester_name", Text),
     Index("ix_products_submission", "submission_id"),
+)
+
+# The Mine List of an EMRT 2.x or AMRT: the mines a supplier declared and the smelter each supplies.
+mine_rows = Table(
+    "mine_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("mineral", String(40)),
+    Column("smelter_name", Text),
+    Column("mine_name", Text),
+    Column("mine_id", Text),
+    Column("country", Text),
+    Column("comments", Text),
+    Index("ix_mine_rows_submission", "submission_id"),
 )
 
 # Originals kept in the database when it is shared (PostgreSQL); SQLite keeps them in files/.

@@ -67,14 +67,14 @@ def inputs_digest(connection: Connection, campaign_id: int, as_of: dt.date) -> s
     current = (
         select(requests.c.supplier_id, requests.c.state, requests.c.current_submission_id, submissions.c.parsed_at)
         .outerjoin(submissions, submissions.c.id == requests.c.current_submission_id)
-        .where(requests.c.campaign_id == campaign_id)
+        .where(requests.c.campaign_id == campaign_id, requests.c.template_type == "CMRT")
     )
     parts = sorted((r[0], r[1], r[2] or 0, str(r[3])) for r in connection.execute(current))
     waived = connection.execute(
         select(func.count())
         .select_from(findings)
         .join(requests, requests.c.current_submission_id == findings.c.submission_id)
-        .where(requests.c.campaign_id == campaign_id, findings.c.waived.is_(True))
+        .where(requests.c.campaign_id == campaign_id, requests.c.template_type == "CMRT", findings.c.waived.is_(True))
     ).scalar()
     escalated = connection.execute(
         select(func.count()).select_from(events).where(events.c.kind == "decision.escalated")

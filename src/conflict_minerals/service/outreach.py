@@ -29,7 +29,6 @@ from conflict_minerals.program.correspondence import (
     sender_address,
     write_files,
 )
-from conflict_minerals.program.decisions import current_submission
 from conflict_minerals.program.outreach import (
     Planned,
     plan_corrections,
@@ -109,8 +108,8 @@ def request_corrections(
         if due is not None:
             check_due(campaign.year, due)
         targets = [
-            (record, submission, due or max(earliest, current))  # a correction never brings a deadline forward
-            for record, submission, current in _correction_targets(connection, campaign, supplier)
+            (record, submission, due or max(earliest, current), template)  # never brings a deadline forward
+            for record, submission, current, template in _correction_targets(connection, campaign, supplier)
         ]
         planned, skipped = plan_corrections(connection, campaign, targets, include_warnings)
     result = _run(workspace, actor, campaign, planned, send, dry_run)
@@ -119,20 +118,20 @@ def request_corrections(
 
 def _correction_targets(
     connection: Connection, campaign: Campaign, supplier: str | None
-) -> list[tuple[SupplierRecord, int, dt.date]]:
-    """(supplier, its current submission, its current due date) for each supplier to write to."""
-    views = overview(connection, campaign)
+) -> list[tuple[SupplierRecord, int, dt.date, str]]:
+    """(supplier, its current submission, its current due date, the template) for each file to write about."""
+    views = overview(connection, campaign, None)
     if supplier is not None:
         record = require_supplier(connection, supplier)
-        submission = current_submission(connection, campaign, record)
-        if submission is None:
+        mine = [v for v in views if v.supplier_id == record.id and v.current_submission_id]
+        if not mine:
+            asked = " or ".join(campaign.templates)
             raise MessageError(
-                f"{record.name} has no CMRT to correct in the {campaign.year} campaign.", "message.no_cmrt"
+                f"{record.name} has no {asked} to correct in the {campaign.year} campaign.", "message.no_cmrt"
             )
-        due = next((v.due_date for v in views if v.supplier_id == record.id), campaign.due_date)
-        return [(record, submission, due)]
+        return [(record, v.current_submission_id, v.due_date, v.template) for v in mine if v.current_submission_id]
     return [
-        (get_supplier(connection, v.supplier_id), v.current_submission_id, v.due_date)
+        (get_supplier(connection, v.supplier_id), v.current_submission_id, v.due_date, v.template)
         for v in views
         if v.state is RequestState.UNDER_REVIEW and v.current_submission_id and v.open_findings
     ]
