@@ -21,6 +21,14 @@ class Metal(StrEnum):
 # The Declaration sheet always lists the metals in this order.
 DECLARATION_METAL_ORDER: tuple[Metal, ...] = (Metal.TANTALUM, Metal.TIN, Metal.GOLD, Metal.TUNGSTEN)
 
+# What RMI calls each template type (Revision!B3 of its workbooks).
+TEMPLATE_TITLES = {
+    "CMRT": "Conflict Minerals Reporting Template",
+    "EMRT": "Extended Minerals Reporting Template",
+    "CRT": "Cobalt Reporting Template",
+    "AMRT": "Additional Minerals Reporting Template",
+}
+
 QUESTION_KEYS: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8")
 COMPANY_QUESTION_KEYS: tuple[str, ...] = ("A", "B", "C", "D", "E", "F", "G", "H")
 

@@ -79,6 +79,16 @@ def migrate() -> None:
         )
 
 
+TEMPLATE_OPTION = click.option(
+    "--template",
+    type=click.Choice(["CMRT", "EMRT", "CRT", "AMRT"], case_sensitive=False),
+    default="CMRT",
+    show_default=True,
+    callback=lambda _ctx, _param, value: value.upper(),
+    help="Which of the supplier's templates.",
+)
+
+
 @click.group()
 def campaign() -> None:
     """The yearly survey of suppliers."""
@@ -90,19 +100,28 @@ def campaign() -> None:
 @click.option("--product-level/--company-level", default=None, help="Ask for product-level CMRTs.")
 @click.option("--send", is_flag=True, help="Send the requests through SMTP as configured (default: write files).")
 @click.option("--no-letters", is_flag=True, help="Create the requests without writing letters (write them later).")
+@click.option(
+    "--templates",
+    metavar="LIST",
+    help="The templates to ask each supplier for, e.g. CMRT,EMRT (default CMRT; CRT and AMRT too).",
+)
 def campaign_start(
-    year: int, due: dt.datetime | None, product_level: bool | None, send: bool, no_letters: bool
+    year: int, due: dt.datetime | None, product_level: bool | None, send: bool, no_letters: bool, templates: str | None
 ) -> None:
-    """Start the campaign of a reporting year: a request to every active supplier, with the blank CMRT attached.
+    """Start the campaign of a reporting year: a request to every active supplier, with the blank template attached.
 
-    Run again after adding suppliers: new suppliers get a request, nobody gets a second one.
+    Run again after adding suppliers: new suppliers get a request, nobody gets a second one. Run again with
+    more templates (--templates CMRT,EMRT) to ask for those as well.
     """
     from conflict_minerals.service.outreach import send_requests
     from conflict_minerals.service.program import start_campaign
 
     with workspace() as ws:
-        started, added = start_campaign(ws, ws.actor, year, due.date() if due else None, product_level)
-        click.echo(f"Campaign {started.year}: {added} new request(s); responses due {started.due_date.isoformat()}.")
+        started, added = start_campaign(ws, ws.actor, year, due.date() if due else None, product_level, templates)
+        asked = " and ".join(started.templates)
+        click.echo(
+            f"Campaign {started.year} ({asked}): {added} new request(s); responses due {started.due_date.isoformat()}."
+        )
         if no_letters:
             return
         try:
@@ -287,7 +306,8 @@ def review(supplier: str | None, year: int | None, show_all: bool, recheck: bool
         echo_json([item.as_json() for item in items])
     else:
         for item in items:
-            click.echo(terminal_text(f"{item.supplier} — {item.file} (v{item.version}, {item.state})"))
+            kind = "" if item.template == "CMRT" else f"{item.template} "
+            click.echo(terminal_text(f"{item.supplier} — {kind}{item.file} (v{item.version}, {item.state})"))
             for f in item.findings:
                 where = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
                 waived = " [waived]" if f.waived else ""
@@ -429,14 +449,24 @@ def _decision(name: str, help_text: str, needs_reason: bool) -> click.Command:
     @click.argument("supplier")
     @click.option("--reason", required=needs_reason, help="Why (kept in the audit trail).")
     @click.option("--campaign", "year", type=int)
-    def command(supplier: str, reason: str | None, year: int | None, **extra: Any) -> None:
+    @TEMPLATE_OPTION
+    def command(supplier: str, reason: str | None, year: int | None, template: str, **extra: Any) -> None:
         from conflict_minerals.service.program import decide
 
         with workspace() as ws:
             target = decide(
-                ws, ws.actor, name, supplier, reason, year, extra.get("despite_findings", False), extra.get("version")
+                ws,
+                ws.actor,
+                name,
+                supplier,
+                reason,
+                year,
+                extra.get("despite_findings", False),
+                extra.get("version"),
+                template,
             )
-        click.echo(terminal_text(f"{target.name}: {name} recorded."))
+        named = "" if template == "CMRT" else f" ({template})"
+        click.echo(terminal_text(f"{target.name}: {name} recorded{named}."))
 
     if name == "accept":
         command = click.option("--despite-findings", is_flag=True, help="Accept although errors are open.")(command)
@@ -458,12 +488,13 @@ not_applicable = _decision(
 @click.option("--cell", help="Only the finding at this cell.")
 @click.option("--reason", required=True, help="Why the finding does not matter (kept in the audit trail).")
 @click.option("--campaign", "year", type=int)
-def waive(supplier: str, code: str, cell: str | None, reason: str, year: int | None) -> None:
-    """Waive a finding of a supplier's current CMRT, with a reason."""
+@TEMPLATE_OPTION
+def waive(supplier: str, code: str, cell: str | None, reason: str, year: int | None, template: str) -> None:
+    """Waive a finding of a supplier's current CMRT (or other template), with a reason."""
     from conflict_minerals.service.program import waive as waive_findings
 
     with workspace() as ws:
-        count = waive_findings(ws, ws.actor, supplier, code, cell, reason, year)
+        count = waive_findings(ws, ws.actor, supplier, code, cell, reason, year, template)
     click.echo(f"{count} finding(s) {code} waived.")
 
 
@@ -584,19 +615,22 @@ def status(year: int | None, as_json: bool) -> None:
     if as_json:
         echo_json(report)
         return
-    totals = report["totals"]
-    click.echo(
-        f"Campaign {report['campaign']} (due {report['due_date']}): {totals['responded']} of {totals['surveyed']} "
-        f"responded ({totals['response_rate']:.0%}); {totals['outstanding']} outstanding"
-    )
+    several = len(report["templates"]) > 1
+    for template, totals in report["by_template"].items():
+        named = f" {template}" if several else ""
+        click.echo(
+            f"Campaign {report['campaign']}{named} (due {report['due_date']}): {totals['responded']} of "
+            f"{totals['surveyed']} responded ({totals['response_rate']:.0%}); {totals['outstanding']} outstanding"
+        )
     for row in report["suppliers"]:
         found = ", ".join(f"{n} {sev}" for sev, n in row["open_findings"].items()) or "no open findings"
         version = f"v{row['current_version']}" if row["current_version"] else "-"
         own_due = f"  due {row['due_date']}" if row["due_date"] != report["due_date"] else ""
         escalated = "  escalated" if row["escalated"] else ""
+        template = f"{row['template']:<5}" if several else ""
         click.echo(
             terminal_text(
-                f"  {row['supplier']:<40} {row['state']:<21} {version:<4} {found:<28} "
+                f"  {row['supplier']:<40} {template}{row['state']:<21} {version:<4} {found:<28} "
                 f"last contact {row['last_contact'] or '-'}{own_due}{escalated}"
             )
         )

@@ -30,7 +30,8 @@ from conflict_minerals.smelters.consolidate import RowFacts, RowSource, facility
 from conflict_minerals.smelters.matching import Method, SmelterMatch
 
 READER_VERSION = "2"  # bump when the reader changes what it derives; `reprocess` re-derives stored rows
-_COMPANY_FIELDS = tuple(f for f in Company.__slots__ if f != "effective_date")  # type: ignore[attr-defined]
+COMPANY_FIELDS = tuple(f for f in Company.__slots__ if f != "effective_date")  # type: ignore[attr-defined]
+_COMPANY_FIELDS = COMPANY_FIELDS
 _ROW_FIELDS = tuple(f for f in SmelterRow.__slots__ if f not in ("row", "metal"))  # type: ignore[attr-defined]
 
 
@@ -70,14 +71,23 @@ def save_parsed(
         smelter_rows,
         [_smelter_row(submission_id, r, m) for r, m in zip(document.smelters, matches, strict=True)],
     )
-    bulk_insert(
-        connection,
-        products,
-        [
-            {"submission_id": submission_id, "row": p.row, "number": p.number, "name": p.name, "comments": p.comments}
-            for p in document.products
-        ],
-    )
+    bulk_insert(connection, products, product_rows(submission_id, document.products))
+
+
+def product_rows(submission_id: int, listed: Sequence[Product]) -> list[dict[str, Any]]:
+    """The database rows of a Product List, the requester's own number and name included."""
+    return [
+        {
+            "submission_id": submission_id,
+            "row": p.row,
+            "number": p.number,
+            "name": p.name,
+            "comments": p.comments,
+            "requester_number": p.requester_number,
+            "requester_name": p.requester_name,
+        }
+        for p in listed
+    ]
 
 
 def parsed_fields(document: CmrtDocument, reference_version: str) -> dict[str, Any]:
@@ -171,12 +181,14 @@ def _load_chunk(connection: Connection, ids: list[int], with_products: bool) -> 
     query = select(smelter_rows).where(smelter_rows.c.submission_id.in_(list(by_id))).order_by(smelter_rows.c.id)
     for r in connection.execute(query):
         rows[r.submission_id].append(_row_and_match(r))
-    product_rows: dict[int, list[Product]] = {i: [] for i in by_id}
+    listed: dict[int, list[Product]] = {i: [] for i in by_id}
     if with_products:
         query = select(products).where(products.c.submission_id.in_(list(by_id))).order_by(products.c.id)
         for p in connection.execute(query):
-            product_rows[p.submission_id].append(Product(p.row, p.number, p.name, p.comments))
-    return {i: _document(head, answer_rows[i], rows[i], product_rows[i]) for i, head in by_id.items()}
+            listed[p.submission_id].append(
+                Product(p.row, p.number, p.name, p.comments, p.requester_number, p.requester_name)
+            )
+    return {i: _document(head, answer_rows[i], rows[i], listed[i]) for i, head in by_id.items()}
 
 
 def _row_and_match(r: Any) -> tuple[SmelterRow, SmelterMatch]:

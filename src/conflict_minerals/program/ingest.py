@@ -19,10 +19,11 @@ from sqlalchemy import Connection, and_, select
 from sqlalchemy.exc import IntegrityError
 
 from conflict_minerals.cmrt.values import clean_text
-from conflict_minerals.model import CmrtDocument, Finding, Severity
+from conflict_minerals.model import Company, Finding, Severity
 from conflict_minerals.program.audit import now, record
-from conflict_minerals.program.campaign import Campaign, make_current, next_version, require_campaign
+from conflict_minerals.program.campaign import Campaign, make_current, next_version, request_of, require_campaign
 from conflict_minerals.program.documents import parsed_fields, save_parsed
+from conflict_minerals.program.extended_store import extended_fields, save_extended
 from conflict_minerals.program.originals import SUFFIXES, clean_partials, keep_in_database, keep_on_disk
 from conflict_minerals.program.prepare import Prepared, Preparer, ReviewSetup, default_jobs
 from conflict_minerals.program.refstore import reference_label
@@ -87,6 +88,7 @@ def review_setup(workspace: Workspace, campaign: Campaign, today: dt.date | None
         campaign.year,
         campaign.require_product_level,
         today or dt.date.today(),
+        campaign.templates,
     )
 
 
@@ -192,11 +194,11 @@ class _Run:
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
 
-    def _forced_link(self, document: CmrtDocument | None) -> Link:
-        """`--supplier` decides, but a CMRT that names another company says so (filed, and flagged)."""
+    def _forced_link(self, company: Company | None) -> Link:
+        """`--supplier` decides, but a file that names another company says so (filed, and flagged)."""
         assert self.forced is not None
         ref = (self.forced.id, self.forced.name)
-        declared = document.company.name if document else None
+        declared = company.name if company else None
         if declared and not self.directory.agrees(ref, declared):
             return Link(ref, f"--supplier, although the CMRT names '{declared}': check that it is theirs")
         return Link(ref, "--supplier")
@@ -215,11 +217,20 @@ class _Run:
                     stored_at=now(),
                 )
             )
-        document = prepared.document
-        link = self._forced_link(document) if self.forced else None
-        link = link or (self.directory.link(document.company) if document else Link(None, ""))
+        document, extended = prepared.document, prepared.extended
+        read = document or extended
+        company = read.company if read else None
+        template = prepared.template or "CMRT"
+        link = self._forced_link(company) if self.forced else None
+        link = link or (self.directory.link(company) if company else Link(None, ""))
         supplier, how = link.supplier, link.how
-        version = next_version(connection, self.campaign, supplier[0]) if supplier and document else None
+        version = next_version(connection, self.campaign, supplier[0], template) if supplier and read else None
+        if document is not None:
+            fields = parsed_fields(document, self.reference_label)
+        elif extended is not None:
+            fields = extended_fields(extended, self.reference_label)
+        else:
+            fields = {}
         submission_id = inserted_id(
             connection.execute(
                 submissions.insert().values(
@@ -228,15 +239,17 @@ class _Run:
                     file_sha256=received.sha,
                     file_name=received.name,
                     received_at=now(),
-                    readable=document is not None,
+                    readable=read is not None,
                     error=prepared.error,
                     version=version,
-                    **(parsed_fields(document, self.reference_label) if document else {}),
+                    **fields,
                 )
             )
         )
-        detail = {"file": received.name, "sha256": received.sha, "linked_by": how, "findings": 0}
-        if document is None:
+        detail: dict[str, object] = {"file": received.name, "sha256": received.sha, "linked_by": how, "findings": 0}
+        if template != "CMRT":
+            detail["template"] = template
+        if read is None:
             record(
                 connection,
                 self.actor,
@@ -248,12 +261,15 @@ class _Run:
             )
             message = prepared.error or "unreadable"
             return IngestOutcome(str(received.path), "unreadable", None, submission_id, None, 0, 0, message)
-        save_parsed(connection, submission_id, document, prepared.matches, self.reference_label, fresh=True)
+        if document is not None:
+            save_parsed(connection, submission_id, document, prepared.matches, self.reference_label, fresh=True)
+        elif extended is not None:
+            save_extended(connection, submission_id, extended, prepared.extended_matches)
         found = list(prepared.findings)
         if link.identity_conflict:
             found.append(
                 Finding(
-                    document.source.at("Declaration", "D8"),
+                    read.source.at("Declaration", "D8"),
                     "REV-016",
                     Severity.WARNING,
                     how[:1].upper() + how[1:] + ".",
@@ -273,7 +289,7 @@ class _Run:
                 submission_id=submission_id,
             )
             return IngestOutcome(str(received.path), "unassigned", None, submission_id, None, errors, warnings, how)
-        newer = _newer_current(connection, self.campaign, supplier[0], document.company.effective_date)
+        newer = _newer_current(connection, self.campaign, supplier[0], read.company.effective_date, template)
         if newer is not None:
             # A file that arrives late but declares an earlier effective date does not replace the newer one.
             record(
@@ -285,11 +301,11 @@ class _Run:
                 supplier_id=supplier[0],
                 submission_id=submission_id,
             )
-            message = f"{how}; declared effective {document.company.effective_date}, older than the current version"
+            message = f"{how}; declared effective {read.company.effective_date}, older than the current version"
             return IngestOutcome(
                 str(received.path), "added", supplier[1], submission_id, version, errors, warnings, message
             )
-        make_current(connection, self.actor, self.campaign, supplier[0], submission_id, version or 1, detail)
+        make_current(connection, self.actor, self.campaign, supplier[0], submission_id, version or 1, detail, template)
         return IngestOutcome(str(received.path), "added", supplier[1], submission_id, version, errors, warnings, how)
 
 
@@ -322,7 +338,7 @@ def _read_bounded(path: Path) -> bytes:
 
 
 def _newer_current(
-    connection: Connection, campaign: Campaign, supplier_id: int, effective: dt.date | None
+    connection: Connection, campaign: Campaign, supplier_id: int, effective: dt.date | None, template: str
 ) -> dt.date | None:
     """The current version's effective date when it is later than `effective`, else None."""
     if effective is None:
@@ -330,7 +346,7 @@ def _newer_current(
     current = connection.execute(
         select(submissions.c.id, submissions.c.effective_date)
         .join(requests, requests.c.current_submission_id == submissions.c.id)
-        .where(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier_id)
+        .where(request_of(campaign, supplier_id, template))
     ).first()
     if current is None or not isinstance(current.effective_date, dt.date) or current.effective_date <= effective:
         return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, and_, select, update
 
 from conflict_minerals.cmrt.layout import version_key
+from conflict_minerals.model import TEMPLATE_TITLES
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.campaign import (
     OUTSTANDING,
@@ -56,12 +57,12 @@ class Planned:
         }
 
 
-# What a letter calls each template and the minerals it covers.
-TEMPLATE_TITLES = {
-    "CMRT": ("Conflict Minerals Reporting Template", "tin, tantalum, tungsten or gold"),
-    "EMRT": ("Extended Minerals Reporting Template", "cobalt, mica, copper, graphite, lithium or nickel"),
-    "CRT": ("Cobalt Reporting Template", "cobalt"),
-    "AMRT": ("Additional Minerals Reporting Template", "the minerals we asked you about"),
+# The minerals each template asks about, as a letter names them.
+MINERALS_ASKED = {
+    "CMRT": "tin, tantalum, tungsten or gold",
+    "EMRT": "cobalt, mica, copper, graphite, lithium or nickel",
+    "CRT": "cobalt",
+    "AMRT": "the minerals we asked you about",
 }
 
 
@@ -188,7 +189,6 @@ def render_letters(
     for item in items:
         supplier = suppliers[item.supplier_id]
         attached = blanks[item.template] if item.kind in ("request", "reminder") else None
-        title, minerals = TEMPLATE_TITLES[item.template]
         context: dict[str, object] = {
             "supplier": supplier.name,
             "year": campaign.year,
@@ -197,8 +197,8 @@ def render_letters(
             "attached": attached is not None,
             "template": f"{attached[1]}, {item.template} {attached[2]}" if attached else "",
             "template_type": item.template,
-            "template_title": title,
-            "minerals": minerals,
+            "template_title": TEMPLATE_TITLES[item.template],
+            "minerals": MINERALS_ASKED[item.template],
             "download_url": RMI_TEMPLATES_URL,
         }
         context |= _kind_context(workspace, connection, campaign, item)

@@ -19,7 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
-from conflict_minerals.model import CmrtDocument, Finding
+from conflict_minerals.model import CmrtDocument, ExtendedDocument, Finding
+from conflict_minerals.program.extended_store import MineralMatch
 from conflict_minerals.reference.smelter_reference import ReferenceRevision, SmelterReference
 from conflict_minerals.smelters.consolidate import match_row
 from conflict_minerals.smelters.matching import Matcher, SmelterMatch
@@ -37,6 +38,7 @@ class ReviewSetup:
     reporting_year: int
     require_product_level: bool
     today: dt.date
+    templates: tuple[str, ...] = ("CMRT",)  # what the campaign asks suppliers for
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,15 @@ class Prepared:
     matches: tuple[SmelterMatch, ...]
     error: str | None = None
     error_kind: str | None = None
+    extended: ExtendedDocument | None = None  # an EMRT, CRT or AMRT (then `document` is None)
+    extended_matches: tuple[MineralMatch, ...] = ()
+
+    @property
+    def template(self) -> str | None:
+        """The type of template read, or None when the file could not be read."""
+        if self.document is not None:
+            return self.document.template.type
+        return self.extended.template.type if self.extended is not None else None
 
 
 _built: list[tuple[ReviewSetup, Matcher]] = []  # the matcher of the run in progress, built once
@@ -67,6 +78,8 @@ def prepare(name: str, data: bytes, setup: ReviewSetup) -> Prepared:
     try:
         document = read_cmrt(name, data)
     except UnreadableFileError as exc:
+        if exc.kind is UnreadableKind.UNSUPPORTED_TEMPLATE:  # an EMRT, CRT or AMRT: read by its own layout
+            return _prepare_extended(name, data, setup)
         return Prepared(name, None, (), (), exc.message, exc.kind.value)
     except Exception as exc:  # a bug of ours or a file nobody foresaw: this file's error, not the batch's
         log.debug("unexpected failure reading %s", name, exc_info=True)
@@ -77,6 +90,25 @@ def prepare(name: str, data: bytes, setup: ReviewSetup) -> Prepared:
     except Exception as exc:
         log.debug("unexpected failure reviewing %s", name, exc_info=True)
         return Prepared(name, None, (), (), _internal(exc, "review"), UnreadableKind.INTERNAL.value)
+
+
+def _prepare_extended(name: str, data: bytes, setup: ReviewSetup) -> Prepared:
+    from conflict_minerals.cmrt.extended import read_extended
+    from conflict_minerals.review.extended import review_extended
+
+    try:
+        document = read_extended(name, data)
+    except UnreadableFileError as exc:
+        return Prepared(name, None, (), (), exc.message, exc.kind.value)
+    except Exception as exc:
+        log.debug("unexpected failure reading %s", name, exc_info=True)
+        return Prepared(name, None, (), (), _internal(exc, "read"), UnreadableKind.INTERNAL.value)
+    try:
+        findings, matches = review_extended(document, setup.templates, setup.reporting_year, setup.today)
+    except Exception as exc:
+        log.debug("unexpected failure reviewing %s", name, exc_info=True)
+        return Prepared(name, None, (), (), _internal(exc, "review"), UnreadableKind.INTERNAL.value)
+    return Prepared(name, None, tuple(findings), (), extended=document, extended_matches=tuple(matches))
 
 
 def _internal(exc: Exception, step: str) -> str:

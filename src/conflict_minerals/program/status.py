@@ -6,14 +6,29 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from conflict_minerals.program.campaign import OUTSTANDING, Campaign, overview, response_rate
+from conflict_minerals.program.campaign import OUTSTANDING, Campaign, RequestView, overview, response_rate
 from conflict_minerals.program.schema import submissions
 
 
-def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
-    """Return the documented `status --json` object."""
-    views = overview(connection, campaign)
+def _totals(views: list[RequestView]) -> dict[str, Any]:
     responded, surveyed, rate = response_rate(views)
+    return {
+        "surveyed": surveyed,
+        "responded": responded,
+        "response_rate": round(rate, 4),
+        "outstanding": sum(1 for v in views if v.state in OUTSTANDING),
+        "by_state": {
+            state: sum(1 for v in views if v.state.value == state) for state in sorted({v.state.value for v in views})
+        },
+    }
+
+
+def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
+    """Return the documented `status --json` object: totals of the campaign's first template (the CMRT when
+    asked), totals per template, and a line per supplier and template."""
+    every = overview(connection, campaign, None)
+    primary = campaign.templates[0]
+    views = [v for v in every if v.template == primary]
     unassigned = connection.execute(
         select(submissions.c.id, submissions.c.file_name, submissions.c.declared_company, submissions.c.readable)
         .where(
@@ -28,19 +43,14 @@ def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
     return {
         "campaign": campaign.year,
         "due_date": campaign.due_date.isoformat(),
-        "totals": {
-            "surveyed": surveyed,
-            "responded": responded,
-            "response_rate": round(rate, 4),
-            "outstanding": sum(1 for v in views if v.state in OUTSTANDING),
-            "by_state": {
-                state: sum(1 for v in views if v.state.value == state)
-                for state in sorted({v.state.value for v in views})
-            },
-        },
+        "templates": list(campaign.templates),
+        "totals": _totals(views),
+        "by_template": {t: _totals([v for v in every if v.template == t]) for t in campaign.templates},
         "suppliers": [
             {
                 "supplier": v.supplier,
+                "template": v.template,
+                "template_version": v.template_version,
                 "state": v.state.value,
                 "current_version": v.current_version,
                 "current_file": v.current_file,
@@ -52,7 +62,7 @@ def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
                 "due_date": v.due_date.isoformat(),
                 "escalated": v.escalated_at is not None,
             }
-            for v in views
+            for v in every
         ],
         "outstanding": [v.supplier for v in views if v.state in OUTSTANDING],
         "unassigned": [

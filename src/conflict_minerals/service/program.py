@@ -38,11 +38,15 @@ def start_campaign(
     year: int,
     due: dt.date | None = None,
     product_level: bool | None = None,
+    templates: str | None = None,
 ) -> tuple[campaigns.Campaign, int]:
-    """Start (or extend) a year's campaign; return it and the number of new requests."""
+    """Start (or extend) a year's campaign, asking for `templates` ("CMRT,EMRT"; default the CMRT, or what the
+    campaign already asks); return it and the number of new requests."""
     level = workspace.settings.campaign.require_product_level if product_level is None else product_level
+    asked = campaigns.parse_templates(templates)
     with workspace.transaction() as connection:
-        return campaigns.start_campaign(connection, actor, year, due or default_due_date(workspace, year), level)
+        due = due or default_due_date(workspace, year)
+        return campaigns.start_campaign(connection, actor, year, due, level, asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,7 @@ class ReviewItem:
     version: int | None
     state: str
     findings: tuple[StoredFinding, ...]
+    template: str = "CMRT"
 
     @property
     def open_errors(self) -> int:
@@ -107,6 +112,7 @@ class ReviewItem:
         """The documented `review --json` item."""
         return {
             "supplier": self.supplier,
+            "template": self.template,
             "file": self.file,
             "version": self.version,
             "state": self.state,
@@ -133,12 +139,15 @@ def review_items(
         campaign = campaigns.require_campaign(connection, year)
         wanted = require_supplier(connection, supplier).id if supplier else None
         items = []
-        for view in campaigns.overview(connection, campaign):
+        for view in campaigns.overview(connection, campaign, None):
             if view.current_submission_id is None or (wanted is not None and view.supplier_id != wanted):
                 continue
             found = decisions.submission_findings(connection, view.current_submission_id, include_waived=show_all)
             shown = tuple(f for f in found if show_all or f.severity != "info")
-            items.append(ReviewItem(view.supplier, view.current_file, view.current_version, view.state.value, shown))
+            item = ReviewItem(
+                view.supplier, view.current_file, view.current_version, view.state.value, shown, view.template
+            )
+            items.append(item)
     return items
 
 
@@ -161,8 +170,9 @@ def decide(
     year: int | None = None,
     despite_findings: bool = False,
     version: int | None = None,
+    template: str = "CMRT",
 ) -> SupplierRecord:
-    """Take a decision on a supplier's CMRT: accept, reject, escalate or not-applicable."""
+    """Take a decision on a supplier's CMRT (or other template): accept, reject, escalate or not-applicable."""
     reason = (reason or "").strip() or None
     if decision != "accept" and reason is None:
         raise decisions.DecisionError(f"a {decision} decision needs a reason.", "decision.reason_needed")
@@ -170,27 +180,35 @@ def decide(
         campaign = campaigns.require_campaign(connection, year)
         target = require_supplier(connection, supplier)
         if decision == "accept":
-            decisions.accept(connection, actor, campaign, target, reason, despite_findings, version)
+            decisions.accept(connection, actor, campaign, target, reason, despite_findings, version, template)
         elif decision == "reject":
-            decisions.reject(connection, actor, campaign, target, reason or "")
+            decisions.reject(connection, actor, campaign, target, reason or "", template)
         elif decision == "escalate":
-            decisions.escalate(connection, actor, campaign, target, reason or "")
+            decisions.escalate(connection, actor, campaign, target, reason or "", template)
         elif decision == "not-applicable":
-            decisions.not_applicable(connection, actor, campaign, target, reason or "")
+            decisions.not_applicable(connection, actor, campaign, target, reason or "", template)
         else:
             raise ConflictMineralsError(f"there is no decision '{decision}'.", "decision.unknown")
     return target
 
 
 def waive(
-    workspace: Workspace, actor: str, supplier: str, code: str, cell: str | None, reason: str, year: int | None = None
+    workspace: Workspace,
+    actor: str,
+    supplier: str,
+    code: str,
+    cell: str | None,
+    reason: str,
+    year: int | None = None,
+    template: str = "CMRT",
 ) -> int:
-    """Waive open findings of a supplier's current CMRT by code (and cell), with a reason."""
+    """Waive open findings of a supplier's current CMRT (or other template) by code (and cell), with a reason."""
     if not reason.strip():
         raise decisions.DecisionError("a waiver needs a reason.", "decision.reason_needed")
     with workspace.transaction() as connection:
         campaign = campaigns.require_campaign(connection, year)
-        return decisions.waive(connection, actor, campaign, require_supplier(connection, supplier), code, cell, reason)
+        target = require_supplier(connection, supplier)
+        return decisions.waive(connection, actor, campaign, target, code, cell, reason, template)
 
 
 def assign(workspace: Workspace, actor: str, submission: int, supplier: str, year: int | None = None) -> None:
