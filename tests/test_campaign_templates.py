@@ -1,0 +1,131 @@
+"""A campaign asks for several templates: requests, letters, versions, findings and decisions per template;
+ingest routes each file by its detected type. EMRTs are RMI's real 2.1 workbook filled here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import json
+from email import policy
+from pathlib import Path
+
+import openpyxl
+
+from tests.conftest import declaration, template_path
+from tests.workspace_fixtures import Program
+
+NORDIC = "Nordic Cells AB"
+CEDAR = "Cedar Valley Electronics Corp."
+
+
+def _emrt(folder: Path, company: str = NORDIC, listed: bool = True, name: str = "nordic-emrt.xlsx") -> Path:
+    book = openpyxl.load_workbook(template_path("RMI_EMRT_2.1.xlsx"))
+    declaration_sheet = book["Declaration"]
+    for cell, value in {
+        "D8": company,
+        "D9": "A. Company",
+        "D20": "cmrt@nordic.example",
+        "D26": dt.datetime(2026, 2, 1),
+    }.items():
+        declaration_sheet[cell] = value
+    declaration_sheet["E12"] = "(Delete Copper)"
+    declaration_sheet["D13"] = "(Delete Lithium)"  # leaves Cobalt, Graphite, Mica, Nickel: rows 30-33
+    for row, answer in zip(range(30, 34), ("Yes", "No", "Yes", "No"), strict=True):
+        declaration_sheet[f"D{row}"] = answer
+    if listed:
+        smelters = book["Smelter List"]
+        smelters["B5"], smelters["C5"], smelters["D5"], smelters["E5"] = (
+            "Cobalt",
+            "Smelter not listed",
+            "Kolwezi Cobalt Refinery",
+            "Congo, Democratic Republic of the",
+        )
+        mines = book["Mine List"]
+        mines["A5"], mines["B5"], mines["C5"], mines["F5"] = (
+            "Cobalt",
+            "Kolwezi Cobalt Refinery",
+            "Mutanda",
+            "Congo, Democratic Republic of the",
+        )
+    path = folder / name
+    book.save(path)
+    return path
+
+
+def _status(program: Program) -> dict[tuple[str, str], dict[str, object]]:
+    rows = json.loads(program("status", "--json").output)["suppliers"]
+    return {(row["supplier"], row["template"]): row for row in rows}
+
+
+def test_a_campaign_asks_each_supplier_for_every_template_and_writes_a_letter_for_each(program: Program) -> None:
+    program("suppliers", "add", NORDIC, "--email", "ann@nordic.example")
+    started = program("campaign", "start", "2025", "--templates", "emrt,CMRT")
+    assert "Campaign 2025 (CMRT and EMRT): 2 new request(s)" in started.output
+    letters = sorted((program.root / "outbox").rglob("*.eml"))
+    assert [p.name.split("-", 1)[1] for p in letters] == ["nordic-cells-ab-request.eml", "nordic-cells-ab-emrt-request.eml"]
+    emrt = email.message_from_bytes(letters[1].read_bytes(), policy=policy.default)
+    body = " ".join(emrt.get_body().get_content().split())  # type: ignore[union-attr]
+    assert "EMRT" in emrt["Subject"] and "Extended Minerals Reporting Template (EMRT)" in body
+    assert "cobalt, mica" in body and "tin, tantalum" not in body
+    assert "0 new request(s)" in program("campaign", "start", "2025").output  # the templates asked are kept
+    status = json.loads(program("status", "--json").output)
+    assert status["templates"] == ["CMRT", "EMRT"]
+    assert set(status["by_template"]) == {"CMRT", "EMRT"}
+    assert status["by_template"]["EMRT"]["surveyed"] == 1
+
+
+def test_an_unknown_template_is_refused_with_what_can_be_asked(program: Program) -> None:
+    result = program("campaign", "start", "2025", "--templates", "CMRT,XMRT", ok=False)
+    assert result.exit_code == 2
+    assert "unknown template XMRT" in result.stderr and "EMRT" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_emrt_is_filed_under_the_suppliers_emrt_request(program: Program, build_cmrt, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    program("suppliers", "add", NORDIC)
+    program("campaign", "start", "2025", "--templates", "CMRT,EMRT", "--no-letters")
+    cmrt = build_cmrt("6.5", declaration(company={**declaration()["company"], "name": NORDIC}), "nordic-cmrt.xlsx")
+    ingested = program("ingest", _emrt(tmp_path), cmrt, ok=False)
+    assert "nordic-emrt.xlsx: Nordic Cells AB v1" in ingested.output
+    assert "nordic-cmrt.xlsx: Nordic Cells AB v1" in ingested.output  # versions are counted per template
+    status = _status(program)
+    assert status[(NORDIC, "EMRT")]["state"] == "under_review"
+    assert status[(NORDIC, "EMRT")]["template_version"] == "2.1"
+    assert status[(NORDIC, "CMRT")]["current_file"] == "nordic-cmrt.xlsx"
+    # a second EMRT is version 2 of the EMRT, and the CMRT stays as it was
+    again = program("ingest", _emrt(tmp_path, name="nordic-emrt-v2.xlsx", listed=False), ok=False)
+    assert "nordic-emrt-v2.xlsx: Nordic Cells AB v2" in again.output
+    status = _status(program)
+    assert status[(NORDIC, "EMRT")]["current_version"] == 2 and status[(NORDIC, "CMRT")]["current_version"] == 1
+    items = {item["template"]: item for item in json.loads(program("review", "--json", ok=False).output)}
+    emrt_codes = {(f["code"], f["sheet"], f["cell"]) for f in items["EMRT"]["findings"]}
+    # cobalt (row 30) and mica (row 32) declared used, no facility listed in version 2
+    assert {("EXT-R-004", "Declaration", "D30"), ("EXT-R-004", "Declaration", "D32")} <= emrt_codes
+    waived = program("waive", NORDIC, "EXT-R-004", "--template", "emrt", "--reason", "refiner named by e-mail")
+    assert "2 finding(s) EXT-R-004 waived" in waived.output
+    assert "accept recorded (EMRT)" in program("accept", NORDIC, "--template", "EMRT").output
+    status = _status(program)
+    assert status[(NORDIC, "EMRT")]["state"] == "accepted" and status[(NORDIC, "CMRT")]["state"] == "under_review"
+    refused = program("accept", CEDAR, "--template", "EMRT", ok=False)
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
+
+
+def test_cobalt_rows_never_reach_the_3tg_facilities(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", NORDIC)
+    program("campaign", "start", "2025", "--templates", "CMRT,EMRT", "--no-letters")
+    program("ingest", _emrt(tmp_path))
+    names = json.loads(program("smelters", "review", "--json").output)
+    assert "Kolwezi" not in json.dumps(names)
+    draft = program("report", "2025", "--draft", "--out", tmp_path / "draft", ok=False)
+    assert "Traceback" not in draft.output
+    assert "Kolwezi" not in "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "draft").glob("*.md"))
+
+
+def test_a_template_the_campaign_did_not_ask_for_is_filed_with_a_finding(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", NORDIC)
+    program("campaign", "start", "2025", "--no-letters")
+    program("ingest", _emrt(tmp_path))
+    [item] = json.loads(program("review", "--json", ok=False).output)
+    assert item["template"] == "EMRT"
+    [finding] = [f for f in item["findings"] if f["code"] == "EXT-R-001"]
+    assert finding["severity"] == "warning" and "asks for CMRT" in finding["message"]
