@@ -62,7 +62,10 @@ def test_a_campaign_asks_each_supplier_for_every_template_and_writes_a_letter_fo
     started = program("campaign", "start", "2025", "--templates", "emrt,CMRT")
     assert "Campaign 2025 (CMRT and EMRT): 2 new request(s)" in started.output
     letters = sorted((program.root / "outbox").rglob("*.eml"))
-    assert [p.name.split("-", 1)[1] for p in letters] == ["nordic-cells-ab-request.eml", "nordic-cells-ab-emrt-request.eml"]
+    assert [p.name.split("-", 1)[1] for p in letters] == [
+        "nordic-cells-ab-request.eml",
+        "nordic-cells-ab-emrt-request.eml",
+    ]
     emrt = email.message_from_bytes(letters[1].read_bytes(), policy=policy.default)
     body = " ".join(emrt.get_body().get_content().split())  # type: ignore[union-attr]
     assert "EMRT" in emrt["Subject"] and "Extended Minerals Reporting Template (EMRT)" in body
@@ -129,3 +132,22 @@ def test_a_template_the_campaign_did_not_ask_for_is_filed_with_a_finding(program
     assert item["template"] == "EMRT"
     [finding] = [f for f in item["findings"] if f["code"] == "EXT-R-001"]
     assert finding["severity"] == "warning" and "asks for CMRT" in finding["message"]
+
+
+def test_the_extended_minerals_summary_counts_answers_facilities_and_mines(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", NORDIC)
+    program("suppliers", "add", CEDAR)
+    program("campaign", "start", "2025", "--templates", "CMRT,EMRT", "--no-letters")
+    program("ingest", _emrt(tmp_path))
+    out = tmp_path / "summary" / "minerals.md"
+    summary = json.loads(program("minerals", "--as-of", "2026-01-15", "--out", out, "--json").output)
+    assert summary["templates"] == {"EMRT": {"asked": 2, "answered": 1}}
+    by_mineral = {m["mineral"]: m for m in summary["minerals"]}
+    assert set(by_mineral) == {"Cobalt", "Graphite", "Mica", "Nickel"}
+    cobalt = by_mineral["Cobalt"]
+    assert (cobalt["suppliers_answered"], cobalt["declared_used"], cobalt["facilities"]) == (1, 1, 1)
+    assert cobalt["facility_countries"] == {"Congo, Democratic Republic of the": 1}
+    assert cobalt["mines_by_country"] == {"Congo, Democratic Republic of the": 1}
+    assert by_mineral["Graphite"]["declared_used"] == 0 and by_mineral["Graphite"]["facilities"] == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Extended minerals summary, 2025") and "## Cobalt" in text

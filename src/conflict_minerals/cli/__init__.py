@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "refdata": ("smelters", "refdata", "Reference data: RMI smelter look-up revisions, status lists and the CAHRA list."),
     "smelters": ("smelters", "smelters", "Consolidate the smelters of supplier CMRTs (`smelters FILES...`), or match names (`smelters match`)."),
     "report": ("report", "report", "Generate the Form SD and Conflict Minerals Report (`report --period YEAR --out DIR`), or explain a figure."),
+    "minerals": ("minerals", "minerals", "The extended-minerals summary: per mineral, suppliers answered, facilities by status, countries, mines."),
     "export-cmrt": ("report", "export_cmrt", "Write the company's own company-level CMRT for its customers."),
     "filings": ("filings", "filings", "Check a filing before it goes out, or import last year's filing as a baseline."),
 }  # fmt: skip

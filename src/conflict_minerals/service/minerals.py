@@ -1,0 +1,34 @@
+"""The extended-minerals summary as the CLI (and later the web app) asks for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+from conflict_minerals.program.campaign import require_campaign
+from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.report.minerals import MineralsReport, StatusOf, as_markdown, minerals_report
+
+
+def extended_summary(
+    workspace: Workspace, year: int | None = None, as_of: dt.date | None = None, status_of: StatusOf | None = None
+) -> MineralsReport:
+    """The summary of a campaign's EMRT, CRT and AMRT answers, facility status as of a date (default today)."""
+    with workspace.read() as connection:
+        campaign = require_campaign(connection, year)
+        return minerals_report(connection, campaign, as_of or dt.date.today(), status_of)
+
+
+def write_summary(report: MineralsReport, out: Path) -> None:
+    """Write the summary as Markdown, atomically (a reader never sees half a file)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(as_markdown(report))
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
