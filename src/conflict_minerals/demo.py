@@ -17,8 +17,9 @@ import sys
 import time
 from pathlib import Path
 
+from conflict_minerals.cmrt.own_extended import write_own_extended
 from conflict_minerals.cmrt.writer import write_cmrt
-from conflict_minerals.demo_data import demo_suppliers
+from conflict_minerals.demo_data import demo_emrt, demo_suppliers
 from conflict_minerals.filings.check import location_text
 from conflict_minerals.model import Finding, LookupEntry, Metal, Severity
 from conflict_minerals.program import decisions
@@ -32,6 +33,7 @@ from conflict_minerals.reference.snapshot import bundled_snapshot
 from conflict_minerals.reference.status import read_status_list
 from conflict_minerals.report.texts import plural
 from conflict_minerals.service.facilities import names_to_decide, resolve_name
+from conflict_minerals.service.minerals import extended_summary, write_summary
 from conflict_minerals.service.outreach import request_corrections, send_reminders, send_requests
 from conflict_minerals.service.reports import ReportResult, run_report
 from conflict_minerals.service.templates import export_company_cmrt
@@ -93,6 +95,9 @@ def write_supplier_files(folder: Path, reference: tuple[LookupEntry, ...]) -> li
             stamp += 10
             os.utime(path, (stamp, stamp))
             paths.append(path)
+    name, data = demo_emrt()
+    write_own_extended(folder / name, "EMRT", "2.1", data)
+    paths.append(folder / name)
     return paths
 
 
@@ -100,7 +105,8 @@ def write_status_list(path: Path, paths: list[Path]) -> Path:
     """An example status list over the demo's facilities, marked as illustrative in the file itself."""
     from conflict_minerals.cmrt import read_cmrt
 
-    ids = sorted({row.smelter_id for p in paths for row in read_cmrt(p).smelters if row.smelter_id})
+    cmrts = [p for p in paths if "-cmrt-" in p.name]
+    ids = sorted({row.smelter_id for p in cmrts for row in read_cmrt(p).smelters if row.smelter_id})
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([ILLUSTRATIVE])
@@ -121,7 +127,7 @@ def run_program(workspace: Workspace, paths: list[Path], status_list: Path) -> N
     with workspace.transaction() as connection:
         for supplier in suppliers:
             add_supplier(connection, actor, supplier.name, supplier.unique_id, "DUNS", supplier.contact, supplier.email)
-        start_campaign(connection, actor, PERIOD, dt.date(PERIOD + 1, 3, 31))
+        start_campaign(connection, actor, PERIOD, dt.date(PERIOD + 1, 3, 31), templates=("CMRT", "EMRT"))
     requests = send_requests(workspace, actor, PERIOD)
     print(f"Initial requests: {len(requests.written)} letters in {workspace.root / 'outbox' / str(PERIOD)}")
     corrected = next(p for p in paths if p.name == "cedarvalley-cmrt-2025-v2.xlsx")
@@ -201,10 +207,12 @@ def main(argv: list[str]) -> int:
         result = run_report(workspace, PERIOD, "demo", AS_OF, out / "reports", signature_date=SIGNATURE_DATE)
         model, written = result.model, result.written
         used = export_company_cmrt(workspace, PERIOD, out / "reports" / f"northwind-cmrt-{PERIOD}.xlsx", AS_OF).used
+        minerals = extended_summary(workspace, PERIOD, AS_OF)
+        write_summary(minerals, out / "reports" / f"extended-minerals-{PERIOD}.md")
     finally:
         workspace.close()
     f = model.figures
-    print(f"Demo company: {DEMO_COMPANY.legal_name}; {len(paths)} supplier CMRTs in {out / 'supplier-cmrts'}")
+    print(f"Demo company: {DEMO_COMPANY.legal_name}; {len(paths)} supplier files in {out / 'supplier-cmrts'}")
     responded, surveyed, no_3tg = f["suppliers.responded"], f["suppliers.surveyed"], f["suppliers.no_3tg"]
     print(f"Suppliers: {responded} of {surveyed} responded, {no_3tg} declare no 3TG")
     neither = f["facilities.not_conformant"] + f["facilities.not_listed"]
@@ -217,6 +225,12 @@ def main(argv: list[str]) -> int:
     for path in written.files:
         print(f"  {path.name}")
     print(f"Reports written to {written.folder}")
+    for template, figures in minerals.templates.items():
+        print(f"Extended minerals ({template}): {figures['answered']} of {figures['asked']} suppliers answered")
+    for item in minerals.minerals:
+        countries = ", ".join(item.countries) or "none named"
+        print(f"  {item.mineral}: declared used by {item.declared_used}, {item.facilities} facilities ({countries})")
+    print(f"  summary in extended-minerals-{PERIOD}.md")
     print(f"Pre-filing check of the final report: {summary(result.findings)}")
     print(f"Pre-filing check of a deliberately flawed draft ({flawed.written.folder}): {summary(flawed.findings)}")
     for finding in flawed.findings[:12]:

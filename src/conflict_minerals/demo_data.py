@@ -205,3 +205,53 @@ def _flawed_supplier(reference: Sequence[LookupEntry]) -> DemoSupplier:
     return DemoSupplier(
         fixed_company["name"], fixed_company["unique_id"], "Dana Whitfield", fixed_company["contact_email"], files
     )
+
+
+def demo_emrt() -> tuple[str, dict[str, Any]]:
+    """Fairmont's EMRT 2.1 for its battery modules: cobalt, graphite, lithium, mica and nickel (names invented)."""
+    company = _company("Fairmont Power Modules GmbH", "650056789", "Supply Chain Desk", "cmrt@fairmont.example.com")
+    company["effective_date"] = dt.date(2026, 2, 20)
+    used = {"Q1": "Yes", "Q2": "Yes", "Q3": "Yes", "Q4": "Yes", "Q5": "Greater than 75%", "Q6": "Yes", "Q7": "No"}
+    drc = "Congo, Democratic Republic of the"
+    return "fairmont-emrt-2025.xlsx", {
+        "company": company,
+        "minerals": ["Cobalt", "Graphite", "Lithium", "Mica", "Nickel"],
+        "answers": {
+            "Cobalt": used,
+            "Graphite": {"Q1": "No"},
+            "Lithium": used,
+            "Mica": {"Q1": "No"},
+            "Nickel": used,
+        },
+        "company_answers": {"A": "Yes", "B": "Yes", "C": "Yes", "D": "Yes", "E": "No", "F": "Yes", "G": "No"},
+        "smelters": [
+            {"mineral": "Cobalt", "lookup_name": "Smelter not listed", "name": "Lualaba Cobalt Works", "country": drc},
+            {
+                "mineral": "Cobalt",
+                "lookup_name": "Smelter not listed",
+                "name": "Kokkola Cobalt Refinery",
+                "country": "Finland",
+            },
+            {
+                "mineral": "Lithium",
+                "lookup_name": "Smelter not listed",
+                "name": "Atacama Lithium Chemicals",
+                "country": "Chile",
+            },
+            {
+                "mineral": "Nickel",
+                "lookup_name": "Smelter not listed",
+                "name": "Sulawesi Nickel Processing",
+                "country": "Indonesia",
+            },
+        ],
+        "mines": [
+            {"mineral": "Cobalt", "smelter_name": "Lualaba Cobalt Works", "mine_name": "Kambove West", "country": drc},
+            {
+                "mineral": "Lithium",
+                "smelter_name": "Atacama Lithium Chemicals",
+                "mine_name": "Salar Norte",
+                "country": "Chile",
+            },
+        ],
+    }

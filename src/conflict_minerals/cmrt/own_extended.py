@@ -33,6 +33,8 @@ def write_own_extended(out: str | Path, kind: str, version: str, data: Mapping[s
     company = data.get("company", {})
     for field, ref in spec.company_cells.items():
         value = company.get(field)
+        if field == "declaration_scope":
+            value = layout.SCOPE_OPTIONS.get(value, value)
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             value = dt.datetime.combine(value, dt.time())
         declaration[ref] = value

@@ -163,6 +163,7 @@ def plan_corrections(
             continue
         errors = sum(1 for f in chosen if f.severity == "error")
         detail = f"{errors} error(s)" + (f", {len(chosen) - errors} warning(s)" if include_warnings else "")
+        detail = detail if template == "CMRT" else f"{template}: {detail}"
         planned.append(Planned(supplier.id, supplier.name, "correction", due, detail, chosen, template))
     return planned, skipped
 
