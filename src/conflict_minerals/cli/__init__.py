@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "reject": ("program", "reject", "Reject a supplier's current CMRT (left out of the report)."),
     "escalate": ("program", "escalate", "Escalate a supplier to management."),
     "not-applicable": ("program", "not_applicable", "Mark a supplier as out of scope (e.g. supplies no 3TG)."),
-    "waive": ("program", "waive", "Waive a finding of a supplier's current CMRT, with a reason."),
+    "waive": ("program", "waive", "Waive a finding of a supplier's current CMRT (or other template), with a reason."),
     "assign": ("program", "assign", "Assign an unassigned submission (see `status`) to a supplier."),
     "discard": ("program", "discard", "Set aside an unassigned or unreadable file (see `status`); the original is kept."),
     "status": ("program", "status", "Per supplier: state, current version, open findings, last contact; totals and response rate."),

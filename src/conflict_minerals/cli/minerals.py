@@ -19,7 +19,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the summary as Markdown.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON only.")
 def minerals(year: int | None, as_of: dt.datetime | None, out: Path | None, as_json: bool) -> None:
-    """Per mineral (cobalt, mica, ...): suppliers asked and answered, facilities by status, countries, mines."""
+    """The extended-minerals summary: per mineral, suppliers answered, facilities by status, countries, mines."""
     from conflict_minerals.report.minerals import as_markdown
     from conflict_minerals.service.minerals import extended_summary, write_summary
 
