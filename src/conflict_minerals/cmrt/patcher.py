@@ -180,7 +180,24 @@ def is_rmi_workbook(path: Path) -> bool:
             names = {name.casefold() for name in _sheet_parts(archive)}
     except (zipfile.BadZipFile, OSError, KeyError):
         return False
-    return {"checker", "l", "smelter look-up", "declaration", "smelter list"} <= names
+    # every RMI template has a look-up sheet, except AMRT 1.2, which has its Minerals Scope instead
+    return {"checker", "l", "declaration", "smelter list"} <= names and bool(
+        {"smelter look-up", "minerals scope"} & names
+    )
+
+
+def external_targets(path: Path) -> list[str] | None:
+    """Return where a workbook's external links point, or None when it carries macros (never trusted)."""
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        if any(name.casefold().endswith("vbaproject.bin") for name in names):
+            return None
+        links = [n for n in names if n.startswith("xl/externalLinks/_rels/") and n.endswith(".rels")]
+        return [
+            target.decode("utf-8", "replace")
+            for name in links
+            for target in re.findall(rb'Target="([^"]*)"', archive.read(name))
+        ]
 
 
 def _recalculate_on_open(xml: bytes) -> bytes:
