@@ -44,20 +44,18 @@ def declared_minerals(
 ) -> tuple[str, ...]:
     """The minerals declared: those given, else the template's own, else those the facilities were named for."""
     offered = spec.fixed_minerals or spec.slot_minerals
+    spelled = {m.casefold(): m for m in (*offered, *spec.mineral_options)}  # the template's own spelling
     if given:
-        spelled = {m.casefold(): m for m in offered}
         unknown = [m for m in given if offered and m.casefold() not in spelled]
         if unknown:
-            raise ValueError(
-                f"{spec.type} {spec.revisions[-1]} has no {', '.join(unknown)}: it covers {', '.join(offered)}."
-            )
-        return tuple(dict.fromkeys(spelled.get(m.casefold(), m.strip()) for m in given))
-    if offered:
+            covered = ", ".join(offered)
+            raise ValueError(f"{spec.type} {spec.revisions[-1]} has no {', '.join(unknown)}: it covers {covered}.")
+    elif offered:
         return offered
-    named = tuple(dict.fromkeys(row.mineral for row in smelters if row.mineral))
-    if not named:
+    chosen = given or [row.mineral for row in smelters if row.mineral]
+    if not chosen:
         raise ValueError(f"An {spec.type} declares the minerals the company chooses; name at least one.")
-    return named
+    return tuple(dict.fromkeys(spelled.get(m.strip().casefold(), m.strip()) for m in chosen))
 
 
 def derive_extended(
