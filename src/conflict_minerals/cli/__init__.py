@@ -40,7 +40,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "smelters": ("smelters", "smelters", "Consolidate the smelters of supplier CMRTs (`smelters FILES...`), or match names (`smelters match`)."),
     "report": ("report", "report", "Generate the Form SD and Conflict Minerals Report (`report --period YEAR --out DIR`), or explain a figure."),
     "export-cmrt": ("report", "export_cmrt", "Write the company's own company-level CMRT for its customers."),
-    "export-emrt": ("report", "export_emrt", "Write the company's own EMRT (or --type CRT / AMRT) into RMI's blank workbook."),
+    "export-emrt": ("report", "export_emrt", "Write the company's own EMRT (or --type CRT / AMRT) for its customers, into RMI's blank workbook."),
     "filings": ("filings", "filings", "Check a filing before it goes out, or import last year's filing as a baseline."),
 }  # fmt: skip
 
