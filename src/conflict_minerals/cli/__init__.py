@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("report", "report", "Generate the Form SD and Conflict Minerals Report (`report --period YEAR --out DIR`), or explain a figure."),
     "minerals": ("minerals", "minerals", "The extended-minerals summary: per mineral, suppliers answered, facilities by status, countries, mines."),
     "export-cmrt": ("report", "export_cmrt", "Write the company's own company-level CMRT for its customers."),
+    "export-emrt": ("report", "export_emrt", "Write the company's own EMRT (or --type CRT / AMRT) for its customers, into RMI's blank workbook."),
     "filings": ("filings", "filings", "Check a filing before it goes out, or import last year's filing as a baseline."),
 }  # fmt: skip
 

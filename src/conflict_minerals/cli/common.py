@@ -37,6 +37,8 @@ HINTS = {
     "message.not_smtp": 'set [email] mode = "smtp" and smtp_host in conflict-minerals.toml',
     "status.no_kind": "give --list conformant or --list active",
     "filing.no_period": "give --period YEAR",
+    "template.missing": "import RMI's blank workbook with `conflict-minerals refdata import-template "
+    "RMI_{template_type}_<revision>.xlsx`, or give --template FILE",
 }
 
 

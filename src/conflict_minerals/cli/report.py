@@ -1,4 +1,4 @@
-"""CLI commands of the report stage: `report` (the main job), `report explain`, `report evidence`, `export-cmrt`."""
+"""CLI commands of the report stage: `report`, `report explain`, `report evidence`, `export-cmrt`, `export-emrt`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from pathlib import Path
 
 import click
 
-from conflict_minerals.cli.common import EXIT_FINDINGS, DefaultGroup, echo_json, fail, print_findings, workspace
+from conflict_minerals.cli.common import (
+    EXIT_FINDINGS,
+    DefaultGroup,
+    echo_json,
+    fail,
+    fail_with,
+    print_findings,
+    workspace,
+)
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -203,6 +211,52 @@ def export_cmrt(period: int, as_of: dt.datetime | None, template: Path | None, o
         )
         return
     click.echo(f"Company CMRT {period} written to {result.path} ({result.smelter_rows} smelter rows; {result.used}).")
+    for answer in result.answers:
+        label = f"{answer.question} {answer.metal}" if answer.metal else answer.question
+        click.echo(f"  {label:<14} {answer.answer or '(blank)':<48} {answer.rule}")
+
+
+@click.command("export-emrt")
+@click.option("--year", "--period", "year", type=int, help="Reporting year (default: the current year).")
+@click.option("--type", "template_type", type=click.Choice(["EMRT", "CRT", "AMRT"]), default="EMRT", show_default=True)
+@click.option("--mineral", "minerals", multiple=True, help="A mineral declared (repeat; default: the template's own).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="RMI's blank workbook to fill.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (.xlsx).")
+@click.option("--json", "as_json", is_flag=True, help="Print the derived answers and their rules as JSON only.")
+def export_emrt(
+    year: int | None,
+    template_type: str,
+    minerals: tuple[str, ...],
+    template: Path | None,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """Write the company's own EMRT (or --type CRT / AMRT) for its customers, into RMI's blank workbook.
+
+    The workbook filled is --template, else the newest blank of the type imported with
+    `refdata import-template`; there is no fallback layout.
+    """
+    from conflict_minerals.errors import ConflictMineralsError
+    from conflict_minerals.service.templates import export_company_extended
+
+    period = year or dt.date.today().year
+    with workspace() as ws:
+        target = out or ws.root / "reports" / str(period) / f"{template_type.lower()}-{period}.xlsx"
+        try:
+            result = export_company_extended(ws, template_type, period, target, minerals, (), template)
+        except ConflictMineralsError as exc:
+            fail_with(exc)
+        except (ValueError, OSError) as exc:
+            fail(str(exc))
+    if as_json:
+        echo_json(
+            [{"question": a.question, "mineral": a.metal, "answer": a.answer, "rule": a.rule} for a in result.answers]
+        )
+        return
+    click.echo(
+        f"Company {template_type} {period} written to {result.path} ({', '.join(result.minerals)}; "
+        f"{result.smelter_rows} smelter rows; {result.used})."
+    )
     for answer in result.answers:
         label = f"{answer.question} {answer.metal}" if answer.metal else answer.question
         click.echo(f"  {label:<14} {answer.answer or '(blank)':<48} {answer.rule}")

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formula.translate import Translator
 
 from conflict_minerals.cmrt import layout
@@ -27,26 +28,59 @@ _CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
 _STYLE = re.compile(rb'\ss="(\d+)"')
 _FORMULA = re.compile(rb"<f([^>]*)>([^<]*)</f>")
 _FORMULA_COLUMNS = ("B", "C", "E", "F", "G", "H", "I", "J", "R")
+_ANY_FORMULA = re.compile(rb"<f[^>]*/>|<f[^>]*>[^<]*</f>")
+_TYPE = re.compile(rb'\st="[^"]*"')
+_CALC_CHAIN = "xl/calcChain.xml"
 
 
-def patch_workbook(template: Path, out: Path, cells: Mapping[str, Mapping[str, Value]]) -> None:
-    """Copy `template` to `out` with the given {sheet: {A1: value}} written in, formulas and validations kept."""
+def patch_workbook(
+    template: Path,
+    out: Path,
+    cells: Mapping[str, Mapping[str, Value]],
+    stale: Mapping[str, Collection[str]] | None = None,
+) -> None:
+    """Copy `template` to `out` with {sheet: {A1: value}} written in, formulas and validations kept.
+
+    The formulas named in `stale` ({sheet: cells}) lose their cached result, so a reader that does
+    not calculate finds nothing out of date; Excel recalculates everything when the file opens.
+    """
     with zipfile.ZipFile(template) as source:
         parts = _sheet_parts(source)
         names = {name.casefold(): part for name, part in parts.items()}
         changed: dict[str, bytes] = {}
-        for sheet, values in cells.items():
+        for sheet in {*cells, *(stale or {})}:
             part = names[sheet.casefold()]
             xml = source.read(part)
             if sheet == layout.SMELTER_LIST:
                 xml = restore_smelter_formulas(xml)
-            changed[part] = set_cells(xml, values)
+            if stale and stale.get(sheet):
+                xml = drop_cached(xml, stale[sheet])
+            changed[part] = set_cells(xml, cells.get(sheet, {}))
         changed["xl/workbook.xml"] = _recalculate_on_open(source.read("xl/workbook.xml"))
+        if _CALC_CHAIN in source.NameToInfo:  # it lists formulas that are now values; Excel rebuilds it
+            for name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+                changed[name] = re.sub(rb"<(?:Override|Relationship)\b[^>]*calcChain[^>]*/>", b"", source.read(name))
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
             for info in source.infolist():
+                if info.filename == _CALC_CHAIN:
+                    continue
                 target.writestr(
                     info, changed.get(info.filename, source.read(info.filename)), compress_type=zipfile.ZIP_DEFLATED
                 )
+
+
+def drop_cached(xml: bytes, refs: Collection[str]) -> bytes:
+    """Keep the formulas of the given cells but not their cached results (as openpyxl writes formulas)."""
+    wanted = {ref.encode() for ref in refs}
+
+    def strip(match: re.Match[bytes]) -> bytes:
+        ref = match.group(1) + match.group(2)
+        formula = _ANY_FORMULA.search(match.group(4) or b"") if ref in wanted else None
+        if formula is None:
+            return match.group(0)
+        return b'<c r="%s"%s>%s<v/></c>' % (ref, _TYPE.sub(b"", match.group(3)), formula.group(0))
+
+    return _CELL.sub(strip, xml)
 
 
 def _cell_xml(ref: str, style: bytes | None, value: Value) -> bytes:
@@ -62,7 +96,7 @@ def _cell_xml(ref: str, style: bytes | None, value: Value) -> bytes:
         value = (value - _EXCEL_EPOCH).days
     if isinstance(value, (int, float)):
         return f"<c{attributes}><v>{value}</v></c>".encode()
-    text = escape(str(value))
+    text = escape(ILLEGAL_CHARACTERS_RE.sub("", str(value)))  # no control character a worksheet may not hold
     return f'<c{attributes} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'.encode()
 
 
@@ -146,7 +180,24 @@ def is_rmi_workbook(path: Path) -> bool:
             names = {name.casefold() for name in _sheet_parts(archive)}
     except (zipfile.BadZipFile, OSError, KeyError):
         return False
-    return {"checker", "l", "smelter look-up", "declaration", "smelter list"} <= names
+    # every RMI template has a look-up sheet, except AMRT 1.2, which has its Minerals Scope instead
+    return {"checker", "l", "declaration", "smelter list"} <= names and bool(
+        {"smelter look-up", "minerals scope"} & names
+    )
+
+
+def external_targets(path: Path) -> list[str] | None:
+    """Return where a workbook's external links point, or None when it carries macros (never trusted)."""
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        if any(name.casefold().endswith("vbaproject.bin") for name in names):
+            return None
+        links = [n for n in names if n.startswith("xl/externalLinks/_rels/") and n.endswith(".rels")]
+        return [
+            target.decode("utf-8", "replace")
+            for name in links
+            for target in re.findall(rb'Target="([^"]*)"', archive.read(name))
+        ]
 
 
 def _recalculate_on_open(xml: bytes) -> bytes:

@@ -14,6 +14,8 @@ from conflict_minerals.cmrt.layout import COMPANY_CELLS, SMELTER_COLUMNS, versio
 YES_NO = ("Yes", "No")
 YNU = ("Yes", "No", "Unknown")
 RATE = ("100%", "Greater than 90%", "Greater than 75%", "Greater than 50%", "50% or less", "None")
+# The CMRT-style Smelter List's columns that hold formulas (a supplier may type over B, C and E).
+CMRT_FORMULA_COLUMNS = ("B", "C", "E", "F", "G", "H", "I", "J", "R")
 SURVEY = ("Yes, in conformance with IPC1755 (e.g. EMRT)", "Yes, Using Other Format (Describe)", "No")
 
 
@@ -55,6 +57,10 @@ class ExtendedLayout:
     product_columns: dict[str, str] = field(default_factory=dict)
     product_last_row: int = 1000
     scope_sheet: bool = False  # AMRT's Minerals Scope sheet
+    slot_minerals: tuple[str, ...] = ()  # EMRT 2.x: the one mineral each slot offers (or "(Delete <mineral>)")
+    mineral_options: tuple[str, ...] = ()  # AMRT 1.3: the slots' drop-down list (anything else is "Other")
+    rate_as_number: bool = True  # the "100%" response-rate option is stored as the number 1 (not in EMRT 2.x)
+    smelter_formula_columns: tuple[str, ...] = CMRT_FORMULA_COLUMNS
 
 
 def _company(first: int) -> dict[str, str]:
@@ -167,6 +173,8 @@ _EMRT_20 = ExtendedLayout(
     revisions=("2.0",),
     company_cells=_company(16),
     mineral_slots=SIX_SLOTS,
+    slot_minerals=("Cobalt", "Copper", "Graphite", "Lithium", "Mica", "Nickel"),
+    rate_as_number=False,
     questions=_EMRT_2_QUESTIONS,
     company_questions=_EMRT_2_COMPANY,
     smelter_columns=CMRT_STYLE_SMELTERS,
@@ -206,6 +214,7 @@ _AMRT_12 = ExtendedLayout(
     mineral_slots=TEN_SLOTS,
     questions=(Question("Q1", 27, ("Yes", "No", "Unknown", "Not declaring")), Question("Q2", 39, _AMRT_RATE)),
     smelter_columns=AMRT_12_SMELTERS,
+    smelter_formula_columns=(),  # its own layout: every column typed, no look-up
     mine_list=True,
     product_columns=OLD_PRODUCTS,
     product_last_row=2005,
@@ -217,12 +226,28 @@ _AMRT_13 = replace(
     revisions=("1.3",),
     company_cells=_company(17),
     other_slots=tuple(f"{cell[0]}{int(cell[1:]) + 3}" for cell in TEN_SLOTS),
+    mineral_options=(
+        "Aluminum",
+        "Iridium",
+        "Lime",
+        "Manganese",
+        "Palladium",
+        "Platinum",
+        "Rare Earth Elements",
+        "Rhodium",
+        "Ruthenium",
+        "Silver",
+        "Soda Ash",
+        "Zinc",
+    ),
     questions=(Question("Q1", 30, ("Yes", "No", "Unknown", "Not declaring")), Question("Q2", 42, _AMRT_RATE)),
     smelter_columns=CMRT_STYLE_SMELTERS,
+    smelter_formula_columns=CMRT_FORMULA_COLUMNS,
     product_columns=REQUESTER_PRODUCTS,
 )
 LAYOUTS: tuple[ExtendedLayout, ...] = (_EMRT_1, _EMRT_20, _EMRT_21, _CRT, _AMRT_12, _AMRT_13)
 OTHER = "other [specify below]"
+OTHER_OPTION = "Other [specify below]"
 
 
 def layout_for(template_type: str, version: str) -> tuple[ExtendedLayout, str]:

@@ -159,6 +159,24 @@ def _company_answers(settings: CompanySettings, confirmed: DueDiligenceSettings)
     return [DerivedAnswer(key, None, *answers[key]) for key in COMPANY_QUESTION_KEYS]
 
 
+def company_block(settings: CompanySettings, effective: dt.date) -> dict[str, Any]:
+    """The declaring company's block of every RMI template (CMRT, EMRT, CRT, AMRT), from the settings."""
+    return {
+        "name": settings.legal_name,
+        "declaration_scope": "A",
+        "unique_id": settings.unique_id or None,
+        "unique_id_authority": settings.unique_id_authority or None,
+        "address": settings.address or None,
+        "contact_name": settings.contact_name,
+        "contact_email": settings.contact_email,
+        "contact_phone": settings.phone,
+        "authorizer_name": settings.signer_name,
+        "authorizer_title": settings.signer_title,
+        "authorizer_email": settings.contact_email,
+        "effective_date": effective,
+    }
+
+
 def company_declaration(
     settings: CompanySettings,
     derived: Sequence[DerivedAnswer],
@@ -186,20 +204,7 @@ def company_declaration(
     ]
     return {
         "language": "English",
-        "company": {
-            "name": settings.legal_name,
-            "declaration_scope": "A",
-            "unique_id": settings.unique_id or None,
-            "unique_id_authority": settings.unique_id_authority or None,
-            "address": settings.address or None,
-            "contact_name": settings.contact_name,
-            "contact_email": settings.contact_email,
-            "contact_phone": settings.phone,
-            "authorizer_name": settings.signer_name,
-            "authorizer_title": settings.signer_title,
-            "authorizer_email": settings.contact_email,
-            "effective_date": effective,
-        },
+        "company": company_block(settings, effective),
         "questions": questions,
         "company_questions": company_questions,
         "company_question_comments": {"B": settings.policy_url} if company_questions.get("B") == "Yes" else {},

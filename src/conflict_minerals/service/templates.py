@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy import insert, select
 
 from conflict_minerals.cmrt import layout
 from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.model import MineralSmelterRow
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.schema import trusted_templates
 from conflict_minerals.program.workspace import Workspace
@@ -46,13 +48,15 @@ class TrustedTemplate:
 def require_blank_rmi(path: Path, data: bytes) -> tuple[str, str]:
     """Check a workbook is RMI's own, unfilled template; return (type, revision). A supplier's file fails."""
     from conflict_minerals.cmrt import read_cmrt
+    from conflict_minerals.cmrt.extended import read_extended
+    from conflict_minerals.cmrt.extended_writer import template_of
     from conflict_minerals.cmrt.patcher import is_rmi_workbook
 
     if not is_rmi_workbook(path):
         raise TemplateError(f"{path.name} is not RMI's own workbook (its Checker sheet is missing).", file=path.name)
-    if b"vbaProject.bin" in data or b"externalLink" in data:
-        raise TemplateError(f"{path.name} carries macros or external links; RMI's templates have none.", file=path.name)
-    document = read_cmrt(path, data)
+    kind = template_of(path)[0]
+    _require_no_links(path, lenient=kind == "AMRT")
+    document = read_cmrt(path, data) if kind == "CMRT" else read_extended(path, data)
     company = document.company
     # RMI's own blank templates ship stray answers and smelter rows (6.31, 6.4): only a declaring company counts.
     filled = (
@@ -69,6 +73,19 @@ def require_blank_rmi(path: Path, data: bytes) -> tuple[str, str]:
             file=path.name,
         )
     return document.template.type, document.template.version
+
+
+# A link that can reach another machine: a URL, a UNC path (\\host\share) or //host.
+_REMOTE = re.compile(r"^(?:\\\\|//|[A-Za-z][A-Za-z0-9+.-]+:)")
+
+
+def _require_no_links(path: Path, lenient: bool) -> None:
+    """Refuse macros and external links; RMI's AMRT blanks (`lenient`) carry stray links to local files only."""
+    from conflict_minerals.cmrt.patcher import external_targets
+
+    targets = external_targets(path)
+    if targets is None or any(_REMOTE.match(target) or not lenient for target in targets):
+        raise TemplateError(f"{path.name} carries macros or external links; RMI's templates have none.", file=path.name)
 
 
 def import_template(workspace: Workspace, path: Path, actor: str) -> tuple[TrustedTemplate, bool]:
@@ -143,12 +160,68 @@ def export_company_cmrt(
     return ExportResult(out, used, chosen is None, len(data["smelters"]), tuple(derived))
 
 
+@dataclass(frozen=True, slots=True)
+class ExtendedExportResult:
+    """The company EMRT, CRT or AMRT written: where, into which workbook, its minerals and derived answers."""
+
+    path: Path
+    used: str
+    minerals: tuple[str, ...]
+    smelter_rows: int
+    answers: tuple[DerivedAnswer, ...]
+
+
+def export_company_extended(
+    workspace: Workspace,
+    template_type: str,
+    year: int,
+    out: Path,
+    minerals: Sequence[str] = (),
+    smelters: Sequence[MineralSmelterRow] = (),
+    template: Path | None = None,
+) -> ExtendedExportResult:
+    """Write the company's own EMRT, CRT or AMRT into RMI's blank workbook, atomically.
+
+    The workbook is `template`, else the newest trusted blank of the type; `smelters` are the
+    facilities the suppliers named (rows of minerals not declared are left out).
+    """
+    from conflict_minerals.cmrt.extended_writer import template_of, write_extended
+    from conflict_minerals.cmrt.templates import layout_for
+    from conflict_minerals.report.company_extended import declared_minerals, derive_extended, extended_fill
+
+    with _template_file(workspace, template, template_type, required=True) as chosen:
+        assert chosen is not None  # required: a missing template raised
+        kind, version = template_of(chosen)
+        if kind != template_type:
+            raise TemplateError(f"{chosen.name} is an RMI {kind} template, not an {template_type}.", file=chosen.name)
+        spec, _ = layout_for(kind, version)
+        settings = workspace.settings
+        declared = declared_minerals(spec, minerals, smelters)
+        derived = derive_extended(spec, declared, smelters, settings.company, settings.due_diligence)
+        fill = extended_fill(spec, settings.company, declared, derived, smelters, dt.date.today())
+        with _atomic(out) as staging:
+            write_extended(chosen, staging, fill)
+        used = f"RMI {kind} {version} template {chosen.name}"
+    with workspace.transaction() as connection:
+        detail = {"file": out.name, "template": used, "minerals": list(declared), "smelters": len(fill.smelters)}
+        record(connection, workspace.actor, f"export.company_{template_type.lower()}", detail, campaign_year=year)
+    return ExtendedExportResult(out, used, declared, len(fill.smelters), tuple(derived))
+
+
 @contextmanager
-def _template_file(workspace: Workspace, given: Path | None) -> Iterator[Path | None]:
+def _template_file(
+    workspace: Workspace, given: Path | None, template_type: str = "CMRT", required: bool = False
+) -> Iterator[Path | None]:
     if given is not None:
         yield given
         return
-    trusted = newest_trusted(workspace)
+    trusted = newest_trusted(workspace, template_type)
+    if trusted is None and required:
+        raise TemplateError(
+            f"No blank RMI {template_type} template is trusted in this workspace.",
+            "template.missing",
+            template_type=template_type,
+        )
     if trusted is None:
         yield None
         return
