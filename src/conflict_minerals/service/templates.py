@@ -43,16 +43,20 @@ class TrustedTemplate:
     sha256: str
 
 
-def require_blank_rmi(path: Path, data: bytes) -> tuple[str, str]:
-    """Check a workbook is RMI's own, unfilled template; return (type, revision). A supplier's file fails."""
+def require_blank_rmi(path: Path, data: bytes, template_type: str = "CMRT") -> tuple[str, str]:
+    """Check a workbook is RMI's own, unfilled template (a CMRT, or the type named); return (type, revision).
+
+    A supplier's file fails: its look-up could be forged, and reference data never comes from one.
+    """
     from conflict_minerals.cmrt import read_cmrt
+    from conflict_minerals.cmrt.extended import read_extended
     from conflict_minerals.cmrt.patcher import is_rmi_workbook
 
     if not is_rmi_workbook(path):
         raise TemplateError(f"{path.name} is not RMI's own workbook (its Checker sheet is missing).", file=path.name)
     if b"vbaProject.bin" in data or b"externalLink" in data:
         raise TemplateError(f"{path.name} carries macros or external links; RMI's templates have none.", file=path.name)
-    document = read_cmrt(path, data)
+    document = read_cmrt(path, data) if template_type == "CMRT" else read_extended(path, data)
     company = document.company
     # RMI's own blank templates ship stray answers and smelter rows (6.31, 6.4): only a declaring company counts.
     filled = (
