@@ -58,7 +58,7 @@ def refdata_import(files: tuple[Path, ...]) -> None:
     for path in files:
         try:
             sheet = read_lookup_sheet(path)
-            require_blank_rmi(path, path.read_bytes(), sheet.template)
+            require_blank_rmi(path, path.read_bytes(), sheet.template, links_allowed=sheet.template != "CMRT")
         except ConflictMineralsError as exc:
             fail_with(exc)
         except OSError as exc:

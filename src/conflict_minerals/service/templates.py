@@ -43,10 +43,14 @@ class TrustedTemplate:
     sha256: str
 
 
-def require_blank_rmi(path: Path, data: bytes, template_type: str = "CMRT") -> tuple[str, str]:
+def require_blank_rmi(
+    path: Path, data: bytes, template_type: str = "CMRT", links_allowed: bool = False
+) -> tuple[str, str]:
     """Check a workbook is RMI's own, unfilled template (a CMRT, or the type named); return (type, revision).
 
     A supplier's file fails: its look-up could be forged, and reference data never comes from one.
+    `links_allowed` accepts external links for a look-up import, which reads cached values and never
+    follows a link: RMI's own AMRT 1.3 ships two leftover links to its author's files.
     """
     from conflict_minerals.cmrt import read_cmrt
     from conflict_minerals.cmrt.extended import read_extended
@@ -54,7 +58,7 @@ def require_blank_rmi(path: Path, data: bytes, template_type: str = "CMRT") -> t
 
     if not is_rmi_workbook(path):
         raise TemplateError(f"{path.name} is not RMI's own workbook (its Checker sheet is missing).", file=path.name)
-    if b"vbaProject.bin" in data or b"externalLink" in data:
+    if b"vbaProject.bin" in data or (b"externalLink" in data and not links_allowed):
         raise TemplateError(f"{path.name} carries macros or external links; RMI's templates have none.", file=path.name)
     document = read_cmrt(path, data) if template_type == "CMRT" else read_extended(path, data)
     company = document.company

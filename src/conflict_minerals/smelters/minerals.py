@@ -138,8 +138,9 @@ class MineralReference:
             problems.append(f"{facility.smelter_id} is a {'/'.join(facility.minerals)} facility, not {mineral}")
         elif smelter_id not in (None, "") and normalize_smelter_id(smelter_id) is not None:
             problems.append(f"{normalize_smelter_id(smelter_id)} is not in RMI's look-up lists")
-        if is_placeholder(name):
-            return MineralMatch(None, None, None, Method.REJECTED, (*problems, "no facility named"))
+        if is_placeholder(name):  # an ID of another mineral is unmatched; a row naming nothing is no facility
+            method = Method.UNMATCHED if problems else Method.REJECTED
+            return MineralMatch(None, None, None, method, tuple(problems) or ("no facility named",))
         assert name is not None
         found = [self.facilities[sid] for sid in self.by_name.get((key, name_key(name)), ())]
         if len(found) > 1 and (wanted := resolve_country(country)) is not None:
