@@ -176,7 +176,7 @@ class DatabaseReferenceStore:
     def mineral_status_snapshots(self) -> list[StatusSnapshot]:
         """Return the stored status lists of other minerals (cobalt refiners, ...), oldest first."""
         with self.workspace.read() as connection:
-            return mineral_lists(_all_status_snapshots(connection))
+            return load_mineral_status_snapshots(connection)
 
     # CAHRA list --------------------------------------------------------------------
     def set_cahra(self, codes: list[str], source: str, actor: str | None = None) -> None:
@@ -211,6 +211,11 @@ def reference_label(revisions: Sequence[ReferenceRevision]) -> str:
 def load_status_snapshots(connection: Connection) -> list[StatusSnapshot]:
     """Read every 3TG status list of a workspace, oldest first (rows of other minerals left out)."""
     return three_tg_lists(_all_status_snapshots(connection))
+
+
+def load_mineral_status_snapshots(connection: Connection) -> list[StatusSnapshot]:
+    """Read the status lists of other minerals (cobalt refiners, mica processors, ...), oldest first."""
+    return mineral_lists(_all_status_snapshots(connection))
 
 
 def _all_status_snapshots(connection: Connection) -> list[StatusSnapshot]:

@@ -53,7 +53,6 @@ class MineralMatch:
 
 @dataclass(frozen=True, slots=True)
 class _Fact:
-    mineral: str
     standard_name: str
     country: str
     city: str | None
@@ -86,7 +85,7 @@ class MineralReference:
                     or entry.lookup_name == entry.standard_name
                     or current.standard_name != entry.standard_name
                 ):
-                    facts[sid] = _Fact(mineral, entry.standard_name, entry.country, entry.city, entry.state_province)
+                    facts[sid] = _Fact(entry.standard_name, entry.country, entry.city, entry.state_province)
                 minerals.setdefault(sid, {})[mineral_key(mineral)] = mineral
                 names.setdefault(sid, set()).update((entry.lookup_name, entry.standard_name))
                 labels = seen_in.setdefault(sid, [])
