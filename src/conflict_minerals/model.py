@@ -123,6 +123,20 @@ class LookupEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class MineralLookupEntry:
+    """One look-up row of an EMRT, CRT or AMRT: like LookupEntry, with the mineral named as text."""
+
+    mineral: str  # "Cobalt", "Mica", "Rare Earth Elements": the template's spelling
+    lookup_name: str
+    standard_name: str
+    country: str
+    smelter_id: SmelterId
+    id_source: str | None
+    city: str | None
+    state_province: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class SmelterRow:
     """One non-empty row of the Smelter List, with the facility resolved where possible."""
 

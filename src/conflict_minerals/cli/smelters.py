@@ -24,14 +24,15 @@ from conflict_minerals.cli.common import (
 from conflict_minerals.cmrt.batch import read_many
 from conflict_minerals.cmrt.lookup_sheet import read_lookup_sheet
 from conflict_minerals.cmrt.tables import read_table
-from conflict_minerals.cmrt.values import normalize_smelter_id, parse_metal
+from conflict_minerals.cmrt.values import normalize_smelter_id, parse_metal, parse_mineral
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import CmrtDocument
 from conflict_minerals.neutral import terminal_text
 from conflict_minerals.reference.smelter_reference import ReferenceRevision
-from conflict_minerals.reference.status import StatusSnapshot, read_status_list
+from conflict_minerals.reference.status import StatusSnapshot, read_status_list, three_tg_lists
 from conflict_minerals.smelters.export import consolidation_to_csv, consolidation_to_json, match_to_json
 from conflict_minerals.smelters.matching import Matcher
+from conflict_minerals.smelters.mineral_status import MineralStatusBook
 from conflict_minerals.smelters.service import (
     path_kind,
     read_cahra_codes,
@@ -51,23 +52,38 @@ def refdata() -> None:
 @refdata.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def refdata_import(files: tuple[Path, ...]) -> None:
-    """Import the Smelter Look-up of RMI's blank CMRT templates (never a supplier's file); every revision is kept."""
+    """Import the Smelter Look-up of RMI's blank CMRT, EMRT, CRT or AMRT (never a supplier's file); each is kept."""
     from conflict_minerals.service.templates import require_blank_rmi
 
     for path in files:
         try:
             sheet = read_lookup_sheet(path)
-            require_blank_rmi(path, path.read_bytes())
+            require_blank_rmi(path, path.read_bytes(), sheet.template, links_allowed=sheet.template != "CMRT")
         except ConflictMineralsError as exc:
             fail_with(exc)
         except OSError as exc:
             fail(f"{path}: cannot read the file ({exc.strerror}).")
         label = f"{sheet.template} {sheet.version}"
+        revision = ReferenceRevision(label, sheet.list_date, sheet.entries, sheet.minerals)
         with reference() as store:
-            added = store.add_revision(ReferenceRevision(label, sheet.list_date, sheet.entries), path.name)
+            added = store.add_revision(revision, path.name)
         state = "imported" if added else "already known"
         listed = f", list as of {sheet.list_date.isoformat()}" if sheet.list_date else ""
-        click.echo(f"{path}: {label}{listed}: {len(sheet.entries)} look-up rows ({state})")
+        rows = len(sheet.entries) + len(sheet.minerals)
+        click.echo(f"{path}: {label}{listed}: {rows} look-up rows, {_covers(revision)} ({state})")
+
+
+refdata.add_command(refdata_import, "import-lookup")
+
+
+def _covers(revision: ReferenceRevision) -> str:
+    """'Cobalt 104, Mica 31 facilities': distinct Smelter IDs per mineral."""
+    ids: dict[str, set[str]] = {}
+    for mineral, sid in [(e.metal.value, e.smelter_id) for e in revision.entries] + [
+        (e.mineral, e.smelter_id) for e in revision.minerals
+    ]:
+        ids.setdefault(mineral, set()).add(sid)
+    return (", ".join(f"{m} {len(found)}" for m, found in ids.items()) or "no") + " facilities"
 
 
 @refdata.command("import-template")
@@ -92,10 +108,13 @@ def refdata_import_template(file: Path) -> None:
     "--list", "list_kind", type=click.Choice(["conformant", "active"]), help="For lists without a status column."
 )
 @click.option("--as-of", "as_of", type=DATE, help="Date of the list (default: the date it states, else today).")
-def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime | None) -> None:
-    """Import an RMI facility status list (CSV, XLSX or Excel 2003 XML) with its 'as of' date."""
+@click.option("--mineral", help="The mineral of rows that name none, e.g. Cobalt for RMI's cobalt refiners list.")
+def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime | None, mineral: str | None) -> None:
+    """Import an RMI facility status list (3TG, cobalt, mica, ...; CSV, XLSX or Excel 2003 XML) with its date."""
+    if mineral is not None and parse_metal(mineral) is None and parse_mineral(mineral) is None:
+        fail(f"'{terminal_text(mineral)}' is not a mineral name (e.g. Cobalt, Mica, Tin).")
     try:
-        snapshot = read_status_list(file, list_kind or path_kind(file), as_of.date() if as_of else None)
+        snapshot = read_status_list(file, list_kind or path_kind(file), as_of.date() if as_of else None, mineral)
     except ConflictMineralsError as exc:
         fail_with(exc)
     if snapshot.dated_by == "today":
@@ -106,7 +125,9 @@ def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime 
         )
     with reference() as store:
         store.add_status(snapshot)
-    for smelter_id, kept, other in StatusBook.build([snapshot], snapshot.as_of).conflicts:
+    three_tg = StatusBook.build(three_tg_lists([snapshot]), snapshot.as_of).conflicts
+    others = MineralStatusBook.build([snapshot], snapshot.as_of).conflicts()
+    for smelter_id, kept, other in [*three_tg, *(conflict[1:] for conflict in others)]:
         click.echo(
             f"warning: {smelter_id} is listed as '{kept}' and as '{other}'; '{kept}' (the worse) is used.", err=True
         )
@@ -114,6 +135,8 @@ def refdata_import_status(file: Path, list_kind: str | None, as_of: dt.datetime 
     for entry in snapshot.entries:
         counts[entry.bucket.value] = counts.get(entry.bucket.value, 0) + 1
     summary = ", ".join(f"{n} {bucket}" for bucket, n in sorted(counts.items()))
+    minerals = sorted({e.mineral for e in snapshot.entries if e.mineral})
+    summary += f"; {', '.join(minerals)}" if minerals else ""
     dated = "" if snapshot.dated_by == "given" else f", the date from {snapshot.dated_by}"
     click.echo(f"{file}: {len(snapshot.entries)} facilities as of {snapshot.as_of.isoformat()}{dated} ({summary})")
 
@@ -177,13 +200,15 @@ def refdata_remove(kind: str, number: int, reason: str) -> None:
 def _list_reference(store: Any) -> None:
     where = getattr(store, "root", None)
     click.echo(f"Reference data in {where}" if where else "Reference data in the workspace database")
-    for revision in store.revisions():
+    for revision in store.all_revisions():
         date = revision.list_date.isoformat() if revision.list_date else "date unknown"
-        click.echo(f"  look-up  {revision.label:<12} {date}  {len(revision.entries)} rows")
-    for snapshot in store.status_snapshots():
+        rows = len(revision.entries) + len(revision.minerals)
+        click.echo(f"  look-up  {revision.label:<12} {date}  {rows} rows  ({', '.join(revision.mineral_names)})")
+    for snapshot in [*store.status_snapshots(), *store.mineral_status_snapshots()]:
+        minerals = sorted({e.mineral for e in snapshot.entries if e.mineral})
         click.echo(
             f"  status   {snapshot.as_of.isoformat()}  {snapshot.list_kind or 'full list':<10} "
-            f"{len(snapshot.entries)} facilities  ({snapshot.source})"
+            f"{len(snapshot.entries)} facilities  ({snapshot.source}){'  ' + ', '.join(minerals) if minerals else ''}"
         )
     cahra = store.cahra()
     click.echo(f"  CAHRA    {len(cahra)} countries" if cahra is not None else "  CAHRA    no list imported")

@@ -11,7 +11,8 @@ from conflict_minerals.cmrt.grid import Grid, Workbook
 from conflict_minerals.cmrt.values import clean_text, fold
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 
-_AS_OF = re.compile(r"Standard Smelter List as of ([A-Z][a-z]+ \d{1,2}, \d{4})")
+# CMRT, EMRT 2.x: "Standard Smelter List as of March 5, 2025"; EMRT 1.x: "smelter lists for cobalt and mica as of ..."
+_AS_OF = re.compile(r"smelter lists?\b[^.]*?\bas of ([A-Z][a-z]+ \d{1,2}, \d{4})", re.IGNORECASE)
 _REVISION = re.compile(r"^\s*(?:Revision|Version)\s+([0-9]+(?:\.[0-9]+){0,2}[a-z]?)", re.IGNORECASE)
 
 # Revision!B3 literal -> template type (cmrt-format.md §2.2).

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from conflict_minerals.cmrt.grid import Grid
 from conflict_minerals.cmrt.layout import LOOKUP_HEADER_ROW
-from conflict_minerals.cmrt.values import clean_text, fold, normalize_smelter_id, parse_metal
-from conflict_minerals.model import LookupEntry, Metal, SmelterId
+from conflict_minerals.cmrt.values import clean_text, fold, normalize_smelter_id, parse_metal, parse_mineral
+from conflict_minerals.model import LookupEntry, Metal, MineralLookupEntry, SmelterId
 
 _CACHE: dict[tuple[object, ...], tuple[tuple[LookupEntry, ...], LookupIndex]] = {}  # bounded below
 _CACHE_LOCK = threading.Lock()
@@ -78,6 +78,34 @@ def _entry(values: object) -> LookupEntry | None:
         city=clean_text(cells[7]),
         state_province=clean_text(cells[8]),
     )
+
+
+def read_mineral_lookup(grid: Grid | None) -> tuple[MineralLookupEntry, ...]:
+    """Return the facility rows of a look-up sheet whose mineral is not 3TG (EMRT, CRT, AMRT); specials skipped."""
+    if grid is None:
+        return ()
+    entries = []
+    for number in range(LOOKUP_HEADER_ROW + 1, grid.last_row + 1):
+        cells = list(grid.row(number))
+        cells += [""] * (9 - len(cells))
+        mineral = parse_mineral(cells[0])
+        alias = clean_text(cells[1], zero_is_empty=False)
+        smelter_id = normalize_smelter_id(cells[4])
+        if mineral is None or alias is None or smelter_id is None:
+            continue  # AMRT's formula rows for "Other" minerals cache 0; special rows have no ID
+        entries.append(
+            MineralLookupEntry(
+                mineral=mineral,
+                lookup_name=alias,
+                standard_name=clean_text(cells[2], zero_is_empty=False) or alias,
+                country=clean_text(cells[3]) or "",
+                smelter_id=smelter_id,
+                id_source=clean_text(cells[5]),
+                city=clean_text(cells[7]),
+                state_province=clean_text(cells[8]),
+            )
+        )
+    return tuple(entries)
 
 
 @dataclass(frozen=True, slots=True)

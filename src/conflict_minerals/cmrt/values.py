@@ -81,6 +81,44 @@ def parse_metal(value: object) -> Metal | None:
 
 _METALS = {fold(metal.value): metal for metal in Metal}
 
+# Minerals the extended templates (EMRT, CRT, AMRT 1.3 and 1.31) name, spelled as they spell them.
+KNOWN_MINERALS = (
+    *("Aluminum", "Cadmium", "Chromium", "Cobalt", "Copper", "Graphite", "Iridium", "Lead", "Lime"),
+    *("Lithium", "Manganese", "Mica", "Molybdenum", "Nickel", "Palladium", "Platinum", "Rare Earth Elements"),
+    *("Rhenium", "Rhodium", "Ruthenium", "Selenium", "Silver", "Soda Ash", "Tellurium", "Zinc"),
+)
+_MINERALS = {fold(name): name for name in KNOWN_MINERALS} | {
+    "aluminium": "Aluminum",
+    "rare earths": "Rare Earth Elements",
+}
+_MINERAL_TEXT = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)*$")
+MAX_MINERAL = 20  # the width of the stored metal column
+
+
+def parse_mineral(value: object, known_only: bool = False) -> str | None:
+    """Return the non-3TG mineral a cell names ('COBALT' -> 'Cobalt'), or None.
+
+    A name the templates do not list yet is kept as written when it is plain words of at most
+    20 letters (AMRT's "Other" minerals); with `known_only` only listed names count.
+    """
+    text = clean_text(value)
+    if text is None or text.startswith("="):
+        return None
+    key = fold(text)
+    if key in _METALS:
+        return None
+    if key in _MINERALS:
+        return _MINERALS[key]
+    if known_only or len(text) > MAX_MINERAL or not _MINERAL_TEXT.match(text):
+        return None
+    return text
+
+
+def mineral_key(name: str) -> str:
+    """The comparison key of a mineral name: one key for 'Aluminium' and 'ALUMINUM'."""
+    key = fold(name)
+    return fold(_MINERALS.get(key, name))
+
 
 def normalize_smelter_id(value: object) -> str | None:
     """Return a Smelter ID as CID + six digits, accepting 'cid 2763', 2763.0 or '002763'."""

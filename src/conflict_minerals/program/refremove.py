@@ -46,8 +46,12 @@ class ImportedItem:
 
 def imported_items(connection: Connection) -> list[ImportedItem]:
     """Every imported item, by kind then number."""
+    covers: dict[int, list[str]] = {}
+    pairs = select(reference_entries.c.revision_id, reference_entries.c.metal).distinct()
+    for revision_id, metal in connection.execute(pairs.order_by(reference_entries.c.metal)):
+        covers.setdefault(revision_id, []).append(metal)
     found = [
-        ImportedItem("lookup", r.id, f"{r.label} ({r.source})")
+        ImportedItem("lookup", r.id, f"{r.label} ({r.source}){_minerals(covers.get(r.id, []))}")
         for r in connection.execute(select(reference_revisions).order_by(reference_revisions.c.id))
     ]
     counts: dict[int, int] = dict(
@@ -71,6 +75,11 @@ def imported_items(connection: Connection) -> list[ImportedItem]:
         for r in connection.execute(query.add_columns(trusted_templates.c.file_name).order_by(trusted_templates.c.id))
     ]
     return found
+
+
+def _minerals(names: list[str]) -> str:
+    """': Cobalt, Mica' for a look-up of other minerals; nothing for a 3TG one (as before)."""
+    return f": {', '.join(names)}" if names and not {"Gold", "Tantalum", "Tin", "Tungsten"} & set(names) else ""
 
 
 def remove_item(connection: Connection, actor: str, kind: str, item_id: int, reason: str) -> ImportedItem:

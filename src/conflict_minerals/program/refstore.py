@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select
 
-from conflict_minerals.model import LookupEntry, Metal
+from conflict_minerals.cmrt.values import parse_metal
+from conflict_minerals.model import LookupEntry, MineralLookupEntry
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.schema import (
     bulk_insert,
@@ -26,7 +27,8 @@ from conflict_minerals.program.schema import (
 )
 from conflict_minerals.reference.smelter_reference import ReferenceRevision, SmelterReference
 from conflict_minerals.reference.snapshot import bundled_revisions
-from conflict_minerals.reference.status import StatusBucket, StatusEntry, StatusSnapshot
+from conflict_minerals.reference.status import StatusBucket, StatusEntry, StatusSnapshot, mineral_lists, three_tg_lists
+from conflict_minerals.smelters.minerals import MineralReference
 
 if TYPE_CHECKING:
     from conflict_minerals.program.workspace import Workspace
@@ -43,7 +45,11 @@ class DatabaseReferenceStore:
 
     # Look-up revisions -------------------------------------------------------------
     def add_revision(self, revision: ReferenceRevision, source: str = "", actor: str | None = None) -> bool:
-        """Keep an operator-imported look-up revision; return False when that revision was already known."""
+        """Keep an operator-imported look-up revision (any template); return False when it was already known.
+
+        Rows of other minerals are stored beside the 3TG ones, their metal column holding the
+        mineral's name ("Cobalt"); only `all_revisions` returns them.
+        """
         if revision.label in {r.revision for r in bundled_revisions()}:
             return False
         with self.workspace.transaction() as connection:
@@ -67,33 +73,54 @@ class DatabaseReferenceStore:
             rows = [
                 {"revision_id": revision_id, "metal": e.metal.value, **{f: getattr(e, f) for f in _ENTRY_FIELDS}}
                 for e in revision.entries
+            ] + [
+                {"revision_id": revision_id, "metal": e.mineral, **{f: getattr(e, f) for f in _ENTRY_FIELDS}}
+                for e in revision.minerals
             ]
             bulk_insert(connection, reference_entries, rows)
             record(
                 connection,
                 who,
                 "reference.lookup_imported",
-                {"label": revision.label, "entries": len(rows), "source": source},
+                {
+                    "label": revision.label,
+                    "entries": len(rows),
+                    "minerals": list(revision.mineral_names),
+                    "source": source,
+                },
             )
         return True
 
     def revisions(self) -> list[ReferenceRevision]:
-        """Return the bundled revisions and every imported one, oldest first."""
+        """Return the 3TG revisions, bundled and imported, oldest first (EMRT, CRT, AMRT look-ups left out)."""
+        return [r for r in self.all_revisions() if r.is_3tg]
+
+    def all_revisions(self) -> list[ReferenceRevision]:
+        """Return the bundled revisions and every imported one, of any template, oldest first."""
         found = {s.revision: ReferenceRevision(s.revision, s.list_date, s.entries) for s in bundled_revisions()}
         with self.workspace.read() as connection:
             heads = connection.execute(select(reference_revisions).order_by(reference_revisions.c.id)).all()
             entries: dict[int, list[LookupEntry]] = {h.id: [] for h in heads}
+            minerals: dict[int, list[MineralLookupEntry]] = {h.id: [] for h in heads}
             for e in connection.execute(select(reference_entries).order_by(reference_entries.c.id)):
-                entries[e.revision_id].append(
-                    LookupEntry(metal=Metal(e.metal), **{f: getattr(e, f) for f in _ENTRY_FIELDS})
-                )
+                fields = {f: getattr(e, f) for f in _ENTRY_FIELDS}
+                metal = parse_metal(e.metal)
+                if metal is not None:
+                    entries[e.revision_id].append(LookupEntry(metal=metal, **fields))
+                else:
+                    minerals[e.revision_id].append(MineralLookupEntry(mineral=e.metal, **fields))
         for head in heads:
-            found.setdefault(head.label, ReferenceRevision(head.label, head.list_date, tuple(entries[head.id])))
+            revision = ReferenceRevision(head.label, head.list_date, tuple(entries[head.id]), tuple(minerals[head.id]))
+            found.setdefault(head.label, revision)
         return sorted(found.values(), key=lambda r: r.sort_key)
 
     def reference(self) -> SmelterReference:
-        """Return every trusted revision merged."""
+        """Return every trusted 3TG revision merged."""
         return SmelterReference.build(self.revisions())
+
+    def mineral_reference(self) -> MineralReference:
+        """Return every trusted revision of every template merged, for minerals other than 3TG."""
+        return MineralReference.build(self.all_revisions())
 
     # Status lists ------------------------------------------------------------------
     def add_status(self, snapshot: StatusSnapshot, actor: str | None = None) -> bool:
@@ -126,7 +153,7 @@ class DatabaseReferenceStore:
             rows = [
                 {
                     "list_id": list_id,
-                    "metal": e.metal.value if e.metal else None,
+                    "metal": e.metal.value if e.metal else e.mineral,
                     "bucket": e.bucket.value,
                     **{f: getattr(e, f) for f in _STATUS_FIELDS},
                 }
@@ -142,9 +169,14 @@ class DatabaseReferenceStore:
         return True
 
     def status_snapshots(self) -> list[StatusSnapshot]:
-        """Return every stored status list, oldest first."""
+        """Return every stored 3TG status list, oldest first."""
         with self.workspace.read() as connection:
             return load_status_snapshots(connection)
+
+    def mineral_status_snapshots(self) -> list[StatusSnapshot]:
+        """Return the stored status lists of other minerals (cobalt refiners, ...), oldest first."""
+        with self.workspace.read() as connection:
+            return load_mineral_status_snapshots(connection)
 
     # CAHRA list --------------------------------------------------------------------
     def set_cahra(self, codes: list[str], source: str, actor: str | None = None) -> None:
@@ -177,15 +209,26 @@ def reference_label(revisions: Sequence[ReferenceRevision]) -> str:
 
 
 def load_status_snapshots(connection: Connection) -> list[StatusSnapshot]:
-    """Read every status list of a workspace, oldest first."""
+    """Read every 3TG status list of a workspace, oldest first (rows of other minerals left out)."""
+    return three_tg_lists(_all_status_snapshots(connection))
+
+
+def load_mineral_status_snapshots(connection: Connection) -> list[StatusSnapshot]:
+    """Read the status lists of other minerals (cobalt refiners, mica processors, ...), oldest first."""
+    return mineral_lists(_all_status_snapshots(connection))
+
+
+def _all_status_snapshots(connection: Connection) -> list[StatusSnapshot]:
     heads = connection.execute(select(status_lists).order_by(status_lists.c.id)).all()
     entries: dict[int, list[StatusEntry]] = {h.id: [] for h in heads}
     for e in connection.execute(select(status_entries).order_by(status_entries.c.id)):
+        metal = parse_metal(e.metal)
         entries[e.list_id].append(
             StatusEntry(
-                metal=Metal(e.metal) if e.metal else None,
+                metal=metal,
                 bucket=StatusBucket(e.bucket),
                 **{f: getattr(e, f) for f in _STATUS_FIELDS},
+                mineral=e.metal if e.metal and metal is None else None,
             )
         )
     snapshots = [StatusSnapshot(h.as_of, h.source, h.sha256, h.list_kind, tuple(entries[h.id])) for h in heads]

@@ -10,16 +10,27 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from conflict_minerals.model import LookupEntry, Metal, SmelterId
+from conflict_minerals.model import LookupEntry, Metal, MineralLookupEntry, SmelterId
 
 
 @dataclass(frozen=True, slots=True)
 class ReferenceRevision:
     """One revision of the reference list, e.g. the Smelter Look-up of CMRT 6.4."""
 
-    label: str  # "CMRT 6.4"
+    label: str  # "CMRT 6.4", "EMRT 2.1"
     list_date: dt.date | None
-    entries: tuple[LookupEntry, ...]
+    entries: tuple[LookupEntry, ...]  # the 3TG rows
+    minerals: tuple[MineralLookupEntry, ...] = ()  # rows of other minerals (EMRT, CRT, AMRT)
+
+    @property
+    def is_3tg(self) -> bool:
+        """Tell whether the 3TG reference uses this revision: it lists 3TG, or nothing else."""
+        return bool(self.entries) or not self.minerals
+
+    @property
+    def mineral_names(self) -> tuple[str, ...]:
+        """The minerals the revision lists facilities for, 3TG included, in list order."""
+        return tuple(dict.fromkeys([e.metal.value for e in self.entries] + [e.mineral for e in self.minerals]))
 
     @property
     def sort_key(self) -> tuple[dt.date, str]:
@@ -51,8 +62,12 @@ class SmelterReference:
 
     @classmethod
     def build(cls, revisions: Iterable[ReferenceRevision]) -> SmelterReference:
-        """Merge revisions oldest to newest; newer facts replace older ones, names accumulate."""
-        ordered = sorted(revisions, key=lambda r: r.sort_key)
+        """Merge 3TG revisions oldest to newest; newer facts replace older ones, names accumulate.
+
+        Revisions of other minerals only (an EMRT, CRT or AMRT look-up) are left out: the 3TG
+        matcher never sees a cobalt refiner, and the newest revision named stays a CMRT's.
+        """
+        ordered = sorted((r for r in revisions if r.is_3tg), key=lambda r: r.sort_key)
         facts: dict[SmelterId, LookupEntry] = {}
         names: dict[SmelterId, set[str]] = {}
         seen_in: dict[SmelterId, list[str]] = {}

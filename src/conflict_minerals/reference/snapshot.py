@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from conflict_minerals.model import LookupEntry, Metal
+from conflict_minerals.model import LookupEntry, Metal, MineralLookupEntry
 
 SNAPSHOT_DIR = Path(__file__).parent / "data"
 REVISIONS_DIR = SNAPSHOT_DIR / "revisions"
 _CSV = "smelter-reference.csv"
+_MINERALS_CSV = "mineral-reference.csv"  # the look-up rows of other minerals (EMRT, CRT, AMRT)
 _META = "smelter-reference.meta.json"
 _FIELDS = ("metal", "lookup_name", "standard_name", "country", "smelter_id", "id_source", "city", "state_province")
 ATTRIBUTION = (
@@ -34,9 +35,21 @@ class Snapshot:
     attribution: str = ATTRIBUTION
 
 
-def write_snapshot(entries: Iterable[LookupEntry], revision: str, list_date: dt.date | None, folder: Path) -> None:
+def write_snapshot(
+    entries: Iterable[LookupEntry],
+    revision: str,
+    list_date: dt.date | None,
+    folder: Path,
+    minerals: tuple[MineralLookupEntry, ...] = (),
+) -> None:
     """Write reference entries and their provenance as CSV plus a small JSON file."""
     folder.mkdir(parents=True, exist_ok=True)
+    if minerals:
+        with open(folder / _MINERALS_CSV, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(("mineral", *_FIELDS[1:]))
+            for item in minerals:
+                writer.writerow([item.mineral] + [getattr(item, name) or "" for name in _FIELDS[1:]])
     with open(folder / _CSV, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(_FIELDS)
@@ -65,6 +78,27 @@ def bundled_revisions() -> tuple[Snapshot, ...]:
 def revision_slug(label: str) -> str:
     """A folder name for a revision label ('CMRT 6.5' -> 'cmrt-6.5')."""
     return "-".join(label.lower().split())
+
+
+def read_mineral_entries(folder: Path) -> tuple[MineralLookupEntry, ...]:
+    """Read the rows of other minerals a snapshot folder holds (none for a CMRT's)."""
+    path = folder / _MINERALS_CSV
+    if not path.exists():
+        return ()
+    with open(path, newline="", encoding="utf-8") as handle:
+        return tuple(
+            MineralLookupEntry(
+                mineral=row["mineral"],
+                lookup_name=row["lookup_name"],
+                standard_name=row["standard_name"],
+                country=row["country"],
+                smelter_id=row["smelter_id"],
+                id_source=row["id_source"] or None,
+                city=row["city"] or None,
+                state_province=row["state_province"] or None,
+            )
+            for row in csv.DictReader(handle)
+        )
 
 
 def read_snapshot(folder: Path) -> Snapshot:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
 from conflict_minerals.cmrt.tables import read_table
-from conflict_minerals.cmrt.values import clean_text, normalize_smelter_id, parse_date, parse_metal
+from conflict_minerals.cmrt.values import clean_text, normalize_smelter_id, parse_date, parse_metal, parse_mineral
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.model import Metal, SmelterId
 
@@ -46,6 +46,7 @@ class StatusEntry:
     label: str
     last_audit: str | None = None
     audit_cycle: str | None = None
+    mineral: str | None = None  # a mineral other than 3TG ("Cobalt", "Mica"); then metal is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,15 @@ class StatusSnapshot:
 
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
-    "smelter_id": ("smelter id", "facility id", "cid", "smelter identification", "rmi id", "smelter reference id"),
-    "metal": ("metal", "mineral"),
-    "name": ("standard smelter name", "smelter name", "facility name", "standard facility name", "name"),
+    "smelter_id": (
+        *("smelter id", "facility id", "cid", "smelter identification", "rmi id", "smelter reference id"),
+        *("refiner id", "processor id"),
+    ),
+    "metal": ("metal", "mineral", "metal mineral", "commodity"),
+    "name": (
+        *("standard smelter name", "smelter name", "facility name", "standard facility name", "name"),
+        *("refiner name", "standard refiner name", "processor name", "standard processor name"),
+    ),
     "country": ("country", "country location", "smelter facility location country", "location country"),
     "status": ("status", "assessment status", "rmap status", "conformance status", "audit status"),
     "last_audit": ("last audit date", "last assessment date", "audit date", "assessment date", "last audit"),
@@ -116,15 +123,21 @@ def bucket_for(label: str | None) -> StatusBucket:
     return StatusBucket.NOT_LISTED
 
 
-def read_status_list(path: str | Path, list_kind: str | None = None, as_of: dt.date | None = None) -> StatusSnapshot:
-    """Read a status list file; `list_kind` gives the status of lists that have no status column."""
+def read_status_list(
+    path: str | Path, list_kind: str | None = None, as_of: dt.date | None = None, mineral: str | None = None
+) -> StatusSnapshot:
+    """Read a status list file; `list_kind` gives the status of lists without a status column.
+
+    `mineral` names the metal or mineral of rows that do not state one (RMI publishes the cobalt
+    refiners' and the mica processors' lists one mineral per file, often without such a column).
+    """
     _, rows = read_table(path)
     header_at, columns = _find_header(rows)
     if "status" not in columns and list_kind is None:
         raise StatusListError(
             f"{path}: the list has no status column; say which list it is (conformant or active).", "status.no_kind"
         )
-    entries = tuple(_entries(rows[header_at + 1 :], columns, list_kind))
+    entries = tuple(_entries(rows[header_at + 1 :], columns, list_kind, mineral))
     if not entries:
         raise StatusListError(f"{path}: no facility with a Smelter ID was found under the header row.")
     date, dated_by = _list_date(as_of, rows[:header_at], Path(path).name)
@@ -167,7 +180,11 @@ def _map_columns(row: Sequence[object]) -> dict[str, int]:
     return columns
 
 
-def _entries(rows: Sequence[Sequence[object]], columns: dict[str, int], list_kind: str | None) -> list[StatusEntry]:
+def _entries(
+    rows: Sequence[Sequence[object]], columns: dict[str, int], list_kind: str | None, mineral: str | None
+) -> list[StatusEntry]:
+    default_metal, default_mineral = parse_metal(mineral), parse_mineral(mineral)
+
     def get(row: Sequence[object], field: str) -> object:
         index = columns.get(field)
         return row[index] if index is not None and index < len(row) else ""
@@ -178,19 +195,46 @@ def _entries(rows: Sequence[Sequence[object]], columns: dict[str, int], list_kin
         if smelter_id is None:
             continue
         label = clean_text(get(row, "status")) or (list_kind or "").capitalize()
+        metal = parse_metal(get(row, "metal"))
+        named = None if metal else parse_mineral(get(row, "metal"), known_only=True)
+        if metal is None and named is None:
+            metal, named = default_metal, default_mineral
         entries.append(
             StatusEntry(
                 smelter_id=smelter_id,
-                metal=parse_metal(get(row, "metal")),
+                metal=metal,
                 name=clean_text(get(row, "name")),
                 country=clean_text(get(row, "country")),
                 bucket=bucket_for(label),
                 label=label,
                 last_audit=_date_text(get(row, "last_audit")),
                 audit_cycle=clean_text(get(row, "audit_cycle")),
+                mineral=named,
             )
         )
     return entries
+
+
+def three_tg_lists(snapshots: Iterable[StatusSnapshot]) -> list[StatusSnapshot]:
+    """The 3TG part of status lists: rows of other minerals left out, lists with nothing else dropped."""
+    kept = []
+    for snapshot in snapshots:
+        entries = tuple(e for e in snapshot.entries if e.mineral is None)
+        if len(entries) == len(snapshot.entries):
+            kept.append(snapshot)
+        elif entries:
+            kept.append(replace(snapshot, entries=entries))
+    return kept
+
+
+def mineral_lists(snapshots: Iterable[StatusSnapshot]) -> list[StatusSnapshot]:
+    """The part of status lists about other minerals (cobalt refiners, mica processors, ...)."""
+    kept = []
+    for snapshot in snapshots:
+        entries = tuple(e for e in snapshot.entries if e.mineral is not None)
+        if entries:
+            kept.append(replace(snapshot, entries=entries))
+    return kept
 
 
 def _date_text(value: object) -> str | None:

@@ -20,8 +20,8 @@ import platformdirs
 
 from conflict_minerals.model import Metal
 from conflict_minerals.reference.smelter_reference import ReferenceRevision, SmelterReference
-from conflict_minerals.reference.snapshot import bundled_revisions, read_snapshot, write_snapshot
-from conflict_minerals.reference.status import StatusBucket, StatusEntry, StatusSnapshot
+from conflict_minerals.reference.snapshot import bundled_revisions, read_mineral_entries, read_snapshot, write_snapshot
+from conflict_minerals.reference.status import StatusBucket, StatusEntry, StatusSnapshot, mineral_lists, three_tg_lists
 
 DATA_DIR_VARIABLE = "CONFLICT_MINERALS_DATA_DIR"
 
@@ -77,18 +77,23 @@ class ReferenceStore:
         }:
             return False
         staging = folder.with_name(folder.name + ".partial")
-        write_snapshot(revision.entries, revision.label, revision.list_date, staging)
+        write_snapshot(revision.entries, revision.label, revision.list_date, staging, revision.minerals)
         staging.replace(folder)
         return True
 
     def revisions(self) -> list[ReferenceRevision]:
-        """Return the bundled snapshot and every imported revision, oldest first."""
+        """Return the 3TG revisions, bundled and imported, oldest first (EMRT, CRT, AMRT look-ups left out)."""
+        return [r for r in self.all_revisions() if r.is_3tg]
+
+    def all_revisions(self) -> list[ReferenceRevision]:
+        """Return the bundled snapshot and every imported revision, of any template, oldest first."""
         found = {s.revision: ReferenceRevision(s.revision, s.list_date, s.entries) for s in bundled_revisions()}
         for meta in sorted((self.root / "lookups").glob("*/smelter-reference.meta.json")):
             snapshot = read_snapshot(meta.parent)
-            found.setdefault(
-                snapshot.revision, ReferenceRevision(snapshot.revision, snapshot.list_date, snapshot.entries)
+            revision = ReferenceRevision(
+                snapshot.revision, snapshot.list_date, snapshot.entries, read_mineral_entries(meta.parent)
             )
+            found.setdefault(snapshot.revision, revision)
         return sorted(found.values(), key=lambda r: r.sort_key)
 
     def reference(self) -> SmelterReference:
@@ -111,7 +116,14 @@ class ReferenceStore:
         return path
 
     def status_snapshots(self) -> list[StatusSnapshot]:
-        """Return every stored status snapshot, oldest first."""
+        """Return every stored 3TG status snapshot, oldest first (rows of other minerals left out)."""
+        return three_tg_lists(self._all_status())
+
+    def mineral_status_snapshots(self) -> list[StatusSnapshot]:
+        """Return the stored status snapshots of other minerals (cobalt refiners, ...), oldest first."""
+        return mineral_lists(self._all_status())
+
+    def _all_status(self) -> list[StatusSnapshot]:
         snapshots = [_load_status(path) for path in sorted((self.root / "status").glob("*.json"))]
         return sorted(snapshots, key=lambda s: (s.as_of, s.source))
 

@@ -45,8 +45,16 @@ class TrustedTemplate:
     sha256: str
 
 
-def require_blank_rmi(path: Path, data: bytes) -> tuple[str, str]:
-    """Check a workbook is RMI's own, unfilled template; return (type, revision). A supplier's file fails."""
+def require_blank_rmi(
+    path: Path, data: bytes, template_type: str | None = None, links_allowed: bool = False
+) -> tuple[str, str]:
+    """Check a workbook is RMI's own, unfilled template (a CMRT, or the type named); return (type, revision).
+
+    A supplier's file fails: its look-up could be forged, and reference data never comes from one.
+    `links_allowed` accepts external links for a look-up import, which reads cached values and never
+    follows a link: RMI's own AMRT 1.3 ships two leftover links to its author's files. A link that could
+    reach another machine is refused whatever the template.
+    """
     from conflict_minerals.cmrt import read_cmrt
     from conflict_minerals.cmrt.extended import read_extended
     from conflict_minerals.cmrt.extended_writer import template_of
@@ -55,7 +63,9 @@ def require_blank_rmi(path: Path, data: bytes) -> tuple[str, str]:
     if not is_rmi_workbook(path):
         raise TemplateError(f"{path.name} is not RMI's own workbook (its Checker sheet is missing).", file=path.name)
     kind = template_of(path)[0]
-    _require_no_links(path, lenient=kind == "AMRT")
+    if template_type is not None and kind != template_type:
+        raise TemplateError(f"{path.name} is RMI's {kind}, not its {template_type}.", file=path.name)
+    _require_no_links(path, lenient=kind == "AMRT" or links_allowed)
     document = read_cmrt(path, data) if kind == "CMRT" else read_extended(path, data)
     company = document.company
     # RMI's own blank templates ship stray answers and smelter rows (6.31, 6.4): only a declaring company counts.
