@@ -2,7 +2,8 @@
 
 Buckets: conformant (incl. cross-recognised LBMA/RJC and CFSI-era "Compliant"), active
 (incl. "In Progress"), not conformant (non-conformant, suspended, outreach required, ...)
-and not listed. The raw label is always kept next to the bucket.
+and not listed. The raw label is always kept next to the bucket. Lists of other minerals
+(cobalt refiners, mica processors) are read the same way; their rows carry the mineral as text.
 """
 
 from __future__ import annotations
