@@ -8,7 +8,7 @@ so a cobalt row never reaches the Form SD.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,8 @@ class MineralMatch:
     reason: str | None = None
 
 
+# How a row's facility is found: (mineral, smelter_id, name, country) -> a match.
+MineralMatcher = Callable[[str, str | None, str | None, str | None], MineralMatch]
 UNMATCHED = MineralMatch(None, None, None, "unmatched", 0.0, "no trusted look-up entry for this mineral")
 
 

@@ -89,6 +89,7 @@ def review_setup(workspace: Workspace, campaign: Campaign, today: dt.date | None
         campaign.require_product_level,
         today or dt.date.today(),
         campaign.templates,
+        tuple(store.all_revisions()),
     )
 
 

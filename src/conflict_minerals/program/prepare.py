@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import CmrtDocument, ExtendedDocument, Finding
-from conflict_minerals.program.extended_store import MineralMatch
+from conflict_minerals.program.extended_store import MineralMatch, MineralMatcher
 from conflict_minerals.reference.smelter_reference import ReferenceRevision, SmelterReference
 from conflict_minerals.smelters.consolidate import match_row
 from conflict_minerals.smelters.matching import Matcher, SmelterMatch
@@ -39,6 +39,7 @@ class ReviewSetup:
     require_product_level: bool
     today: dt.date
     templates: tuple[str, ...] = ("CMRT",)  # what the campaign asks suppliers for
+    mineral_revisions: tuple[ReferenceRevision, ...] = ()  # every trusted look-up, other minerals included
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +105,38 @@ def _prepare_extended(name: str, data: bytes, setup: ReviewSetup) -> Prepared:
         log.debug("unexpected failure reading %s", name, exc_info=True)
         return Prepared(name, None, (), (), _internal(exc, "read"), UnreadableKind.INTERNAL.value)
     try:
-        findings, matches = review_extended(document, setup.templates, setup.reporting_year, setup.today)
+        matcher = _mineral_matcher(setup)
+        findings, matches = review_extended(document, setup.templates, setup.reporting_year, setup.today, matcher)
     except Exception as exc:
         log.debug("unexpected failure reviewing %s", name, exc_info=True)
         return Prepared(name, None, (), (), _internal(exc, "review"), UnreadableKind.INTERNAL.value)
     return Prepared(name, None, tuple(findings), (), extended=document, extended_matches=tuple(matches))
+
+
+_minerals_built: list[tuple[ReviewSetup, MineralMatcher]] = []
+
+
+def _mineral_matcher(setup: ReviewSetup) -> MineralMatcher:
+    """Match extended rows by Smelter ID and name against the trusted look-ups of other minerals (built once)."""
+    from conflict_minerals.smelters.minerals import MineralReference
+
+    if not _minerals_built or _minerals_built[0][0] is not setup:
+        reference = MineralReference.build(setup.mineral_revisions)
+
+        def match(mineral: str, smelter_id: str | None, name: str | None, country: str | None) -> MineralMatch:
+            found = reference.match(mineral, smelter_id, name, country)
+            reason = "; ".join(found.problems) or None
+            return MineralMatch(
+                found.smelter_id,
+                found.standard_name,
+                found.country,
+                found.method.value,
+                1.0 if found.matched else 0.0,
+                reason,
+            )
+
+        _minerals_built[:] = [(setup, match)]
+    return _minerals_built[0][1]
 
 
 def _internal(exc: Exception, step: str) -> str:

@@ -7,18 +7,16 @@ extended template shares: the company block, the minerals in scope and the Smelt
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from conflict_minerals.cmrt.layout import SMELTER_LIST
 from conflict_minerals.cmrt.templates import layout_for
 from conflict_minerals.model import ExtendedDocument, Finding, Severity
-from conflict_minerals.program.extended_store import UNMATCHED, MineralMatch
+from conflict_minerals.program.extended_store import UNMATCHED, MineralMatch, MineralMatcher
 from conflict_minerals.review.rules import one_per_cell
 
 DECLARATION = "Declaration"
-# How a row's facility is found: (mineral, smelter_id, name, country) -> a match; none means no trusted look-up.
-MineralMatcher = Callable[[str, str | None, str | None, str | None], MineralMatch]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,15 +10,24 @@ from pathlib import Path
 from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.minerals import MineralsReport, StatusOf, as_markdown, minerals_report
+from conflict_minerals.smelters.mineral_status import MineralStatusBook
 
 
 def extended_summary(
     workspace: Workspace, year: int | None = None, as_of: dt.date | None = None, status_of: StatusOf | None = None
 ) -> MineralsReport:
     """The summary of a campaign's EMRT, CRT and AMRT answers, facility status as of a date (default today)."""
+    day = as_of or dt.date.today()
+    if status_of is None:
+        book = MineralStatusBook.build(workspace.reference.mineral_status_snapshots(), day)
+
+        def status_of(mineral: str, smelter_id: str, _as_of: dt.date) -> str | None:
+            found = book.status(mineral, smelter_id)
+            return found.label if found.label else None
+
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
-        return minerals_report(connection, campaign, as_of or dt.date.today(), status_of)
+        return minerals_report(connection, campaign, day, status_of)
 
 
 def write_summary(report: MineralsReport, out: Path) -> None:
