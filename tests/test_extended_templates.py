@@ -118,12 +118,35 @@ def test_amrt_other_minerals_and_crt_fixed_rows(tmp_path: Path) -> None:
 
 def test_an_unknown_later_revision_is_read_with_the_nearest_layout(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(template_path("RMI_EMRT_2.1.xlsx"))
-    book["Declaration"]["J3"] = "Revision 2.11\nApril 2026"  # as the 2026 notes describe; no workbook yet
-    path = tmp_path / "emrt-2.11.xlsx"
+    book["Declaration"]["J3"] = "Revision 2.5\nApril 2028"  # a revision nobody has described yet
+    path = tmp_path / "emrt-2.5.xlsx"
     book.save(path)
     document = read_extended(path)
-    assert (document.template.version, document.template.layout_version) == ("2.11", "2.1")
+    assert (document.template.version, document.template.layout_version) == ("2.5", "2.11.1")  # decimal order
     assert "EXT-T-002" in {f.code for f in document.findings}
+
+
+def test_the_2026_revisions_are_known_layouts(tmp_path: Path) -> None:
+    """No EMRT 2.11 or AMRT 1.31 workbook is available: these are RMI's 2.1 and 1.3 changed as
+    templates-2026.md §2-§3 describes (revision literal; 1.31's added minerals; no date cap)."""
+    emrt = openpyxl.load_workbook(template_path("RMI_EMRT_2.1.xlsx"))
+    emrt["Declaration"]["J3"] = "Revision 2.11.1\nMarch 2026"
+    emrt_path = tmp_path / "EMRT_2.11.1.xlsx"
+    emrt.save(emrt_path)
+    document = read_extended(emrt_path)
+    assert (document.template.version, document.template.layout_version) == ("2.11.1", "2.11.1")
+    assert "EXT-T-002" not in {f.code for f in document.findings}
+    amrt = openpyxl.load_workbook(template_path("RMI_AMRT_1.3.xlsx"))
+    declaration_sheet = amrt["Declaration"]
+    declaration_sheet["J3"] = "Revision 1.31\nMarch 2026"
+    declaration_sheet["D12"], declaration_sheet["E12"] = "Cadmium", "Molybdenum"  # two of the six added minerals
+    declaration_sheet["D31"], declaration_sheet["D32"] = "Yes", "No"  # Q1, rows in Excel's order of the two
+    amrt_path = tmp_path / "RMI_AMRT_1.31.xlsx"
+    amrt.save(amrt_path)
+    document = read_extended(amrt_path)
+    assert (document.template.version, document.template.layout_version) == ("1.31", "1.31")
+    assert "EXT-T-002" not in {f.code for f in document.findings}
+    assert set(document.minerals) >= {"Cadmium", "Molybdenum"}
 
 
 def test_inspect_reads_extended_templates_as_json(tmp_path: Path) -> None:

@@ -182,7 +182,10 @@ _EMRT_20 = ExtendedLayout(
     product_columns=OLD_PRODUCTS,
 )
 # 2.1 changed only the Smelter List's length and added the requester's product columns
-_EMRT_21 = replace(_EMRT_20, revisions=("2.1",), smelter_last_row=2497, product_columns=REQUESTER_PRODUCTS)
+# 2.11 and 2.11.1 (2026) keep 2.1's anchors and lists (templates-2026.md §2: same anchors [C], same options [H])
+_EMRT_21 = replace(
+    _EMRT_20, revisions=("2.1", "2.11", "2.11.1"), smelter_last_row=2497, product_columns=REQUESTER_PRODUCTS
+)
 _CRT = ExtendedLayout(
     type="CRT",
     revisions=("2.2",),  # the 2.21 workbook calls itself 2.2 (cmrt-format.md §9.1)
@@ -223,7 +226,7 @@ _AMRT_12 = ExtendedLayout(
 # 1.3 added the "Other" specification rows (everything below moves down 3) and took the CMRT's Smelter List
 _AMRT_13 = replace(
     _AMRT_12,
-    revisions=("1.3",),
+    revisions=("1.3", "1.31", "1.31.1"),  # 1.31/1.31.1 (2026): 1.3's anchors, six more minerals to choose
     company_cells=_company(17),
     other_slots=tuple(f"{cell[0]}{int(cell[1:]) + 3}" for cell in TEN_SLOTS),
     mineral_options=(
