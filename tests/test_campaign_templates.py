@@ -151,3 +151,29 @@ def test_the_extended_minerals_summary_counts_answers_facilities_and_mines(progr
     assert by_mineral["Graphite"]["declared_used"] == 0 and by_mineral["Graphite"]["facilities"] == 0
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Extended minerals summary, 2025") and "## Cobalt" in text
+
+
+def test_cobalt_rows_are_matched_and_given_a_status_from_trusted_cobalt_data(program: Program, tmp_path: Path) -> None:
+    """A row names a real cobalt refiner of RMI's EMRT 2.1 look-up; the status list is shaped like RMI's cobalt
+    refiners list and written here (no real one is available)."""
+    program("suppliers", "add", NORDIC)
+    program("campaign", "start", "2025", "--templates", "EMRT", "--no-letters")
+    book = openpyxl.load_workbook(_emrt(tmp_path))
+    book["Smelter List"]["A6"], book["Smelter List"]["B6"] = "CID003228", "Cobalt"
+    book["Smelter List"]["D6"], book["Smelter List"]["E6"] = "Umicore", "Belgium"
+    path = tmp_path / "nordic-emrt-ids.xlsx"
+    book.save(path)
+    program("ingest", path)
+    before = json.loads(program("minerals", "--json").output)["minerals"][0]
+    assert before["facilities_by_status"] == {"not identified (no Smelter ID)": 2}  # nothing trusted yet
+    program("refdata", "import-lookup", template_path("RMI_EMRT_2.1.xlsx"))
+    rechecked = program("review", "--recheck", "--json", ok=False)
+    assert "Traceback" not in rechecked.output
+    statuses = tmp_path / "cobalt.csv"
+    statuses.write_text(
+        "Smelter ID,Standard Smelter Name,Country,Assessment Status\nCID003228,Umicore,Belgium,Conformant\n"
+    )
+    program("refdata", "import-status", statuses, "--mineral", "Cobalt", "--as-of", "2026-01-15")
+    cobalt = json.loads(program("minerals", "--as-of", "2026-02-01", "--json").output)["minerals"][0]
+    assert cobalt["mineral"] == "Cobalt" and cobalt["facilities"] == 2
+    assert cobalt["facilities_by_status"] == {"Conformant": 1, "not identified (no Smelter ID)": 1}

@@ -7,16 +7,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from conflict_minerals.program.audit import record
-from conflict_minerals.program.campaign import Campaign, overview
+from conflict_minerals.program.campaign import Campaign, list_campaigns, overview
 from conflict_minerals.program.decisions import StoredFinding, submission_findings
 from conflict_minerals.program.documents import load_documents, save_parsed
+from conflict_minerals.program.extended_store import extended_fields, save_extended
 from conflict_minerals.program.ingest import finding_row, review_setup
 from conflict_minerals.program.originals import read_original
 from conflict_minerals.program.prepare import Prepared, prepare, review_document_once
-from conflict_minerals.program.schema import bulk_insert, findings, submissions
+from conflict_minerals.program.schema import (
+    answers,
+    bulk_insert,
+    findings,
+    mine_rows,
+    products,
+    smelter_rows,
+    submissions,
+)
 from conflict_minerals.program.workspace import Workspace
 
 
@@ -45,7 +54,14 @@ def recheck(
             if v.current_submission_id and (supplier_id is None or v.supplier_id == supplier_id)
         ]
         stored = load_documents(connection, ids)
-    changes = []
+        extended = [
+            v.current_submission_id
+            for v in overview(connection, campaign, None)
+            if v.template != "CMRT" and v.current_submission_id and supplier_id in (None, v.supplier_id)
+        ]
+    # an extended file is matched again from its original: its rows are few, and the look-ups of other
+    # minerals are what a recheck usually follows
+    changes = reprocess(workspace, extended, actor) if extended else []
     for submission_id in ids:
         if submission_id not in stored:
             continue
@@ -77,6 +93,9 @@ def reprocess(
         except Exception as exc:  # a missing original costs only this submission
             changes.append(Rederived(row.id, row.file_name, 0, 0, (), (), str(exc)))
             continue
+        if prepared.extended is not None:
+            changes.append(_replace_extended(workspace, row.id, prepared, setup.reference_label, actor))
+            continue
         if prepared.document is None:
             changes.append(Rederived(row.id, row.file_name, 0, 0, (), (), prepared.error))
             continue
@@ -87,12 +106,7 @@ def reprocess(
 
 
 def _campaigns(connection: Connection) -> list[Campaign]:
-    from conflict_minerals.program.schema import campaigns
-
-    return [
-        Campaign(r.id, r.year, r.due_date, r.require_product_level, r.closed_at)
-        for r in connection.execute(select(campaigns))
-    ]
+    return list_campaigns(connection)
 
 
 def _from_reader(finding: StoredFinding) -> bool:
@@ -145,6 +159,49 @@ def _replace(
             submission_id=submission_id,
         )
     return change
+
+
+def _replace_extended(
+    workspace: Workspace, submission_id: int, prepared: Prepared, reference: str, actor: str | None
+) -> Rederived:
+    """Store an extended file's rows and findings again (waivers carry over), audited."""
+    assert prepared.extended is not None
+    document = prepared.extended
+    with workspace.transaction() as connection:
+        before = _extended_keys(connection, submission_id)
+        old = submission_findings(connection, submission_id)
+        waived = {(f.code, f.cell): f.waiver_reason for f in old if f.waived}
+        kept = [f for f in old if _from_ingest(f)]
+        gone = [f.id for f in old if not _from_ingest(f)]
+        for first in range(0, len(gone), 500):
+            connection.execute(findings.delete().where(findings.c.id.in_(gone[first : first + 500])))
+        for table in (answers, smelter_rows, mine_rows, products):
+            connection.execute(table.delete().where(table.c.submission_id == submission_id))
+        fields = extended_fields(document, reference)
+        connection.execute(update(submissions).where(submissions.c.id == submission_id).values(**fields))
+        save_extended(connection, submission_id, document, prepared.extended_matches)
+        held = {(k.code, k.cell) for k in kept}
+        fresh = [f for f in prepared.findings if (f.code, f.source.cell) not in held]
+        rows = [finding_row(submission_id, f, waived.get((f.code, f.source.cell))) for f in fresh]
+        bulk_insert(connection, findings, rows)
+        change = Rederived(
+            submission_id,
+            document.source.file,
+            len(old),
+            len(kept) + len(rows),
+            before,
+            tuple(sorted({m.smelter_id for m in prepared.extended_matches if m.smelter_id})),
+        )
+        detail = {"file": change.file, "before": change.findings_before, "after": change.findings_after}
+        record(connection, actor or workspace.actor, "submission.reprocessed", detail, submission_id=submission_id)
+    return change
+
+
+def _extended_keys(connection: Connection, submission_id: int) -> tuple[str, ...]:
+    query = select(smelter_rows.c.match_smelter_id).where(
+        smelter_rows.c.submission_id == submission_id, smelter_rows.c.match_smelter_id.is_not(None)
+    )
+    return tuple(sorted({row.match_smelter_id for row in connection.execute(query)}))
 
 
 def _keys(matches: tuple[object, ...]) -> tuple[str, ...]:
