@@ -52,6 +52,7 @@ def test_every_output_is_written(demo_run: Path) -> None:
             "form-sd.docx",
             "form-sd.md",
             "northwind-cmrt-2025.xlsx",
+            "extended-minerals-2025.md",
             "northwindex101_2025.htm",
             "northwindsd_2025.htm",
             "pre-filing-check.txt",

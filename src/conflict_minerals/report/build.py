@@ -28,14 +28,13 @@ from conflict_minerals.reference.countries import plain_country_name, resolve_co
 from conflict_minerals.reference.status import StatusSnapshot
 from conflict_minerals.report.compare import compare as compare_periods
 from conflict_minerals.report.compare import find_baseline
-from conflict_minerals.report.model import STATUS_WORDS, AnnexRow, Evidence, Origin, ReportModel, RiskNote
+from conflict_minerals.report.model import METALS, STATUS_WORDS, AnnexRow, Evidence, Origin, ReportModel, RiskNote
 from conflict_minerals.report.runs import inputs_digest
 from conflict_minerals.report.texts import render_texts
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, RowOutcome, Ruling, merge_rows
 from conflict_minerals.smelters.service import SmelterRun, status_list_summary
 from conflict_minerals.smelters.status_book import StatusBook
 
-METALS = tuple(metal.value for metal in DECLARATION_METAL_ORDER)
 BUCKETS = ("conformant", "active", "not_conformant", "not_listed")
 LEFT_OUT = (RequestState.REJECTED, RequestState.NOT_APPLICABLE)  # their smelters are in no figure and no Annex
 REPORT_QUESTIONS = ("Q1", "Q3")  # what the filing's figures read of each answer set (the company CMRT reads all)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conflict_minerals.report.model import STATUS_WORDS, ReportModel
+from conflict_minerals.report.model import METALS, STATUS_WORDS, ReportModel
 from conflict_minerals.report.texts import confirm, long_date
 
 
@@ -196,7 +196,7 @@ def _facility_tables(model: ReportModel) -> list[Block]:
 def _summary_table(model: ReportModel) -> Table:
     f = model.figures
     rows = []
-    for metal in ("Tantalum", "Tin", "Gold", "Tungsten", None):
+    for metal in (*METALS, None):
         prefix = f"facilities.by_metal.{metal}" if metal else "facilities"
         rows.append(
             (

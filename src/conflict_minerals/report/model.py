@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from conflict_minerals.model import DECLARATION_METAL_ORDER
 from conflict_minerals.program.settings import CompanySettings
 
-METALS = ("Tantalum", "Tin", "Gold", "Tungsten")
+METALS = tuple(metal.value for metal in DECLARATION_METAL_ORDER)  # the report is 3TG-only, in the form's order
 STATUS_WORDS = {
     "conformant": "Conformant",
     "active": "Active",
