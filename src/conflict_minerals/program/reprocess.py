@@ -4,11 +4,12 @@ re-reads the originals after a reader upgrade. Waivers carry over; every change 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, update
 
+from conflict_minerals.model import Finding
 from conflict_minerals.program.audit import record
 from conflict_minerals.program.campaign import Campaign, list_campaigns, overview
 from conflict_minerals.program.decisions import StoredFinding, submission_findings
@@ -132,24 +133,10 @@ def _replace(
     with workspace.transaction() as connection:
         before_docs = load_documents(connection, [submission_id], with_products=False)
         before_keys = _keys(before_docs[submission_id].matches) if submission_id in before_docs else ()
-        old = submission_findings(connection, submission_id)
-        waived = {(f.code, f.cell): f.waiver_reason for f in old if f.waived}
-        kept = [f for f in old if keep(f)]
-        gone = [f.id for f in old if not keep(f)]
-        for start in range(0, len(gone), 500):
-            connection.execute(findings.delete().where(findings.c.id.in_(gone[start : start + 500])))
         save_parsed(connection, submission_id, prepared.document, prepared.matches, reference)
-        held = {(k.code, k.cell) for k in kept}
-        fresh = [f for f in prepared.findings if (f.code, f.source.cell) not in held]
-        rows = [finding_row(submission_id, f, waived.get((f.code, f.source.cell))) for f in fresh]
-        bulk_insert(connection, findings, rows)
+        before, after = _swap_findings(connection, submission_id, keep, prepared.findings)
         change = Rederived(
-            submission_id,
-            prepared.document.source.file,
-            len(old),
-            len(kept) + len(rows),
-            before_keys,
-            _keys(prepared.matches),
+            submission_id, prepared.document.source.file, before, after, before_keys, _keys(prepared.matches)
         )
         record(
             connection,
@@ -169,32 +156,39 @@ def _replace_extended(
     document = prepared.extended
     with workspace.transaction() as connection:
         before = _extended_keys(connection, submission_id)
-        old = submission_findings(connection, submission_id)
-        waived = {(f.code, f.cell): f.waiver_reason for f in old if f.waived}
-        kept = [f for f in old if _from_ingest(f)]
-        gone = [f.id for f in old if not _from_ingest(f)]
-        for first in range(0, len(gone), 500):
-            connection.execute(findings.delete().where(findings.c.id.in_(gone[first : first + 500])))
         for table in (answers, smelter_rows, mine_rows, products):
             connection.execute(table.delete().where(table.c.submission_id == submission_id))
         fields = extended_fields(document, reference)
         connection.execute(update(submissions).where(submissions.c.id == submission_id).values(**fields))
         save_extended(connection, submission_id, document, prepared.extended_matches)
-        held = {(k.code, k.cell) for k in kept}
-        fresh = [f for f in prepared.findings if (f.code, f.source.cell) not in held]
-        rows = [finding_row(submission_id, f, waived.get((f.code, f.source.cell))) for f in fresh]
-        bulk_insert(connection, findings, rows)
-        change = Rederived(
-            submission_id,
-            document.source.file,
-            len(old),
-            len(kept) + len(rows),
-            before,
-            tuple(sorted({m.smelter_id for m in prepared.extended_matches if m.smelter_id})),
-        )
+        count_before, count_after = _swap_findings(connection, submission_id, _from_ingest, prepared.findings)
+        after = tuple(sorted({m.smelter_id for m in prepared.extended_matches if m.smelter_id}))
+        change = Rederived(submission_id, document.source.file, count_before, count_after, before, after)
         detail = {"file": change.file, "before": change.findings_before, "after": change.findings_after}
         record(connection, actor or workspace.actor, "submission.reprocessed", detail, submission_id=submission_id)
     return change
+
+
+def _swap_findings(
+    connection: Connection,
+    submission_id: int,
+    keep: Callable[[StoredFinding], bool],
+    found: Sequence[Finding],
+) -> tuple[int, int]:
+    """Replace a submission's findings by `found`, keeping those `keep` says and every waiver's reason;
+    return the counts before and after."""
+    old = submission_findings(connection, submission_id)
+    waived = {(f.code, f.cell): f.waiver_reason for f in old if f.waived}
+    kept = [f for f in old if keep(f)]
+    gone = [f.id for f in old if not keep(f)]
+    for start in range(0, len(gone), 500):
+        connection.execute(findings.delete().where(findings.c.id.in_(gone[start : start + 500])))
+    held = {(k.code, k.cell) for k in kept}
+    fresh = [f for f in found if (f.code, f.source.cell) not in held]
+    bulk_insert(
+        connection, findings, [finding_row(submission_id, f, waived.get((f.code, f.source.cell))) for f in fresh]
+    )
+    return len(old), len(kept) + len(fresh)
 
 
 def _extended_keys(connection: Connection, submission_id: int) -> tuple[str, ...]:
