@@ -146,8 +146,8 @@ def test_the_extended_minerals_summary_counts_answers_facilities_and_mines(progr
     assert set(by_mineral) == {"Cobalt", "Graphite", "Mica", "Nickel"}
     cobalt = by_mineral["Cobalt"]
     assert (cobalt["suppliers_answered"], cobalt["declared_used"], cobalt["facilities"]) == (1, 1, 1)
-    assert cobalt["facility_countries"] == {"Congo, Democratic Republic of the": 1}
-    assert cobalt["mines_by_country"] == {"Congo, Democratic Republic of the": 1}
+    assert cobalt["facility_countries"] == {"Democratic Republic of the Congo": 1}  # one spelling per country
+    assert cobalt["mines_by_country"] == {"Democratic Republic of the Congo": 1}
     assert by_mineral["Graphite"]["declared_used"] == 0 and by_mineral["Graphite"]["facilities"] == 0
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Extended minerals summary, 2025") and "## Cobalt" in text
@@ -165,7 +165,8 @@ def test_cobalt_rows_are_matched_and_given_a_status_from_trusted_cobalt_data(pro
     book.save(path)
     program("ingest", path)
     before = json.loads(program("minerals", "--json").output)["minerals"][0]
-    assert before["facilities_by_status"] == {"not identified (no Smelter ID)": 2}  # nothing trusted yet
+    # nothing trusted yet: the ID is the supplier's word only
+    assert before["facilities_by_status"] == {"Smelter ID not in RMI's look-up": 1, "not identified (no Smelter ID)": 1}
     program("refdata", "import-lookup", template_path("RMI_EMRT_2.1.xlsx"))
     rechecked = program("review", "--recheck", "--json", ok=False)
     assert "Traceback" not in rechecked.output
@@ -177,3 +178,34 @@ def test_cobalt_rows_are_matched_and_given_a_status_from_trusted_cobalt_data(pro
     cobalt = json.loads(program("minerals", "--as-of", "2026-02-01", "--json").output)["minerals"][0]
     assert cobalt["mineral"] == "Cobalt" and cobalt["facilities"] == 2
     assert cobalt["facilities_by_status"] == {"Conformant": 1, "not identified (no Smelter ID)": 1}
+
+
+def test_bad_smelter_rows_get_findings_and_are_not_counted_as_facilities(program: Program, tmp_path: Path) -> None:
+    program("suppliers", "add", NORDIC)
+    program("campaign", "start", "2025", "--templates", "EMRT", "--no-letters")
+    program("refdata", "import-lookup", template_path("RMI_EMRT_2.1.xlsx"))
+    book = openpyxl.load_workbook(_emrt(tmp_path))
+    smelters = book["Smelter List"]
+    rows = (
+        ("CID999999", "Cobalt", None, "Nowhere Cobalt", "Belgium"),  # an ID RMI does not list
+        ("CID000015", "Cobalt", None, "Some refinery", "Japan"),  # a gold refiner's ID
+        ("not-an-id", "Cobalt", None, "Odd Co", "Chile"),
+        (None, "Cobalt", "Smelter not listed", None, "Chile"),  # not listed, without a name
+        (None, "Cobalt", "Smelter not yet identified", None, None),
+        (None, "Mica", "Smelter not listed", "Mica Mill", "India"),  # mica is declared not used
+    )
+    for offset, values in enumerate(rows):
+        for column, value in zip("ABCDE", values, strict=True):
+            smelters[f"{column}{6 + offset}"] = value
+    book["Declaration"]["D32"] = "No"  # Q1 Mica
+    path = tmp_path / "nordic-emrt-bad-rows.xlsx"
+    book.save(path)
+    program("ingest", path, ok=False)
+    [item] = json.loads(program("review", "--json", ok=False).output)
+    found = {(f["code"], f["cell"]) for f in item["findings"]}
+    assert {("EXT-R-005", "A6"), ("EXT-R-005", "A7"), ("EXT-R-006", "A8"), ("EMRT-C-006", "D9")} <= found
+    assert ("EXT-R-007", "B11") in found
+    cobalt = json.loads(program("minerals", "--json").output)["minerals"][0]
+    # Kolwezi (row 5), the two unknown or foreign IDs and the malformed one; not the nameless rows 9 and 10
+    assert cobalt["facilities"] == 4
+    assert cobalt["facilities_by_status"]["Smelter ID not in RMI's look-up"] == 3  # unknown, gold, malformed

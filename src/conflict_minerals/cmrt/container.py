@@ -159,7 +159,7 @@ def _check_parts(name: str, archive: zipfile.ZipFile) -> dict[str, str]:
             raise _error(
                 name,
                 UnreadableKind.TOO_LARGE,
-                f"sheet '{sheet}' has {declared:,} rows; a CMRT has at most 2,504 smelter rows. "
+                f"sheet '{sheet}' has {declared:,} rows; RMI's templates hold at most 2,504 rows in a list. "
                 "Ask the supplier to remove the extra rows.",
             )
     return sheet_parts

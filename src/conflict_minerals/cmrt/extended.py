@@ -34,6 +34,8 @@ from conflict_minerals.model import (
 
 DECLARATION = cmrt_layout.DECLARATION
 _ALIASES = {"1": "100%", "1.0": "100%", "100 %": "100%"}
+MAX_LIST_ROWS = cmrt_layout.MAX_SMELTER_ROWS  # rows of a Smelter or Mine List we read (the templates hold 2,500)
+_MARKERS = {"smelter not listed", "smelter not yet identified"}
 
 
 def read_extended(path: str | Path, data: bytes | None = None) -> ExtendedDocument:
@@ -65,14 +67,16 @@ def read_extended(path: str | Path, data: bytes | None = None) -> ExtendedDocume
     company_answers = _company_answers(declaration, spec, minerals)
     findings += _unrecognized(source, kind, (*answers, *company_answers))
     with open_zip(container) as archive:  # the long lists through the fast cell picker, as for a CMRT
-        smelters = _smelters(
-            fast_sheet(container, book, archive, cmrt_layout.SMELTER_LIST, spec.smelter_last_row + 100, "Q"), spec
+        smelter_grid = fast_sheet(container, book, archive, cmrt_layout.SMELTER_LIST, MAX_LIST_ROWS + 1, "Q")
+        smelters = _smelters(smelter_grid, spec)
+        mine_grid = (
+            fast_sheet(container, book, archive, "Mine List", MAX_LIST_ROWS + 1, "M") if spec.mine_list else None
         )
-        mine_grid = fast_sheet(container, book, archive, "Mine List", 2604, "M") if spec.mine_list else None
         products = _products(
             fast_sheet(container, book, archive, cmrt_layout.PRODUCT_LIST, spec.product_last_row + 100, "F"), spec
         )
     mines = _mines(mine_grid)
+    findings += _cut_short(source, kind, ((cmrt_layout.SMELTER_LIST, smelter_grid), ("Mine List", mine_grid)))
     scope = _scope(book.sheet("Minerals Scope", max_rows=40)) if spec.scope_sheet else ()
     document = ExtendedDocument(
         source,
@@ -179,7 +183,7 @@ def _smelters(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[Minera
         return ()
     columns = spec.smelter_columns
     rows = []
-    for row in range(5, min(grid.last_row, spec.smelter_last_row + 100) + 1):
+    for row in range(5, min(grid.last_row, MAX_LIST_ROWS) + 1):
         values = _row_values(grid, row, columns)
         if not (values.get("mineral") or values.get("lookup_name") or values.get("name")):
             continue
@@ -190,7 +194,7 @@ def _smelters(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[Minera
                 values.get("mineral"),
                 smelter_id,
                 values.get("lookup_name"),
-                values.get("name") or values.get("lookup_name"),
+                _entered_name(values),
                 values.get("country"),
                 values.get("id_source"),
                 values.get("city"),
@@ -203,11 +207,29 @@ def _smelters(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[Minera
     return tuple(rows)
 
 
+def _entered_name(values: dict[str, str | None]) -> str | None:
+    """The facility's name: typed for a 'Smelter not listed' row, else the look-up's choice (never the marker)."""
+    chosen = values.get("lookup_name")
+    if chosen and chosen.casefold() in _MARKERS:
+        return values.get("name")
+    return values.get("name") or chosen
+
+
+def _cut_short(source: SourceRef, kind: str, grids: tuple[tuple[str, Grid | None], ...]) -> list[Finding]:
+    """{TYPE}-S-008: a list longer than we read (its later rows were not read)."""
+    found = []
+    for sheet, grid in grids:
+        if grid is not None and grid.last_row > MAX_LIST_ROWS:
+            message = f"Only rows 5 to {MAX_LIST_ROWS:,} of the {sheet} were read; the sheet has more."
+            found.append(Finding(source.at(sheet, f"A{MAX_LIST_ROWS + 1}"), f"{kind}-S-008", Severity.WARNING, message))
+    return found
+
+
 def _mines(grid: Grid | None) -> tuple[MineRow, ...]:
     if grid is None:
         return ()
     rows = []
-    for row in range(5, grid.last_row + 1):
+    for row in range(5, min(grid.last_row, MAX_LIST_ROWS) + 1):
         v = _row_values(grid, row, templates.MINE_COLUMNS)
         if not (v["mine_name"] or v["smelter_name"] or v["mineral"]):
             continue

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from conflict_minerals.cmrt.values import normalize_smelter_id
 from conflict_minerals.model import ExtendedDocument, MineralAnswer, MineralSmelterRow
 from conflict_minerals.program.audit import now
 from conflict_minerals.program.documents import COMPANY_FIELDS, READER_VERSION, product_rows
@@ -26,6 +27,8 @@ from conflict_minerals.program.schema import (
     smelter_rows,
     submissions,
 )
+from conflict_minerals.reference.countries import plain_country_name
+from conflict_minerals.smelters.names import is_placeholder, name_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +114,7 @@ def _answer(submission_id: int, answer: MineralAnswer) -> dict[str, Any]:
 
 def _smelter(submission_id: int, row: MineralSmelterRow, match: MineralMatch) -> dict[str, Any]:
     mineral = (row.mineral or "")[:20] or None
-    name = row.name or row.lookup_name
-    key = f"{mineral}|{match.smelter_id}" if match.smelter_id else None
+    name = row.name
     return {
         "submission_id": submission_id,
         "row": row.row,
@@ -138,8 +140,21 @@ def _smelter(submission_id: int, row: MineralSmelterRow, match: MineralMatch) ->
         "match_method": match.method,
         "match_confidence": match.confidence,
         "match_reason": match.reason,
-        "facility_key": key,
+        "facility_key": _facility_key((mineral or "").casefold(), row, match),
     }
+
+
+def _facility_key(mineral: str, row: MineralSmelterRow, match: MineralMatch) -> str | None:
+    """What makes two rows one facility: RMI's Smelter ID, else the ID or the name and country given;
+    a row naming nothing ('Smelter not yet identified', a bare marker) is no facility."""
+    if match.smelter_id:
+        return f"{mineral}|{match.smelter_id}"
+    given = normalize_smelter_id(row.smelter_id) if row.smelter_id else None
+    if given:
+        return f"{mineral}|unknown|{given}"
+    if row.name and not is_placeholder(row.name):
+        return f"{mineral}|name|{name_key(row.name)}|{plain_country_name(row.country).casefold()}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +164,13 @@ class StoredMineralRow:
     submission_id: int
     supplier_id: int
     mineral: str
-    smelter_id: str | None
+    smelter_id: str | None  # RMI's, when the row matched a trusted look-up
     name: str | None
     country: str | None
     method: str
     mine_country: str | None
+    facility_key: str
+    given_id: str | None = None  # the Smelter ID the supplier gave, when no trusted look-up knows it
 
 
 def current_extended(connection: Connection, campaign_id: int) -> dict[str, list[int]]:
@@ -184,6 +201,7 @@ def mineral_rows(connection: Connection, submission_ids: Sequence[int]) -> list[
         smelter_rows.c.country,
         smelter_rows.c.match_method,
         smelter_rows.c.mine_country,
+        smelter_rows.c.facility_key,
     )
     found = []
     for start in range(0, len(submission_ids), 500):
@@ -191,7 +209,7 @@ def mineral_rows(connection: Connection, submission_ids: Sequence[int]) -> list[
         query = (
             select(*columns)
             .join(submissions, submissions.c.id == smelter_rows.c.submission_id)
-            .where(smelter_rows.c.submission_id.in_(chunk))
+            .where(smelter_rows.c.submission_id.in_(chunk), smelter_rows.c.facility_key.is_not(None))
             .order_by(smelter_rows.c.submission_id, smelter_rows.c.row)
         )
         for r in connection.execute(query):
@@ -205,6 +223,8 @@ def mineral_rows(connection: Connection, submission_ids: Sequence[int]) -> list[
                     r.match_country or r.country,
                     r.match_method,
                     r.mine_country,
+                    r.facility_key,
+                    None if r.match_smelter_id else r.smelter_id,
                 )
             )
     return found
@@ -217,7 +237,8 @@ def mine_countries(connection: Connection, submission_ids: Sequence[int]) -> dic
         chunk = list(submission_ids[start : start + 500])
         query = select(mine_rows.c.mineral, mine_rows.c.country).where(mine_rows.c.submission_id.in_(chunk))
         for mineral, country in connection.execute(query):
-            if mineral and country:
+            if mineral and country and country.strip():
                 places = found.setdefault(mineral, {})
-                places[country] = places.get(country, 0) + 1
+                shown = plain_country_name(country)  # one country, however suppliers spell it
+                places[shown] = places.get(shown, 0) + 1
     return found

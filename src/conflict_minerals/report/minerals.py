@@ -15,14 +15,22 @@ from sqlalchemy import Connection, func, select
 
 from conflict_minerals.neutral import markdown_text
 from conflict_minerals.program.campaign import RESPONDED, Campaign, RequestState
-from conflict_minerals.program.extended_store import current_extended, mine_countries, mineral_rows
+from conflict_minerals.program.extended_store import (
+    StoredMineralRow,
+    current_extended,
+    mine_countries,
+    mineral_rows,
+)
 from conflict_minerals.program.schema import answers, requests
-from conflict_minerals.smelters.names import name_key
+from conflict_minerals.reference.countries import plain_country_name
 
-# (mineral, Smelter ID, as-of date) -> the facility's status label, or None when no list covers it
+# (mineral, Smelter ID, as-of date) -> the facility's status label (NOT_ON_LIST when a list of the mineral
+# does not name it), or None when no list of the mineral is imported
 StatusOf = Callable[[str, str, dt.date], str | None]
 NOT_IDENTIFIED = "not identified (no Smelter ID)"
 NO_LIST = "no status list for this mineral"
+UNKNOWN_ID = "Smelter ID not in RMI's look-up"
+NOT_ON_LIST = "not on the status list"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +89,12 @@ def minerals_report(
     minerals = sorted({*answered, *(row.mineral for row in rows if row.mineral)}, key=str.casefold)
     summaries = []
     for mineral in minerals:
-        facilities: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        facilities: dict[str, StoredMineralRow] = {}
         for row in rows:
             if row.mineral.casefold() == mineral.casefold():
-                key = (
-                    ("id", row.smelter_id) if row.smelter_id else ("name", f"{name_key(row.name or '')}|{row.country}")
-                )
-                facilities.setdefault(key, (row.smelter_id, row.country))
-        by_status = Counter(_status(mineral, smelter_id, as_of, status_of) for smelter_id, _ in facilities.values())
-        countries = Counter(country or "not given" for _, country in facilities.values())
+                facilities.setdefault(row.facility_key, row)
+        by_status = Counter(_status(mineral, row, as_of, status_of) for row in facilities.values())
+        countries = Counter(plain_country_name(row.country) or "not given" for row in facilities.values())
         summaries.append(
             MineralSummary(
                 mineral,
@@ -104,12 +109,12 @@ def minerals_report(
     return MineralsReport(campaign.year, as_of, _per_template(connection, campaign), tuple(summaries))
 
 
-def _status(mineral: str, smelter_id: str | None, as_of: dt.date, status_of: StatusOf | None) -> str:
-    if not smelter_id:
-        return NOT_IDENTIFIED
+def _status(mineral: str, row: StoredMineralRow, as_of: dt.date, status_of: StatusOf | None) -> str:
+    if not row.smelter_id:
+        return UNKNOWN_ID if row.given_id else NOT_IDENTIFIED
     if status_of is None:
         return NO_LIST
-    return status_of(mineral, smelter_id, as_of) or "not on the status list"
+    return status_of(mineral, row.smelter_id, as_of) or NO_LIST
 
 
 def _declared(connection: Connection, ids: Sequence[int]) -> tuple[Counter[str], Counter[str]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from conflict_minerals.cmrt.layout import SMELTER_LIST
 from conflict_minerals.cmrt.templates import layout_for
+from conflict_minerals.cmrt.values import normalize_smelter_id
 from conflict_minerals.model import ExtendedDocument, Finding, Severity
 from conflict_minerals.program.extended_store import UNMATCHED, MineralMatch, MineralMatcher
 from conflict_minerals.review.rules import one_per_cell
@@ -27,6 +28,7 @@ class ExtendedContext:
     templates: tuple[str, ...]
     reporting_year: int
     today: dt.date
+    matches: tuple[MineralMatch, ...] = ()  # aligned with document.smelters
 
     def declaration_cell(self, field: str) -> str:
         """The Declaration cell of a company field in this document's layout."""
@@ -79,7 +81,45 @@ def used_without_facilities(ctx: ExtendedContext) -> Iterator[Finding]:
             yield Finding(ctx.document.source.at(DECLARATION, answer.cell), "EXT-R-004", Severity.WARNING, message)
 
 
-RULES = (not_requested, effective_date_plausible, row_outside_scope, used_without_facilities)
+def smelter_id_not_known(ctx: ExtendedContext) -> Iterator[Finding]:
+    """EXT-R-005: the Smelter ID or name does not fit RMI's look-up of the mineral (unknown, another
+    mineral's facility, a name that contradicts the ID)."""
+    for row, match in zip(ctx.document.smelters, ctx.matches, strict=False):
+        if match.reason and match is not UNMATCHED:  # UNMATCHED: no look-up to match against at all
+            where = ctx.document.source.at(SMELTER_LIST, f"A{row.row}" if row.smelter_id else f"D{row.row}")
+            yield Finding(where, "EXT-R-005", Severity.WARNING, f"Row {row.row}: {match.reason}.")
+
+
+def smelter_id_malformed(ctx: ExtendedContext) -> Iterator[Finding]:
+    """EXT-R-006: a Smelter ID that is not one (RMI's are 'CID' and six digits)."""
+    for row in ctx.document.smelters:
+        if row.smelter_id and normalize_smelter_id(row.smelter_id) is None:
+            message = f"Row {row.row}: '{row.smelter_id}' is not a Smelter ID (CID followed by six digits)."
+            yield Finding(ctx.document.source.at(SMELTER_LIST, f"A{row.row}"), "EXT-R-006", Severity.ERROR, message)
+
+
+def facility_of_unused_mineral(ctx: ExtendedContext) -> Iterator[Finding]:
+    """EXT-R-007: facilities are listed for a mineral the declaration says is not used (Q1 No)."""
+    unused = {
+        (a.mineral or "").casefold()
+        for a in ctx.document.answers
+        if a.question == "Q1" and (a.value or "").casefold() == "no"
+    }
+    for row in ctx.document.smelters:
+        if row.mineral and row.mineral.casefold() in unused:
+            message = f"Row {row.row} lists a {row.mineral} facility, but Q1 says {row.mineral} is not used."
+            yield Finding(ctx.document.source.at(SMELTER_LIST, f"B{row.row}"), "EXT-R-007", Severity.WARNING, message)
+
+
+RULES = (
+    not_requested,
+    effective_date_plausible,
+    row_outside_scope,
+    used_without_facilities,
+    smelter_id_not_known,
+    smelter_id_malformed,
+    facility_of_unused_mineral,
+)
 
 
 def review_extended(
@@ -91,12 +131,9 @@ def review_extended(
 ) -> tuple[list[Finding], list[MineralMatch]]:
     """The findings of an extended document (template checks and review rules, one per cell) and the
     match of each Smelter List row (against the trusted reference when a matcher is given)."""
-    ctx = ExtendedContext(document, templates, reporting_year, today)
+    matches = [_match(row.mineral, row.smelter_id, row.name, row.country, matcher) for row in document.smelters]
+    ctx = ExtendedContext(document, templates, reporting_year, today, tuple(matches))
     found = one_per_cell([*document.findings, *(f for rule in RULES for f in rule(ctx))])
-    matches = [
-        _match(row.mineral, row.smelter_id, row.name or row.lookup_name, row.country, matcher)
-        for row in document.smelters
-    ]
     return found, matches
 
 

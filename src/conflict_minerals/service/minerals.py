@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.workspace import Workspace
-from conflict_minerals.report.minerals import MineralsReport, StatusOf, as_markdown, minerals_report
+from conflict_minerals.report.minerals import NOT_ON_LIST, MineralsReport, StatusOf, as_markdown, minerals_report
 from conflict_minerals.smelters.mineral_status import MineralStatusBook
 
 
@@ -19,11 +19,15 @@ def extended_summary(
     """The summary of a campaign's EMRT, CRT and AMRT answers, facility status as of a date (default today)."""
     day = as_of or dt.date.today()
     if status_of is None:
-        book = MineralStatusBook.build(workspace.reference.mineral_status_snapshots(), day)
+        snapshots = workspace.reference.mineral_status_snapshots()
+        book = MineralStatusBook.build(snapshots, day)
+        listed = {entry.mineral.casefold() for s in snapshots for entry in s.entries if entry.mineral}
 
         def status_of(mineral: str, smelter_id: str, _as_of: dt.date) -> str | None:
+            if mineral.casefold() not in listed:
+                return None
             found = book.status(mineral, smelter_id)
-            return found.label if found.label else None
+            return found.label or NOT_ON_LIST
 
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
