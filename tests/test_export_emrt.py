@@ -11,14 +11,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import select, update
 
 from conflict_minerals.cmrt import templates
 from conflict_minerals.cmrt.extended import read_extended
 from conflict_minerals.cmrt.extended_writer import ExtendedFill, GivenAnswer, template_of, write_extended
 from conflict_minerals.model import Company, MineralSmelterRow, MineRow, Product
+from conflict_minerals.program.schema import smelter_rows, submissions
 from conflict_minerals.program.workspace import open_workspace
 from conflict_minerals.service.templates import export_company_extended
-from tests.conftest import cmrt_template, template_path
+from tests.conftest import FULL_DECLARATION, cmrt_template, template_path
 from tests.workspace_fixtures import Program
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -220,3 +222,35 @@ def test_service_writes_the_facilities_named_for_the_declared_minerals(program: 
     document = read_extended(tmp_path / "amrt.xlsx")
     assert [(r.mineral, r.name) for r in document.smelters][:2] == [("Zinc", HOSTILE), ("Silver", "Silver Co")]
     assert {a.mineral: a.value for a in document.answers if a.question == "Q1"}["Silver"] == "Yes"
+
+
+def test_export_emrt_lists_the_facilities_of_the_suppliers_current_emrts(
+    program: Program, build_cmrt, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Stored as the EMRT storage stores them (template_type on the submission, the mineral in `metal`)."""
+    program("suppliers", "add", "Acme Components Ltd.", "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(build_cmrt("6.5", FULL_DECLARATION), inbox / "acme.xlsx")
+    program("ingest", inbox)
+    workspace = open_workspace(program.root)
+    try:
+        with workspace.transaction() as connection:
+            connection.execute(update(submissions).values(template_type="EMRT"))
+            connection.execute(update(smelter_rows).where(smelter_rows.c.metal == "Tin").values(metal="Mica"))
+            connection.execute(update(smelter_rows).where(smelter_rows.c.metal != "Mica").values(metal="Cobalt"))
+            stored = connection.execute(select(smelter_rows.c.metal, smelter_rows.c.smelter_id)).all()
+    finally:
+        workspace.close()
+    program("refdata", "import-template", template_path("RMI_EMRT_2.1.xlsx"))
+    out = tmp_path / "emrt.xlsx"
+    result = program("export-emrt", "--year", "2025", "--mineral", "Cobalt", "--out", out)
+    document = read_extended(out)
+    assert document.smelters and {row.mineral for row in document.smelters} == {"Cobalt"}  # Mica is not declared
+    expected_ids = {sid for metal, sid in stored if metal == "Cobalt" and sid}
+    assert {row.smelter_id for row in document.smelters if row.smelter_id} <= expected_ids
+    assert "Nowhere Tantalum Works" in {row.name for row in document.smelters if row.not_listed}
+    assert document.answer("Cobalt", "Q1").value == "Yes"  # type: ignore[union-attr]
+    assert f"{len(document.smelters)} smelter rows" in result.output
+    assert program("export-emrt", "--year", "2024", "--out", out).output.count(" 0 smelter rows") == 1
