@@ -45,8 +45,8 @@ def named_facilities(connection: Connection, year: int, template_type: str) -> t
     for number, mineral, smelter_id, name, country, entered_name, entered_country, not_listed in connection.execute(
         query
     ):
-        if smelter_id and not not_listed:  # a listed facility by its ID: the template's look-up fills the rest
-            found.append(MineralSmelterRow(number, mineral, smelter_id, None, None, None))
+        if smelter_id and not not_listed:  # a listed facility by its ID (its name if the template lacks the ID)
+            found.append(MineralSmelterRow(number, mineral, smelter_id, None, name, country))
         elif entered_name or name:  # any other by name and country ("not yet identified" rows name nothing)
             found.append(
                 MineralSmelterRow(number, mineral, None, NOT_LISTED, entered_name or name, entered_country or country)
