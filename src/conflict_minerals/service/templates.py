@@ -187,14 +187,20 @@ def export_company_extended(
     year: int,
     out: Path,
     minerals: Sequence[str] = (),
-    smelters: Sequence[MineralSmelterRow] = (),
+    smelters: Sequence[MineralSmelterRow] | None = None,
     template: Path | None = None,
 ) -> ExtendedExportResult:
     """Write the company's own EMRT, CRT or AMRT into RMI's blank workbook, atomically.
 
     The workbook is `template`, else the newest trusted blank of the type; `smelters` are the
-    facilities the suppliers named (rows of minerals not declared are left out).
+    facilities the suppliers named (default: the rows of their current submissions of the type
+    in the year's campaign); rows of minerals not declared are left out.
     """
+    from conflict_minerals.program.named_facilities import named_facilities
+
+    if smelters is None:
+        with workspace.read() as connection:
+            smelters = named_facilities(connection, year, template_type)
     from conflict_minerals.cmrt.extended_writer import template_of, write_extended
     from conflict_minerals.cmrt.templates import layout_for
     from conflict_minerals.report.company_extended import declared_minerals, derive_extended, extended_fill
