@@ -18,17 +18,18 @@ NOT_LISTED = "Smelter not listed"
 
 
 def named_facilities(connection: Connection, year: int, template_type: str) -> tuple[MineralSmelterRow, ...]:
-    """Return each row of the suppliers' current submissions of this template type, in file and row order."""
+    """Return each facility the suppliers' current submissions of this template type name, once, in file and
+    row order: by RMI's Smelter ID where a row matched a trusted look-up, else by the name and country given."""
     query = (
         select(
             smelter_rows.c.row,
             smelter_rows.c.metal,
-            smelter_rows.c.smelter_id,
+            smelter_rows.c.match_smelter_id,
+            smelter_rows.c.facility_key,
             smelter_rows.c.name,
             smelter_rows.c.country,
             smelter_rows.c.entered_name,
             smelter_rows.c.entered_country,
-            smelter_rows.c.not_listed,
         )
         .join(submissions, submissions.c.id == smelter_rows.c.submission_id)
         .join(requests, requests.c.current_submission_id == submissions.c.id)
@@ -38,14 +39,26 @@ def named_facilities(connection: Connection, year: int, template_type: str) -> t
             submissions.c.template_type == template_type,
             requests.c.state.not_in(_LEFT_OUT),
             smelter_rows.c.metal.is_not(None),
+            smelter_rows.c.facility_key.is_not(None),  # a row naming nothing is no facility
         )
         .order_by(smelter_rows.c.submission_id, smelter_rows.c.row)
     )
     found = []
-    for number, mineral, smelter_id, name, country, entered_name, entered_country, not_listed in connection.execute(
-        query
-    ):
-        if smelter_id and not not_listed:  # a listed facility by its ID (its name if the template lacks the ID)
+    seen: set[str] = set()
+    for (
+        number,
+        mineral,
+        smelter_id,
+        key,
+        name,
+        country,
+        entered_name,
+        entered_country,
+    ) in connection.execute(query):
+        if key in seen:  # one line per facility, however many suppliers name it
+            continue
+        seen.add(key)
+        if smelter_id:  # matched to RMI's look-up at ingest: the supplier's own ID is never trusted
             found.append(MineralSmelterRow(number, mineral, smelter_id, None, name, country))
         elif entered_name or name:  # any other by name and country ("not yet identified" rows name nothing)
             found.append(
