@@ -544,18 +544,18 @@ def log(
     csv_out: Path | None,
 ) -> None:
     """Show the audit trail: every import, state change, decision, message, report and export (times in UTC)."""
+    from conflict_minerals.service.audit import event_json, events_csv
     from conflict_minerals.service.program import audit_trail
 
     if as_json and csv_out is not None:
         fail("give --json or --csv, not both.")
     with workspace() as ws:
         found = audit_trail(ws, supplier, limit, year, kinds, since.date() if since else None)
-    rows = [_event_json(e) for e in found]
     if csv_out is not None:
-        _write_events_csv(rows, csv_out)
+        _write_events_csv(events_csv(found), len(found), csv_out)
         return
     if as_json:
-        echo_json(rows)
+        echo_json([event_json(e) for e in found])
         return
     for event in found:
         reason = f" — {event.reason}" if event.reason else ""
@@ -565,42 +565,16 @@ def log(
         click.echo(terminal_text(line))  # a line break in a reason cannot forge another event's line
 
 
-def _event_json(e: Any) -> dict[str, Any]:
-    return {
-        "at": e.at.isoformat(),
-        "actor": e.actor,
-        "kind": e.kind,
-        "campaign": e.campaign_year,
-        "supplier": e.supplier,
-        "submission": e.submission_id,
-        "detail": e.detail,
-        "reason": e.reason,
-    }
-
-
-def _write_events_csv(rows: list[dict[str, Any]], target: Path) -> None:
-    """The events as CSV, every cell neutral to a spreadsheet (no formula runs when it is opened)."""
-    import csv
-    import io
-    import json
-
-    from conflict_minerals.neutral import spreadsheet_text
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    columns = ["at", "actor", "kind", "campaign", "supplier", "submission", "reason", "detail"]
-    writer.writerow(columns)
-    for row in rows:
-        values = {**row, "detail": json.dumps(row["detail"], ensure_ascii=False, sort_keys=True)}
-        writer.writerow([spreadsheet_text("" if values[c] is None else str(values[c])) for c in columns])
+def _write_events_csv(text: str, count: int, target: Path) -> None:
+    """Write the events' CSV (every cell neutral to a spreadsheet) to a file or stdout."""
     if str(target) == "-":
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(text, nl=False)
         return
     try:
-        target.write_text(buffer.getvalue(), encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {target}: {exc.strerror or type(exc).__name__}.")
-    click.echo(f"{len(rows)} event(s) written to {target}")
+    click.echo(f"{count} event(s) written to {target}")
 
 
 @click.command()

@@ -94,6 +94,8 @@ class EventFilter:
     kinds: tuple[str, ...] = ()
     since: dt.date | None = None
     limit: int | None = None
+    actor: str | None = None
+    until: dt.date | None = None  # only events before the end of this day (UTC)
 
 
 def list_events(connection: Connection, wanted: EventFilter | None = None) -> list[Event]:
@@ -108,6 +110,10 @@ def list_events(connection: Connection, wanted: EventFilter | None = None) -> li
         query = query.where(or_(*(or_(events.c.kind == k, events.c.kind.startswith(f"{k}.")) for k in wanted.kinds)))
     if wanted.since is not None:
         query = query.where(events.c.at >= dt.datetime.combine(wanted.since, dt.time(), dt.UTC))
+    if wanted.actor is not None:
+        query = query.where(events.c.actor == wanted.actor)
+    if wanted.until is not None:
+        query = query.where(events.c.at < dt.datetime.combine(wanted.until + dt.timedelta(days=1), dt.time(), dt.UTC))
     if wanted.limit is not None:
         query = query.order_by(events.c.id.desc()).limit(wanted.limit)
     rows = sorted(connection.execute(query).all(), key=lambda r: r.id)

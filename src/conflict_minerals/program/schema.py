@@ -414,6 +414,29 @@ filings = Table(
 )
 
 
+# Accounts of the web app: a role each (viewer, reviewer, admin) and an argon2 password hash.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+# Secrets the app makes for itself (the session signing key), shared by every worker process.
+app_secrets = Table(
+    "app_secrets",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
 BULK_CHUNK = 500  # rows per INSERT statement
 
 

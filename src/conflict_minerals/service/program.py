@@ -238,11 +238,13 @@ def audit_trail(
     campaign_year: int | None = None,
     kinds: tuple[str, ...] = (),
     since: dt.date | None = None,
+    actor: str | None = None,
+    until: dt.date | None = None,
 ) -> list[Event]:
-    """The audit trail, oldest first, filtered by supplier, campaign, kind and date."""
+    """The audit trail, oldest first, filtered by supplier, campaign, kind, actor and dates."""
     with workspace.read() as connection:
         supplier_id = require_supplier(connection, supplier).id if supplier else None
-        return list_events(connection, EventFilter(supplier_id, campaign_year, kinds, since, limit))
+        return list_events(connection, EventFilter(supplier_id, campaign_year, kinds, since, limit, actor, until))
 
 
 def add_supplier(workspace: Workspace, actor: str, name: str, **details: Any) -> int:

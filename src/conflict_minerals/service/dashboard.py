@@ -1,0 +1,74 @@
+"""The campaign dashboard: requests by state, response rate, facilities by metal and status, open items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from conflict_minerals.model import Metal
+from conflict_minerals.program.campaign import OUTSTANDING, RequestState, overview, require_campaign
+from conflict_minerals.program.status import status_report
+from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.reference.status import StatusBucket
+from conflict_minerals.report.build import gather
+
+STATES = tuple(state.value for state in RequestState)
+BUCKETS = tuple(bucket.value for bucket in StatusBucket)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """A supplier that needs someone's attention, and why."""
+
+    supplier_id: int
+    supplier: str
+    template: str
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """Everything the dashboard shows for one campaign; the totals are those of `status --json`."""
+
+    status: dict[str, Any]  # the documented `status --json` object
+    facilities: dict[str, dict[str, int]]  # metal -> status bucket -> facilities
+    as_of: dt.date
+    status_lists: tuple[str, ...]
+    unmatched_rows: int
+    open_errors: tuple[OpenItem, ...]
+    escalations: tuple[OpenItem, ...]
+    overdue: tuple[OpenItem, ...]
+
+
+def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | None = None) -> Dashboard:
+    """The dashboard of a campaign (default: the latest open one), facility statuses as of the newest list."""
+    today = today or dt.date.today()
+    with workspace.read() as connection:
+        campaign = require_campaign(connection, year)
+        status = status_report(connection, campaign)
+        views = overview(connection, campaign, None)
+    gathered = gather(workspace, campaign.year, today=today)
+    consolidation = gathered.run.consolidation
+    facilities = {metal.value: dict.fromkeys(BUCKETS, 0) for metal in Metal}
+    for facility in consolidation.facilities:
+        if facility.metal is not None:
+            facilities[facility.metal.value][facility.status.value] += 1
+    lists = tuple(
+        f"{s.source} ({s.list_kind or 'statuses'}, as of {s.as_of.isoformat()})"
+        for s in gathered.run.status_book.snapshots
+    )
+
+    def item(view: Any, what: str) -> OpenItem:
+        return OpenItem(view.supplier_id, view.supplier, view.template, what)
+
+    return Dashboard(
+        status,
+        facilities,
+        gathered.as_of,
+        lists,
+        len(consolidation.unmatched),
+        tuple(item(v, f"{v.open_findings['error']} open error(s)") for v in views if v.open_findings.get("error")),
+        tuple(item(v, f"escalated {v.escalated_at:%Y-%m-%d}") for v in views if v.escalated_at is not None),
+        tuple(item(v, f"due {v.due_date.isoformat()}") for v in views if v.state in OUTSTANDING and v.due_date < today),
+    )

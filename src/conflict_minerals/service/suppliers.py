@@ -1,0 +1,201 @@
+"""Suppliers as the web's Suppliers list and Supplier page show them (the same rows `status` prints)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+
+from conflict_minerals.program.audit import as_utc
+from conflict_minerals.program.campaign import RequestView, overview, require_campaign
+from conflict_minerals.program.decisions import StoredFinding, submission_findings
+from conflict_minerals.program.originals import OriginalMissingError, read_original
+from conflict_minerals.program.schema import messages, requests, submissions
+from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
+from conflict_minerals.program.workspace import Workspace
+
+SORTS = ("supplier", "state", "findings", "last_contact", "template", "revision")
+FINDING_FILTERS = ("errors", "warnings", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierRow:
+    """One supplier and template in the campaign: state, open findings, last contact, revision."""
+
+    supplier_id: int
+    supplier: str
+    template: str
+    revision: str | None
+    state: str
+    version: int | None
+    errors: int
+    warnings: int
+    last_contact: dt.date | None
+    due_date: dt.date
+    escalated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierQuery:
+    """What the Suppliers list is asked for: a search text, filters and a sort column."""
+
+    search: str = ""
+    state: str = ""
+    template: str = ""
+    findings: str = ""  # "errors", "warnings", "none" or "" for any
+    sort: str = "supplier"
+    descending: bool = False
+
+
+def _row(view: RequestView) -> SupplierRow:
+    return SupplierRow(
+        view.supplier_id,
+        view.supplier,
+        view.template,
+        view.template_version,
+        view.state.value,
+        view.current_version,
+        view.open_findings.get("error", 0),
+        view.open_findings.get("warning", 0),
+        view.last_contact_at.date() if view.last_contact_at else None,
+        view.due_date,
+        view.escalated_at is not None,
+    )
+
+
+def _wanted(row: SupplierRow, query: SupplierQuery) -> bool:
+    if query.search and query.search.casefold() not in row.supplier.casefold():
+        return False
+    if query.state and row.state != query.state:
+        return False
+    if query.template and row.template != query.template:
+        return False
+    if query.findings == "errors":
+        return row.errors > 0
+    if query.findings == "warnings":
+        return row.warnings > 0
+    if query.findings == "none":
+        return row.errors == 0 and row.warnings == 0
+    return True
+
+
+def _sort_key(sort: str) -> object:
+    keys = {
+        "state": lambda r: (r.state, r.supplier.casefold()),
+        "findings": lambda r: (r.errors, r.warnings, r.supplier.casefold()),
+        "last_contact": lambda r: (r.last_contact or dt.date.min, r.supplier.casefold()),
+        "template": lambda r: (r.template, r.supplier.casefold()),
+        "revision": lambda r: (r.revision or "", r.supplier.casefold()),
+    }
+    return keys.get(sort, lambda r: (r.supplier.casefold(), r.template))
+
+
+def supplier_rows(
+    workspace: Workspace, year: int | None = None, query: SupplierQuery | None = None
+) -> tuple[int, list[SupplierRow]]:
+    """The campaign year and its supplier rows, searched, filtered and sorted as asked."""
+    query = query or SupplierQuery()
+    with workspace.read() as connection:
+        campaign = require_campaign(connection, year)
+        views = overview(connection, campaign, None)
+    rows = [row for row in map(_row, views) if _wanted(row, query)]
+    rows.sort(key=_sort_key(query.sort), reverse=query.descending)  # type: ignore[arg-type]
+    return campaign.year, rows
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedVersion:
+    """One file a supplier sent in the campaign, with its findings."""
+
+    submission_id: int
+    template: str | None
+    version: int | None
+    file_name: str
+    sha256: str
+    received_at: dt.datetime
+    readable: bool
+    revision: str | None
+    error: str | None
+    current: bool
+    findings: tuple[StoredFinding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message written to the supplier (request, reminder, correction, escalation)."""
+
+    kind: str
+    template: str
+    created_at: dt.datetime
+    status: str
+    subject: str | None
+    recipients: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierDetail:
+    """What the Supplier page shows: contacts, requests, every version with its findings, correspondence."""
+
+    record: SupplierRecord
+    year: int
+    requests: tuple[SupplierRow, ...]
+    versions: tuple[SubmittedVersion, ...]
+    messages: tuple[SentMessage, ...]
+
+
+def supplier_detail(workspace: Workspace, supplier_id: int, year: int | None = None) -> SupplierDetail:
+    """A supplier's page: contacts, its requests in the campaign, every version (newest first), messages."""
+    with workspace.read() as connection:
+        record = get_supplier(connection, supplier_id)
+        campaign = require_campaign(connection, year)
+        views = [v for v in overview(connection, campaign, None) if v.supplier_id == supplier_id]
+        current = {v.current_submission_id for v in views}
+        rows = connection.execute(
+            select(submissions)
+            .where(and_(submissions.c.campaign_id == campaign.id, submissions.c.supplier_id == supplier_id))
+            .order_by(submissions.c.id.desc())
+        ).all()
+        versions = tuple(
+            SubmittedVersion(
+                r.id,
+                r.template_type,
+                r.version,
+                r.file_name,
+                r.file_sha256,
+                as_utc(r.received_at),
+                r.readable,
+                r.template_version,
+                r.error,
+                r.id in current,
+                tuple(submission_findings(connection, r.id)),
+            )
+            for r in rows
+        )
+        sent = connection.execute(
+            select(messages, requests.c.template_type)
+            .join(requests, requests.c.id == messages.c.request_id)
+            .where(and_(requests.c.campaign_id == campaign.id, requests.c.supplier_id == supplier_id))
+            .order_by(messages.c.id.desc())
+        ).all()
+    letters = tuple(
+        SentMessage(m.kind, m.template_type, as_utc(m.created_at), m.status, m.subject, m.recipients) for m in sent
+    )
+    return SupplierDetail(record, campaign.year, tuple(map(_row, views)), versions, letters)
+
+
+def supplier_name(workspace: Workspace, supplier_id: int) -> str:
+    """The name of the supplier with this id (the key the decision functions take)."""
+    with workspace.read() as connection:
+        return get_supplier(connection, supplier_id).name
+
+
+def original_of(workspace: Workspace, submission_id: int) -> tuple[str, bytes]:
+    """The file name and bytes of a submission's original, looked up by the submission's id only."""
+    with workspace.read() as connection:
+        row = connection.execute(
+            select(submissions.c.file_name, submissions.c.file_sha256).where(submissions.c.id == submission_id)
+        ).first()
+    if row is None:
+        raise OriginalMissingError(f"there is no submission {submission_id}.", "original.unknown")
+    return row.file_name, read_original(workspace, row.file_sha256)

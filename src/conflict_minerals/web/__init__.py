@@ -1,0 +1,1 @@
+"""The program in the browser: thin Starlette handlers over the service layer (see docs.md)."""

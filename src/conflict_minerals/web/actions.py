@@ -1,0 +1,123 @@
+"""What a reviewer does on a supplier's page: decisions, waivers, correction requests; reminders for all."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program.users import User
+from conflict_minerals.service.outreach import request_corrections, send_reminders
+from conflict_minerals.service.program import decide, waive
+from conflict_minerals.service.suppliers import supplier_name
+from conflict_minerals.web.guard import action
+from conflict_minerals.web.render import flash, not_found, redirect
+
+# What to do next, per error code (the CLI's hints name flags; these name what is on the page).
+WEB_HINTS = {
+    "decision.open_errors": "Request a correction, waive the findings with a reason, or tick “accept despite "
+    "open errors” and give a reason.",
+    "decision.reason_needed": "Give a reason.",
+    "message.no_sender": "Set the company contact e-mail in conflict-minerals.toml.",
+}
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _failed(request: Request, exc: ConflictMineralsError) -> None:
+    hint = WEB_HINTS.get(exc.code)
+    flash(request, "error", f"{exc} {hint}" if hint else str(exc))
+
+
+async def _supplier(request: Request) -> str | None:
+    try:
+        return await run_in_threadpool(supplier_name, request.app.state.workspace, request.path_params["supplier_id"])
+    except ConflictMineralsError:
+        return None
+
+
+@action("reviewer")
+async def decide_action(request: Request, user: User | None, form: FormData) -> Response:
+    """Accept, reject, escalate or mark not applicable a supplier's current template, with a reason."""
+    assert user is not None
+    name = await _supplier(request)
+    if name is None:
+        return not_found(request, "There is no such supplier.")
+    decision, template = _text(form, "decision"), _text(form, "template") or "CMRT"
+    try:
+        await run_in_threadpool(
+            decide, request.app.state.workspace, user.name, decision, name, _text(form, "reason") or None,
+            despite_findings=_text(form, "despite") == "yes", template=template,
+        )  # fmt: skip
+    except ConflictMineralsError as exc:
+        _failed(request, exc)
+    else:
+        flash(request, "ok", f"{template} of {name}: {decision} recorded.")
+    return redirect(f"/suppliers/{request.path_params['supplier_id']}")
+
+
+@action("reviewer")
+async def waive_action(request: Request, user: User | None, form: FormData) -> Response:
+    """Waive a finding (by code and cell) of a supplier's current template, with a reason."""
+    assert user is not None
+    name = await _supplier(request)
+    if name is None:
+        return not_found(request, "There is no such supplier.")
+    code, cell = _text(form, "code"), _text(form, "cell") or None
+    try:
+        count = await run_in_threadpool(
+            waive, request.app.state.workspace, user.name, name, code, cell, _text(form, "reason"),
+            template=_text(form, "template") or "CMRT",
+        )  # fmt: skip
+    except ConflictMineralsError as exc:
+        _failed(request, exc)
+    else:
+        flash(request, "ok", f"{count} finding(s) {code} waived.")
+    return redirect(f"/suppliers/{request.path_params['supplier_id']}")
+
+
+@action("reviewer")
+async def correction_action(request: Request, user: User | None, form: FormData) -> Response:
+    """Write a correction request to the supplier (open errors, and warnings when asked)."""
+    assert user is not None
+    name = await _supplier(request)
+    if name is None:
+        return not_found(request, "There is no such supplier.")
+    try:
+        result = await run_in_threadpool(
+            lambda: request_corrections(
+                request.app.state.workspace, user.name, supplier=name, include_warnings=_text(form, "warnings") == "yes"
+            )
+        )
+    except ConflictMineralsError as exc:
+        _failed(request, exc)
+    else:
+        for skipped in result.skipped:
+            flash(request, "error", skipped)
+        if result.written:
+            flash(request, "ok", f"Correction request written to {name} ({len(result.written)} message(s)).")
+        elif not result.skipped:
+            flash(request, "error", "Nothing to correct: there are no open findings to ask about.")
+    return redirect(f"/suppliers/{request.path_params['supplier_id']}")
+
+
+@action("reviewer")
+async def remind_action(request: Request, user: User | None, form: FormData) -> Response:
+    """Remind suppliers whose due date passed (and escalate), on the settings' schedule."""
+    assert user is not None
+    try:
+        result = await run_in_threadpool(lambda: send_reminders(request.app.state.workspace, user.name))
+    except ConflictMineralsError as exc:
+        _failed(request, exc)
+    else:
+        flash(
+            request, "ok", f"{len(result.written)} reminder(s) written; {result.overdue} request(s) set to no response."
+        )
+        for skipped in result.skipped:
+            flash(request, "error", skipped)
+    return redirect("/suppliers")

@@ -1,0 +1,161 @@
+"""The read-only pages: dashboard, suppliers, a supplier, the download of an original, the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program.campaign import TEMPLATE_TYPES
+from conflict_minerals.program.users import User
+from conflict_minerals.service.audit import events_csv
+from conflict_minerals.service.dashboard import BUCKETS, STATES, dashboard
+from conflict_minerals.service.program import all_suppliers, audit_trail
+from conflict_minerals.service.suppliers import FINDING_FILTERS, SORTS, SupplierQuery, original_of, supplier_detail
+from conflict_minerals.service.suppliers import supplier_rows as rows_of
+from conflict_minerals.web.charts import simple_chart, stacked_chart
+from conflict_minerals.web.guard import page
+from conflict_minerals.web.render import not_found, render
+
+EXPLAINED = {
+    "campaign.none": "There is no campaign yet: start one with `conflict-minerals campaign start YEAR`.",
+}
+
+
+def _year(request: Request) -> int | None:
+    text = request.query_params.get("campaign", "")
+    return int(text) if text.isdigit() and len(text) == 4 else None
+
+
+def _problem(request: Request, exc: ConflictMineralsError, active: str) -> Response:
+    text = EXPLAINED.get(exc.code, str(exc))
+    return render(request, "error.html", status_code=200, title="Nothing to show yet", message=text, active=active)
+
+
+@page("viewer")
+async def dashboard_page(request: Request, user: User) -> Response:
+    """The campaign dashboard: requests by state, response rate, facilities by metal and status, open items."""
+    try:
+        board = await run_in_threadpool(dashboard, request.app.state.workspace, _year(request))
+    except ConflictMineralsError as exc:
+        return _problem(request, exc, "dashboard")
+    totals = board.status["by_template"]
+    charts = [
+        simple_chart(
+            f"{template} requests by state", {s: t["by_state"].get(s, 0) for s in STATES if t["by_state"].get(s)}
+        )
+        for template, t in totals.items()
+    ]
+    facilities = stacked_chart("Facilities by metal and status", board.facilities, BUCKETS)
+    return render(request, "dashboard.html", title="Dashboard", board=board, charts=charts, facilities=facilities,
+                  active="dashboard")  # fmt: skip
+
+
+@page("viewer")
+async def suppliers_page(request: Request, user: User) -> Response:
+    """The suppliers of the campaign: searched, filtered by state, template and findings, sorted."""
+    params = request.query_params
+    query = SupplierQuery(
+        params.get("q", "")[:200],
+        params.get("state", "") if params.get("state") in STATES else "",
+        params.get("template", "") if params.get("template") in TEMPLATE_TYPES else "",
+        params.get("findings", "") if params.get("findings") in FINDING_FILTERS else "",
+        params.get("sort", "supplier") if params.get("sort") in SORTS else "supplier",
+        params.get("order") == "desc",
+    )
+    try:
+        year, rows = await run_in_threadpool(rows_of, request.app.state.workspace, _year(request), query)
+    except ConflictMineralsError as exc:
+        return _problem(request, exc, "suppliers")
+    base = f"/suppliers?q={quote(query.search)}&state={query.state}&template={query.template}&findings={query.findings}"
+    return render(request, "suppliers.html", title="Suppliers", year=year, rows=rows, query=query, states=STATES,
+                  templates=TEMPLATE_TYPES, sorts=SORTS, base=base, active="suppliers")  # fmt: skip
+
+
+@page("viewer")
+async def supplier_page(request: Request, user: User) -> Response:
+    """A supplier: contacts, requests, every version with its findings and original, correspondence."""
+    workspace = request.app.state.workspace
+    try:
+        detail = await run_in_threadpool(supplier_detail, workspace, request.path_params["supplier_id"], _year(request))
+    except ConflictMineralsError as exc:
+        if exc.code == "supplier.unknown":
+            return not_found(request, "There is no such supplier.")
+        return _problem(request, exc, "suppliers")
+    decisions = ("accept", "reject", "escalate", "not-applicable")
+    return render(request, "supplier.html", title=detail.record.name, detail=detail, decisions=decisions,
+                  active="suppliers")  # fmt: skip
+
+
+@page("viewer")
+async def original(request: Request, user: User) -> Response:
+    """The original file of a submission, by the submission's id only (no path from the request)."""
+    try:
+        name, data = await run_in_threadpool(
+            original_of, request.app.state.workspace, request.path_params["submission"]
+        )
+    except ConflictMineralsError:
+        return not_found(request, "There is no such file in this workspace.")
+    ascii_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[:150] or "original.xlsx"
+    headers = {"content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name[:150])}"}
+    return Response(data, media_type="application/octet-stream", headers=headers)
+
+
+def _audit_filter(request: Request) -> dict[str, object]:
+    params = request.query_params
+
+    def day(name: str) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(params.get(name, ""))
+        except ValueError:
+            return None
+
+    return {
+        "supplier": params.get("supplier") or None,
+        "campaign_year": _year(request),
+        "kinds": (params["kind"],) if params.get("kind") else (),
+        "actor": params.get("actor") or None,
+        "since": day("since"),
+        "until": day("until"),
+    }
+
+
+@page("viewer")
+async def audit_page(request: Request, user: User) -> Response:
+    """The audit trail, newest first, filtered by supplier, campaign, actor, kind and dates."""
+    wanted = _audit_filter(request)
+    workspace = request.app.state.workspace
+    try:
+        found = await run_in_threadpool(lambda: audit_trail(workspace, limit=None, **wanted))  # type: ignore[arg-type]
+    except ConflictMineralsError as exc:
+        found, error = [], str(exc)
+    else:
+        error = ""
+    suppliers = await run_in_threadpool(all_suppliers, workspace)
+    return render(request, "audit.html", title="Audit trail", events=list(reversed(found))[:500], total=len(found),
+                  wanted=wanted, params=request.query_params, error=error, suppliers=suppliers,
+                  query=str(request.query_params), active="audit")  # fmt: skip
+
+
+@page("viewer")
+async def audit_csv(request: Request, user: User) -> Response:
+    """The filtered audit trail as CSV, with the same neutral writer as `log --csv`."""
+    wanted = _audit_filter(request)
+    workspace = request.app.state.workspace
+    try:
+        found = await run_in_threadpool(lambda: audit_trail(workspace, limit=None, **wanted))  # type: ignore[arg-type]
+    except ConflictMineralsError:
+        found = []
+    headers = {"content-disposition": 'attachment; filename="audit-trail.csv"'}
+    return Response(events_csv(found), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@page("viewer")
+async def coming(request: Request, user: User) -> Response:
+    """A page that is not built yet, saying what the CLI offers meanwhile."""
+    section = request.url.path.strip("/")
+    return render(request, "coming.html", title=section.capitalize(), section=section, active=section)

@@ -1,0 +1,193 @@
+"""The web app's promises: CSRF on every POST, roles, escaping, headers, throttling, downloads, hostile uploads."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from conflict_minerals.web.app import create_app
+from tests.web_helpers import HOSTILE, PASSWORD, csrf_of, make_program, sign_in
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """One SQLite workspace for the module (the tests only read or add)."""
+    root = tmp_path_factory.mktemp("web") / "program"
+    return root, make_program(root)
+
+
+@pytest.fixture
+def client(program: tuple[Path, list[Path]]) -> Iterator[TestClient]:
+    app = create_app(program[0])
+    with TestClient(app) as made:
+        yield made
+    app.state.workspace.close()
+
+
+def _post_routes(client: TestClient) -> list[str]:
+    routes = [r for r in client.app.routes if isinstance(r, Route) and "POST" in (r.methods or ())]  # type: ignore[attr-defined]
+    assert len(routes) >= 8
+    return [re.sub(r"\{[^}]+:int\}", "1", r.path) for r in routes]
+
+
+def test_every_post_refuses_a_missing_or_wrong_csrf_token(client: TestClient) -> None:
+    sign_in(client, "ada")
+    for path in _post_routes(client):
+        for data in ({}, {"csrf_token": "forged"}):
+            response = client.post(path, data=data, follow_redirects=False)
+            assert response.status_code == 403, (path, data)
+    assert "Sign out" in client.get("/").text  # still signed in: nothing was done
+
+
+def test_a_viewer_can_change_nothing(client: TestClient, program: tuple[Path, list[Path]]) -> None:
+    token = sign_in(client, "vic")
+    for path in _post_routes(client):
+        if path in ("/login", "/logout", "/setup"):
+            continue
+        response = client.post(path, data={"csrf_token": token, "decision": "accept", "reason": "x"})
+        assert response.status_code == 403, path
+        assert "Nothing was changed" in response.text
+    assert client.get("/audit.csv?actor=vic").text.count("\n") == 1  # only the header: nothing done as vic
+    upload = client.get("/upload").text
+    assert 'action="/upload"' not in upload and "needs the reviewer role" in upload
+
+
+def test_every_route_is_guarded() -> None:
+    from conflict_minerals.web.app import check_routes, routes
+
+    check_routes(routes())
+
+    async def naked(request):  # type: ignore[no-untyped-def]
+        return None
+
+    with pytest.raises(RuntimeError, match="not guarded"):
+        check_routes([*routes(), Route("/new", naked, methods=["POST"])])
+
+
+def test_supplier_controlled_text_is_escaped(client: TestClient) -> None:
+    sign_in(client, "rita")
+    page = client.get("/suppliers").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    hostile_id = re.search(r'href="/suppliers/(\d+)">&lt;script', page)
+    assert hostile_id
+    detail = client.get(f"/suppliers/{hostile_id.group(1)}").text
+    assert "<script>alert" not in detail and HOSTILE.replace("<", "&lt;").replace(">", "&gt;") in detail
+
+
+def test_security_headers_on_pages_and_files(client: TestClient) -> None:
+    login = client.get("/login")
+    cookie = login.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    for path in ("/login", "/static/app.css"):
+        headers = client.get(path).headers
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert "unsafe-inline" not in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in login.text.replace('<script src="/static/app.js" defer></script>', "")
+
+
+def test_login_is_throttled(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        wrong = client.post("/login", data={"csrf_token": token, "name": "rita", "password": "wrong password!"})
+        assert wrong.status_code == 401
+    blocked = client.post("/login", data={"csrf_token": token, "name": "rita", "password": PASSWORD})
+    assert blocked.status_code == 429 and "Too many failed sign-ins" in blocked.text
+
+
+def test_pages_need_a_session_and_admin_pages_a_role(client: TestClient) -> None:
+    response = client.get("/suppliers", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    sign_in(client, "rita")
+    assert client.get("/users").status_code == 403
+
+
+def test_downloads_only_by_submission_id(client: TestClient, program: tuple[Path, list[Path]]) -> None:
+    token = sign_in(client, "rita")
+    first = program[1][0]
+    client.post("/upload", data={"csrf_token": token}, files=[("files", (first.name, first.read_bytes()))])
+    page = client.get("/suppliers?q=apex").text
+    supplier = re.search(r'href="/suppliers/(\d+)">Apex', page)
+    assert supplier
+    detail = client.get(f"/suppliers/{supplier.group(1)}").text
+    link = re.search(r'href="(/submissions/\d+/original)"', detail)
+    assert link
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and download.content == first.read_bytes()
+    assert "attachment" in download.headers["content-disposition"]
+    for path in ("/submissions/99999/original", "/submissions/..%2F..%2Fconflict-minerals.toml/original",
+                 "/files/../conflict-minerals.toml", "/static/../../program/users.py"):  # fmt: skip
+        assert client.get(path).status_code == 404, path
+
+
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b"a" * (200 * 1024 * 1024) + b"/>")
+    return buffer.getvalue()
+
+
+def test_hostile_uploads_end_in_a_clear_message(client: TestClient) -> None:
+    token = sign_in(client, "rita")
+    files = [
+        ("files", ("bomb.xlsx", _zip_bomb())),
+        ("files", ("notes.xlsx", b"this is not a spreadsheet at all")),
+        ("files", ("../../evil.xlsx", b"PK\x03\x04 broken")),
+    ]
+    response = client.post("/upload", data={"csrf_token": token}, files=files)
+    assert response.status_code == 200
+    outcomes = re.findall(r'<tr class="outcome-(\w+)"><td>([^<]*)</td>', response.text)
+    assert [name for _, name in outcomes] == ["bomb.xlsx", "notes.xlsx", "evil.xlsx"]
+    assert {status for status, _ in outcomes} == {"unreadable"}
+    assert client.get("/").status_code == 200  # still serving
+    too_many = [("files", (f"f{i}.xlsx", b"x")) for i in range(60)]
+    refused = client.post("/upload", data={"csrf_token": token}, files=too_many)
+    assert refused.status_code == 400
+
+
+def test_a_web_decision_is_audited_with_the_user_as_actor(client: TestClient, program: tuple[Path, list[Path]]) -> None:
+    token = sign_in(client, "rita")
+    page = client.get("/suppliers").text
+    supplier = re.search(r'href="/suppliers/(\d+)">&lt;script', page)
+    assert supplier
+    response = client.post(
+        f"/suppliers/{supplier.group(1)}/decide",
+        data={"csrf_token": token, "decision": "not-applicable", "reason": "supplies no 3TG"},
+    )
+    assert "not-applicable recorded" in response.text
+    csv_text = client.get("/audit.csv?actor=rita").text
+    assert "supplies no 3TG" in csv_text and ",rita," in csv_text
+
+
+def test_first_run_link_creates_one_admin_once(tmp_path: Path, database_url: str) -> None:
+    from conflict_minerals.service.users import session_secret
+    from conflict_minerals.web.account import first_run_token
+
+    root = tmp_path / "fresh"
+    make_program(root, database_url, users=False)
+    app = create_app(root)
+    with TestClient(app) as client:
+        assert client.get("/setup?token=forged").status_code == 403
+        link = f"/setup?token={first_run_token(session_secret(app.state.workspace))}"
+        form = client.get(link)
+        data = {"csrf_token": csrf_of(form.text), "token": link.split("=", 1)[1], "name": "Ada", "password": PASSWORD,
+                "confirm": PASSWORD}  # fmt: skip
+        created = client.post("/setup", data=data)
+        assert "You are the administrator" in created.text and client.get("/users").status_code == 200
+        assert client.get(link).status_code == 403  # used once
+        client.cookies.clear()
+        token = csrf_of(client.get("/login").text)
+        again = client.post("/setup", data={**data, "csrf_token": token, "name": "Mallory"})
+        assert "Sign in" in again.text and "Mallory" not in again.text
+    app.state.workspace.close()
