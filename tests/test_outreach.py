@@ -101,7 +101,7 @@ def test_reminders_follow_the_due_date_grace_and_interval_then_escalate(program:
     program("campaign", "extend", GRANITE, "--until", past, "--reason", "test", ok=False)  # not into the past
     _move_due(program, GRANITE, dt.date.today() - dt.timedelta(days=3))
     within_grace = program("remind")
-    assert "1 supplier(s) set to no_response" in within_grace.output
+    assert "1 request(s) set to no_response" in within_grace.output
     assert "0 reminder(s)" in within_grace.output  # 3 days late, grace is 7
     assert _status(program)[GRANITE]["state"] == "no_response"
 

@@ -75,7 +75,7 @@ def test_reminders_wait_for_the_interval(program: Program) -> None:
     program("campaign", "start", "2025", "--due", "2026-01-31")  # long past
     first = program("remind").output
     assert "0 reminder(s)" in first  # the request went out minutes ago; the interval is 14 days
-    assert "1 supplier(s) set to no_response" in first
+    assert "1 request(s) set to no_response" in first
     settings = program.root / "conflict-minerals.toml"
     text = settings.read_text(encoding="utf-8").replace("reminder_interval_days = 14", "reminder_interval_days = 0")
     settings.write_text(text, encoding="utf-8")

@@ -140,7 +140,7 @@ def run_program(workspace: Workspace, paths: list[Path], status_list: Path) -> N
         print(f"  {line}")
     request_corrections(workspace, actor, PERIOD, "Cedar Valley Electronics Corp.")
     overdue = send_reminders(workspace, actor, PERIOD).overdue
-    print(f"Past the due date: {plural(overdue, 'supplier')} set to no_response")
+    print(f"Past the due date: {plural(overdue, 'request')} set to no_response")
     ingest_files(workspace, [corrected])
     decide_facilities(workspace)
     with workspace.transaction() as connection:

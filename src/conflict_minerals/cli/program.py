@@ -212,7 +212,7 @@ def campaign_reopen(year: int) -> None:
 @click.option("--supplier", help="Assign every file to this supplier.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes reading files (default: one per core).")
 def ingest(inputs: tuple[Path, ...], year: int | None, supplier: str | None, jobs: int | None) -> None:
-    """Ingest received CMRTs: keep the originals, read, review and link them to suppliers."""
+    """Ingest received CMRTs (and EMRT, CRT, AMRT): keep the originals, read, review, link them to suppliers."""
     skipped: list[Path] = []
     paths = collect_files(inputs, skipped)
     for path in skipped:
@@ -292,7 +292,7 @@ def reprocess(year: int | None) -> None:
 @click.option("--recheck", is_flag=True, help="Review the current CMRTs again first (e.g. after new reference data).")
 @click.option("--json", "as_json", is_flag=True)
 def review(supplier: str | None, year: int | None, show_all: bool, recheck: bool, as_json: bool) -> None:
-    """List the findings of suppliers' current CMRTs (exit 1 when there are open errors)."""
+    """List the findings of suppliers' current files, every template (exit 1 when there are open errors)."""
     from conflict_minerals.service.program import recheck_current, review_items
 
     with workspace() as ws:
@@ -411,10 +411,12 @@ def remind(year: int | None, send: bool, dry_run: bool, as_json: bool) -> None:
     if as_json:
         echo_json(_outreach_json(result, dry_run))
     elif dry_run:
+        if result.overdue:
+            click.echo(f"{result.overdue} request(s) would be set to no_response: nothing received by the due date.")
         _planned_lines(result.planned, "reminder or escalation")
     else:
         if result.overdue:
-            click.echo(f"{result.overdue} supplier(s) set to no_response: nothing received by the due date.")
+            click.echo(f"{result.overdue} request(s) set to no_response: nothing received by the due date.")
         _outreach_lines(result.written, "reminder")
         reminders = sum(1 for w in result.written if w.kind == "reminder")
         escalations = len(result.written) - reminders
@@ -609,6 +611,6 @@ def status(year: int | None, as_json: bool) -> None:
             )
         )
     for item in report["unassigned"]:
-        click.echo(
-            f"  unassigned submission {item['id']}: {item['file']} ({item['declared_company'] or 'no company name'})"
-        )
+        named = item["declared_company"] or "no company name"
+        what = named if item["readable"] else f"unreadable: {item['error']}"
+        click.echo(terminal_text(f"  unassigned submission {item['id']}: {item['file']} ({what})"))

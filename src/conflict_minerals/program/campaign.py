@@ -370,23 +370,32 @@ def overview(connection: Connection, campaign: Campaign, template: str | None = 
     ]
 
 
+def overdue_requests(connection: Connection, campaign: Campaign, today: dt.date) -> list[RequestView]:
+    """The requests (every template) still waiting after their due date."""
+    return [
+        view
+        for view in overview(connection, campaign, None)
+        if view.state is RequestState.REQUESTED and view.due_date < today
+    ]
+
+
 def mark_overdue(connection: Connection, actor: str, campaign: Campaign, today: dt.date) -> list[int]:
-    """Set `no_response` on every request still waiting after its due date; return the suppliers moved."""
+    """Set `no_response` on every request still waiting after its due date; return the suppliers moved
+    (once per request: a supplier asked for two templates counts twice)."""
     moved = []
-    for view in overview(connection, campaign, None):
-        if view.state is RequestState.REQUESTED and view.due_date < today:
-            set_state(
-                connection,
-                actor,
-                campaign,
-                view.supplier_id,
-                RequestState.NO_RESPONSE,
-                "request.no_response",
-                f"nothing received by the due date {view.due_date.isoformat()}",
-                {"due": view.due_date.isoformat()},
-                view.template,
-            )
-            moved.append(view.supplier_id)
+    for view in overdue_requests(connection, campaign, today):
+        set_state(
+            connection,
+            actor,
+            campaign,
+            view.supplier_id,
+            RequestState.NO_RESPONSE,
+            "request.no_response",
+            f"nothing received by the due date {view.due_date.isoformat()}",
+            {"due": view.due_date.isoformat()},
+            view.template,
+        )
+        moved.append(view.supplier_id)
     return moved
 
 

@@ -30,7 +30,14 @@ def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
     primary = campaign.templates[0]
     views = [v for v in every if v.template == primary]
     unassigned = connection.execute(
-        select(submissions.c.id, submissions.c.file_name, submissions.c.declared_company, submissions.c.readable)
+        select(
+            submissions.c.id,
+            submissions.c.file_name,
+            submissions.c.declared_company,
+            submissions.c.readable,
+            submissions.c.error,
+            submissions.c.template_type,
+        )
         .where(
             and_(
                 submissions.c.campaign_id == campaign.id,
@@ -66,7 +73,14 @@ def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
         ],
         "outstanding": [v.supplier for v in views if v.state in OUTSTANDING],
         "unassigned": [
-            {"id": row.id, "file": row.file_name, "declared_company": row.declared_company, "readable": row.readable}
+            {
+                "id": row.id,
+                "file": row.file_name,
+                "declared_company": row.declared_company,
+                "readable": row.readable,
+                "template": row.template_type,
+                "error": row.error,  # why an unreadable file was refused
+            }
             for row in unassigned
         ],
     }

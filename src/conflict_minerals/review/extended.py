@@ -41,7 +41,10 @@ def not_requested(ctx: ExtendedContext) -> Iterator[Finding]:
     kind = ctx.document.template.type
     if kind not in ctx.templates:
         asked = ", ".join(ctx.templates)
-        message = f"This is an {kind}; the {ctx.reporting_year} campaign asks for {asked}. Check it was meant for us."
+        article = "an" if kind[0] in "AEIOU" else "a"
+        message = (
+            f"This is {article} {kind}; the {ctx.reporting_year} campaign asks for {asked}. Check it was meant for us."
+        )
         yield Finding(ctx.document.source.at(DECLARATION, "B2"), "EXT-R-001", Severity.WARNING, message)
 
 

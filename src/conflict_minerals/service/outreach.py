@@ -17,6 +17,7 @@ from conflict_minerals.program.campaign import (
     RequestState,
     check_due,
     mark_overdue,
+    overdue_requests,
     overview,
     require_campaign,
     set_due_date,
@@ -76,8 +77,10 @@ def send_reminders(
 ) -> Outreach:
     """Set `no_response` where the due date passed, then remind (or escalate) on the settings' schedule."""
     today = today or dt.date.today()
-    overdue = 0
-    if not dry_run:
+    if dry_run:  # what the run would set, nothing written
+        with workspace.read() as connection:
+            overdue = len(overdue_requests(connection, require_campaign(connection, year), today))
+    else:
         with workspace.transaction() as connection:
             campaign = require_campaign(connection, year)
             overdue = len(mark_overdue(connection, actor, campaign, today))
@@ -116,6 +119,9 @@ def request_corrections(
     return Outreach(result.written, result.sent, result.problems, result.planned, (*skipped, *result.skipped))
 
 
+_OPEN = (RequestState.RECEIVED, RequestState.UNDER_REVIEW, RequestState.CORRECTION_REQUESTED)
+
+
 def _correction_targets(
     connection: Connection, campaign: Campaign, supplier: str | None
 ) -> list[tuple[SupplierRecord, int, dt.date, str]]:
@@ -123,11 +129,12 @@ def _correction_targets(
     views = overview(connection, campaign, None)
     if supplier is not None:
         record = require_supplier(connection, supplier)
-        mine = [v for v in views if v.supplier_id == record.id and v.current_submission_id]
-        if not mine:
+        mine = [v for v in views if v.supplier_id == record.id and v.current_submission_id and v.state in _OPEN]
+        if not mine:  # an accepted or rejected file is decided: a correction would undo the decision unseen
             asked = " or ".join(campaign.templates)
             raise MessageError(
-                f"{record.name} has no {asked} to correct in the {campaign.year} campaign.", "message.no_cmrt"
+                f"{record.name} has no {asked} under review to correct in the {campaign.year} campaign.",
+                "message.no_cmrt",
             )
         return [(record, v.current_submission_id, v.due_date, v.template) for v in mine if v.current_submission_id]
     return [
