@@ -209,3 +209,16 @@ def test_bad_smelter_rows_get_findings_and_are_not_counted_as_facilities(program
     # Kolwezi (row 5), the two unknown or foreign IDs and the malformed one; not the nameless rows 9 and 10
     assert cobalt["facilities"] == 4
     assert cobalt["facilities_by_status"]["Smelter ID not in RMI's look-up"] == 3  # unknown, gold, malformed
+
+
+def test_control_characters_in_an_emrt_are_removed_and_said(tmp_path: Path) -> None:
+    from conflict_minerals.cmrt.extended import read_extended
+
+    book = openpyxl.load_workbook(_emrt(tmp_path))
+    book["Smelter List"]["D5"] = "Kolwezi Cobalt\u202e Refinery"  # a bidi override (openpyxl writes no C0 codes)
+    path = tmp_path / "control.xlsx"
+    book.save(path)
+    document = read_extended(path)
+    assert document.smelters[0].name == "Kolwezi Cobalt Refinery"
+    [finding] = [f for f in document.findings if f.code == "EMRT-D-007"]
+    assert (finding.source.sheet, finding.source.cell) == ("Smelter List", "D5")

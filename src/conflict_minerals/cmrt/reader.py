@@ -159,8 +159,9 @@ def fast_sheet(
     return book.sheet(sheet, max_rows=max_rows)
 
 
-def control_findings(source: SourceRef, grids: tuple[Grid | None, ...]) -> list[Finding]:
-    """CMRT-D-007: control characters in a sheet were removed (one finding per sheet, at the first cell)."""
+def control_findings(source: SourceRef, grids: tuple[Grid | None, ...], code: str = "CMRT-D-007") -> list[Finding]:
+    """CMRT-D-007 (or the template's own code): control characters in a sheet were removed (one finding per
+    sheet, at the first cell)."""
     found = []
     for grid in grids:
         if grid is None:
@@ -179,7 +180,7 @@ def control_findings(source: SourceRef, grids: tuple[Grid | None, ...]) -> list[
                 f"{len(hits)} cell(s) held control characters (invisible codes that break other programs); "
                 "they were removed."
             )
-            found.append(Finding(source.at(grid.name, cell), "CMRT-D-007", Severity.WARNING, message))
+            found.append(Finding(source.at(grid.name, cell), code, Severity.WARNING, message))
     return found
 
 
