@@ -563,7 +563,8 @@ def log(
         reason = f" — {event.reason}" if event.reason else ""
         who = f" {event.supplier}" if event.supplier else ""
         year_text = f" [{event.campaign_year}]" if event.campaign_year else ""
-        line = f"{event.at:%Y-%m-%d %H:%M}Z {event.actor:<12} {event.kind:<22}{year_text}{who}{reason}"
+        what = f": {event.summary}" if event.summary else ""
+        line = f"{event.at:%Y-%m-%d %H:%M}Z {event.actor:<12} {event.kind:<22}{year_text}{who}{what}{reason}"
         click.echo(terminal_text(line))  # a line break in a reason cannot forge another event's line
 
 

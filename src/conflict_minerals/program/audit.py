@@ -31,6 +31,17 @@ class Event:
     detail: dict[str, Any]
     reason: str | None
 
+    @property
+    def summary(self) -> str:
+        """What happened, in a short line: the detail's telling fields (file, template, from -> to, counts)."""
+        d = self.detail
+        parts = [str(d[key]) for key in ("file", "template", "code", "name", "message") if d.get(key)]
+        if d.get("from") is not None and d.get("to") is not None and not isinstance(d["from"], (dict, list)):
+            parts.append(f"{d['from']} -> {d['to']}")
+        parts += [f"{key} {d[key]}" for key in ("version", "findings", "count", "due") if d.get(key) not in (None, "")]
+        text = ", ".join(parts)
+        return text if len(text) <= 160 else text[:159] + "…"
+
 
 def record(
     connection: Connection,
