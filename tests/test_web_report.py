@@ -69,7 +69,8 @@ def test_a_figure_leads_to_its_suppliers_files_and_rows(client: TestClient) -> N
     assert rows_link
     rows = client.get(rows_link.group(1).replace("&amp;", "&")).text
     assert "Supplier rows naming" in rows and ".xlsx" in rows and re.search(r'class="num">\d+</td>', rows)
-    assert client.get("/report/evidence?figure=no.such.figure").status_code == 200  # said plainly, not a crash
+    unknown = client.get("/report/evidence?figure=no.such.figure")
+    assert unknown.status_code == 404 and "there is no figure" in unknown.text
     assert client.get("/report/evidence?figure=facilities.total&facility=nope").status_code == 404
 
 
