@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_filings.py
 	$(BIN)/python benchmarks/bench_extended.py
 	$(BIN)/python benchmarks/bench_program.py
+	$(BIN)/python benchmarks/bench_web.py
 
 # The program at 10,000 suppliers, on SQLite and PostgreSQL (about half an hour on 2 cores).
 bench-big: $(STAMP)

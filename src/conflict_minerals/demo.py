@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import datetime as dt
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -239,6 +240,11 @@ def main(argv: list[str]) -> int:
         )
     if len(flawed.findings) > 12:
         print(f"  ... and {len(flawed.findings) - 12} more (see pre-filing-check.txt)")
+    command = f"conflict-minerals --workspace {shlex.quote(str(out / 'workspace'))}"
+    print("Open the demo workspace in the browser (.venv/bin/conflict-minerals when it is not on your PATH):")
+    print(f"  {command} serve --port 8000")
+    print("  then open the one-time link it prints to create the first administrator, and sign in;")
+    print(f"  or create a user first: {command} users add admin --role admin")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from conflict_minerals.report.model import METALS, STATUS_WORDS, ReportModel
 from conflict_minerals.report.texts import confirm, long_date
@@ -300,3 +301,30 @@ def _signature_date(model: ReportModel) -> str:
     if model.signature_date is None:
         return confirm("date of signature (--signature-date)")
     return long_date(model.signature_date)
+
+
+def blocks_json(blocks: list[Block]) -> list[dict[str, object]]:
+    """Blocks as JSON, to keep them with a stored report run."""
+    out: list[dict[str, object]] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            out.append({"heading": block.text, "level": block.level})
+        elif isinstance(block, Paragraph):
+            out.append({"paragraph": block.text, "centered": block.centered, "bold": block.bold})
+        else:
+            out.append({"headers": list(block.headers), "rows": [list(r) for r in block.rows], "cover": block.cover})
+    return out
+
+
+def blocks_from_json(items: list[dict[str, Any]]) -> list[Block]:
+    """Blocks back from their JSON (see `blocks_json`)."""
+    blocks: list[Block] = []
+    for item in items:
+        if "heading" in item:
+            blocks.append(Heading(str(item["heading"]), int(item["level"])))
+        elif "paragraph" in item:
+            blocks.append(Paragraph(str(item["paragraph"]), bool(item["centered"]), bool(item["bold"])))
+        else:
+            rows = tuple(tuple(str(cell) for cell in row) for row in item["rows"])
+            blocks.append(Table(tuple(str(h) for h in item["headers"]), rows, bool(item["cover"])))
+    return blocks

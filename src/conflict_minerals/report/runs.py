@@ -35,6 +35,7 @@ from conflict_minerals.program.schema import (
     status_lists,
     submissions,
 )
+from conflict_minerals.report.document import blocks_json, conflict_minerals_report, form_sd
 from conflict_minerals.report.model import Evidence, ReportModel
 
 
@@ -117,6 +118,11 @@ def store_run(
         "status_lists": model.status_lists,
         "draft": model.draft,  # a baseline is the final run, when there is one
         "signature_date": model.signature_date.isoformat() if model.signature_date else None,
+        "company": model.company.legal_name,
+        "documents": {  # the Form SD and the report as blocks, for the preview and the bundle of this run
+            "form_sd": blocks_json(form_sd(model)),
+            "cmr": blocks_json(conflict_minerals_report(model)),
+        },
     }
     run_id = inserted_id(
         connection.execute(
@@ -246,6 +252,11 @@ def _facility_rows(connection: Connection, run: StoredRun, keys: Sequence[str]) 
                 )
             )
     yield from (evidence for *_, evidence in sorted(found, key=lambda item: item[:3]))
+
+
+def facility_rows(connection: Connection, run: StoredRun, key: str) -> list[Evidence]:
+    """Return the supplier rows behind one facility of a stored run."""
+    return list(_facility_rows(connection, run, [key]))
 
 
 def write_evidence_csv(connection: Connection, run: StoredRun, out: TextIO) -> int:

@@ -12,6 +12,7 @@ from conflict_minerals.program.status import status_report
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.status import StatusBucket
 from conflict_minerals.report.build import gather
+from conflict_minerals.report.runs import inputs_digest
 
 STATES = tuple(state.value for state in RequestState)
 BUCKETS = tuple(bucket.value for bucket in StatusBucket)
@@ -41,14 +42,21 @@ class Dashboard:
     overdue: tuple[OpenItem, ...]
 
 
-def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | None = None) -> Dashboard:
-    """The dashboard of a campaign (default: the latest open one), facility statuses as of the newest list."""
-    today = today or dt.date.today()
-    with workspace.read() as connection:
-        campaign = require_campaign(connection, year)
-        status = status_report(connection, campaign)
-        views = overview(connection, campaign, None)
-    gathered = gather(workspace, campaign.year, today=today)
+Consolidated = tuple[dict[str, dict[str, int]], dt.date, tuple[str, ...], int]
+_CONSOLIDATED: dict[tuple[int, int, dt.date, str], Consolidated] = {}  # per process; a few campaigns and days
+CACHED = 8
+
+
+def _consolidated(workspace: Workspace, year: int, today: dt.date, digest: str) -> Consolidated:
+    """Facilities by metal and status, the lists used and the unmatched rows; consolidated once per set of inputs.
+
+    `digest` fingerprints everything the consolidation reads (files, decisions, lists, the date), so
+    a cached result is only reused while it would come out the same.
+    """
+    key = (id(workspace), year, today, digest)
+    if key in _CONSOLIDATED:
+        return _CONSOLIDATED[key]
+    gathered = gather(workspace, year, today=today)
     consolidation = gathered.run.consolidation
     facilities = {metal.value: dict.fromkeys(BUCKETS, 0) for metal in Metal}
     for facility in consolidation.facilities:
@@ -58,6 +66,22 @@ def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | No
         f"{s.source} ({s.list_kind or 'statuses'}, as of {s.as_of.isoformat()})"
         for s in gathered.run.status_book.snapshots
     )
+    found = (facilities, gathered.as_of, lists, len(consolidation.unmatched))
+    if len(_CONSOLIDATED) >= CACHED:
+        _CONSOLIDATED.pop(next(iter(_CONSOLIDATED)))
+    _CONSOLIDATED[key] = found
+    return found
+
+
+def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | None = None) -> Dashboard:
+    """The dashboard of a campaign (default: the latest open one), facility statuses as of the newest list."""
+    today = today or dt.date.today()
+    with workspace.read() as connection:
+        campaign = require_campaign(connection, year)
+        status = status_report(connection, campaign)
+        views = overview(connection, campaign, None)
+        digest = inputs_digest(connection, campaign.id, today)
+    facilities, as_of, lists, unmatched = _consolidated(workspace, campaign.year, today, digest)
 
     def item(view: Any, what: str) -> OpenItem:
         return OpenItem(view.supplier_id, view.supplier, view.template, what)
@@ -65,9 +89,9 @@ def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | No
     return Dashboard(
         status,
         facilities,
-        gathered.as_of,
+        as_of,
         lists,
-        len(consolidation.unmatched),
+        unmatched,
         tuple(item(v, f"{v.open_findings['error']} open error(s)") for v in views if v.open_findings.get("error")),
         tuple(item(v, f"escalated {v.escalated_at:%Y-%m-%d}") for v in views if v.escalated_at is not None),
         tuple(item(v, f"due {v.due_date.isoformat()}") for v in views if v.state in OUTSTANDING and v.due_date < today),

@@ -154,7 +154,12 @@ class ExportResult:
 
 
 def export_company_cmrt(
-    workspace: Workspace, period: int, out: Path, as_of: dt.date | None = None, template: Path | None = None
+    workspace: Workspace,
+    period: int,
+    out: Path,
+    as_of: dt.date | None = None,
+    template: Path | None = None,
+    actor: str | None = None,
 ) -> ExportResult:
     """Write the company's own CMRT for its customers, atomically."""
     gathered = gather(workspace, period, as_of)
@@ -166,7 +171,7 @@ def export_company_cmrt(
         used = write_company_cmrt(data, staging, chosen)
     with workspace.transaction() as connection:
         detail = {"file": out.name, "template": used, "as_of": gathered.as_of, "smelters": len(data["smelters"])}
-        record(connection, workspace.actor, "export.company_cmrt", detail, campaign_year=period)
+        record(connection, actor or workspace.actor, "export.company_cmrt", detail, campaign_year=period)
     return ExportResult(out, used, chosen is None, len(data["smelters"]), tuple(derived))
 
 

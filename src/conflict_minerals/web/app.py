@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from conflict_minerals.program.workspace import Workspace, open_workspace
 from conflict_minerals.service.users import session_secret
-from conflict_minerals.web import account, actions, pages, upload
+from conflict_minerals.web import account, actions, pages, report, upload
 from conflict_minerals.web.guard import MAX_UPLOAD_FILES, Throttle, is_guarded
 from conflict_minerals.web.security import BodyLimit, SecurityHeaders
 
@@ -47,7 +47,7 @@ def routes() -> list[BaseRoute]:
         Route("/audit.csv", pages.audit_csv),
         Route("/smelters", pages.coming),
         Route("/reference", pages.coming),
-        Route("/report", pages.coming),
+        *report.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 
