@@ -184,6 +184,7 @@ smelter_rows = Table(
     Column("match_problems", Text),
     Column("facility_key", Text),
     Index("ix_smelter_rows_submission", "submission_id"),
+    Index("ix_smelter_rows_facility_key", "facility_key"),
 )
 
 products = Table(

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from conflict_minerals.program.refstore import DatabaseReferenceStore
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_HEAD = "0008_users"  # the newest migration; a test checks it against the migrations folder
+SCHEMA_HEAD = "0009_facility_rows_index"  # the newest migration; a test checks it against the migrations folder
 
 
 class WorkspaceError(ConflictMineralsError):
