@@ -329,9 +329,15 @@ def set_state(
     )
 
 
-def overview(connection: Connection, campaign: Campaign, template: str | None = "CMRT") -> list[RequestView]:
+def overview(
+    connection: Connection,
+    campaign: Campaign,
+    template: str | None = "CMRT",
+    where: Any = None,
+    limit: int | None = None,
+) -> list[RequestView]:
     """Return every request of a campaign for one template (None: every template) with its current
-    submission and open findings."""
+    submission and open findings; `where` narrows the requests (a SQL condition), `limit` caps them."""
     query = (
         select(
             requests,
@@ -347,6 +353,10 @@ def overview(connection: Connection, campaign: Campaign, template: str | None = 
     )
     if template is not None:
         query = query.where(requests.c.template_type == template)
+    if where is not None:
+        query = query.where(where)
+    if limit is not None:
+        query = query.limit(limit)
     counts = _open_finding_counts(connection)
     return [
         RequestView(
@@ -440,6 +450,24 @@ def _open_finding_counts(connection: Connection) -> dict[int, dict[str, int]]:
     for submission_id, severity, count in connection.execute(query):
         counts.setdefault(submission_id, {})[severity] = count
     return counts
+
+
+def open_error_requests() -> Any:
+    """The condition: the request's current file has an error finding nobody waived."""
+    erring = select(findings.c.submission_id).where(findings.c.severity == "error", findings.c.waived.is_(False))
+    return requests.c.current_submission_id.in_(erring)
+
+
+def overdue_condition(campaign: Campaign, today: dt.date) -> Any:
+    """The condition: the request is still outstanding after its own (or the campaign's) due date."""
+    due = func.coalesce(requests.c.due_date, campaign.due_date)
+    return and_(requests.c.state.in_([s.value for s in OUTSTANDING]), due < today)
+
+
+def count_requests(connection: Connection, campaign: Campaign, where: Any) -> int:
+    """How many of a campaign's requests (every template) meet a condition."""
+    query = select(func.count()).select_from(requests).where(requests.c.campaign_id == campaign.id, where)
+    return int(connection.execute(query).scalar() or 0)
 
 
 def state_counts(connection: Connection, campaign: Campaign, template: str = "CMRT") -> dict[RequestState, int]:
