@@ -1,4 +1,4 @@
-"""The Smelters, Reference and Extended minerals pages: escaping, reviewer decisions, a status list kept only when confirmed."""
+"""The Smelters, Reference and minerals pages: escaping, decisions, a status list kept only when confirmed."""
 
 from __future__ import annotations
 

@@ -76,8 +76,8 @@ def smelter_cmrt(root: Path) -> Path:
     reference = bundled_snapshot().entries
     apex = next(s for s in demo_suppliers(reference) if s.files)
     name, data = apex.files[0]
-    rows = [*data["smelters"], {"smelter_id": COVERED_SMELTER},
-            {"metal": "Tin", "lookup_name": "Smelter not listed", "name": HOSTILE_SMELTER, "country": "BOLIVIA"}]  # fmt: skip
+    unknown = {"metal": "Tin", "lookup_name": "Smelter not listed", "name": HOSTILE_SMELTER, "country": "BOLIVIA"}
+    rows = [*data["smelters"], {"smelter_id": COVERED_SMELTER}, unknown]
     target = root.parent / f"smelters-{name}"
     write_cmrt(target, {**data, "smelters": rows}, reference)
     return target
