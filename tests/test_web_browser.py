@@ -19,7 +19,7 @@ import pytest
 from conflict_minerals.service.users import session_secret
 from conflict_minerals.web.account import first_run_token
 from conflict_minerals.web.app import create_app
-from tests.web_helpers import PASSWORD, make_program
+from tests.web_helpers import COVERED_SMELTER, PASSWORD, make_program, smelter_cmrt
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
@@ -162,3 +162,37 @@ def test_viewer_reads_but_cannot_act(server: dict[str, Any], page: Any) -> None:
     text = page.content()
     assert re.search(r"waive", text) and "viewer tries" not in text
     shutil.rmtree(SHOTS / "unused", ignore_errors=True)
+
+
+def test_reviewer_filters_smelters_opens_evidence_and_resolves_a_name(server: dict[str, Any], page: Any) -> None:
+    _sign_in(page, server["url"], "Rita Reviewer")
+    cmrt = smelter_cmrt(server["files"][0].parent / "program")
+    page.click("nav >> text=Upload")
+    page.set_input_files("#files", [str(cmrt)])
+    page.click("button:has-text('Upload and review')")
+    page.wait_for_selector("text=What happened")
+    page.click("nav >> text=Smelters")
+    page.check("input[name=covered]")
+    page.click("form.filters button:has-text('Filter')")
+    page.wait_for_selector("input[name=covered]:checked")
+    assert (
+        page.locator("#facilities tbody tr").count()
+        == page.locator("#facilities .tag:has-text('Covered Country')").count()
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "smelters-covered-countries.png"), full_page=True)
+    page.click(f"#facilities tr:has(code:has-text('{COVERED_SMELTER}')) a")
+    page.wait_for_selector("#evidence")
+    assert page.locator("#evidence tbody tr:has-text('Apex Circuit Assembly')").count() >= 1
+    page.screenshot(path=str(SHOTS / "smelters-facility-evidence.png"), full_page=True)
+    page.click(".crumbs a")
+    page.wait_for_selector("#unmatched")
+    card = page.locator(".name-card").first
+    assert "<img" in card.locator("h3").inner_text()  # shown as text, never as an element
+    assert page.locator(".name-card h3 img").count() == 0
+    card.locator("select[name=action]").select_option("confirm")
+    card.locator("input[name=reason]").fill("A tin smelter in Oruro; not yet on RMI's list, confirmed by site visit")
+    card.locator("button:has-text('Record decision')").click()
+    page.wait_for_selector("text=confirmed as a facility not on RMI's list")
+    assert page.locator("#decisions").count() == 1
+    assert "Unmatched rows to resolve (0)" in page.content()

@@ -65,3 +65,19 @@ def sign_in(client: TestClient, name: str) -> str:
     response = client.post("/login", data={"csrf_token": token, "name": name, "password": PASSWORD})
     assert response.status_code == 200 and "Sign out" in response.text, response.text[:500]
     return token
+
+
+HOSTILE_SMELTER = "<img src=x onerror=alert(2)> Tin Works"
+COVERED_SMELTER = "CID003185"  # African Gold Refinery, Uganda: in a Covered Country
+
+
+def smelter_cmrt(root: Path) -> Path:
+    """Apex's CMRT with a facility in a Covered Country and a name matching no facility (hostile text)."""
+    reference = bundled_snapshot().entries
+    apex = next(s for s in demo_suppliers(reference) if s.files)
+    name, data = apex.files[0]
+    unknown = {"metal": "Tin", "lookup_name": "Smelter not listed", "name": HOSTILE_SMELTER, "country": "BOLIVIA"}
+    rows = [*data["smelters"], {"smelter_id": COVERED_SMELTER}, unknown]
+    target = root.parent / f"smelters-{name}"
+    write_cmrt(target, {**data, "smelters": rows}, reference)
+    return target

@@ -96,3 +96,46 @@ def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | No
         tuple(item(v, f"escalated {v.escalated_at:%Y-%m-%d}") for v in views if v.escalated_at is not None),
         tuple(item(v, f"due {v.due_date.isoformat()}") for v in views if v.state in OUTSTANDING and v.due_date < today),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsePoint:
+    """The requests of a template responded to (a first file received) by the end of a week."""
+
+    week: dt.date  # the week's first day, counted from the campaign's start
+    responded: int
+    surveyed: int
+
+
+def response_series(
+    workspace: Workspace, year: int | None = None, today: dt.date | None = None
+) -> dict[str, tuple[ResponsePoint, ...]]:
+    """Per template, requests responded to by week since the campaign started (at most the last 52 weeks)."""
+    from sqlalchemy import func, select
+
+    from conflict_minerals.program.schema import campaigns, requests, submissions
+
+    today = today or dt.date.today()
+    with workspace.read() as connection:
+        campaign = require_campaign(connection, year)
+        started = connection.execute(select(campaigns.c.created_at).where(campaigns.c.id == campaign.id)).scalar_one()
+        first = (
+            select(submissions.c.supplier_id, submissions.c.template_type, func.min(submissions.c.received_at))
+            .where(submissions.c.campaign_id == campaign.id, submissions.c.supplier_id.is_not(None))
+            .group_by(submissions.c.supplier_id, submissions.c.template_type)
+        )
+        received = {(s, t or "CMRT"): at for s, t, at in connection.execute(first)}
+        asked = connection.execute(
+            select(requests.c.supplier_id, requests.c.template_type).where(requests.c.campaign_id == campaign.id)
+        ).all()
+    start = started.date()
+    weeks = max(0, (today - start).days) // 7 + 1
+    ends = [start + dt.timedelta(days=7 * (i + 1)) for i in range(max(0, weeks - 52), weeks)]
+    series: dict[str, tuple[ResponsePoint, ...]] = {}
+    for template in campaign.templates:
+        days = [received[(s, t)].date() for s, t in asked if t == template and (s, t) in received]
+        surveyed = sum(1 for _, t in asked if t == template)
+        series[template] = tuple(
+            ResponsePoint(end - dt.timedelta(days=7), sum(1 for d in days if d < end), surveyed) for end in ends
+        )
+    return series

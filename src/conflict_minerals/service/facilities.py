@@ -9,6 +9,7 @@ from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.facilities import (
     DecisionRequest,
     FacilityDecision,
+    FacilityDecisionError,
     decide,
     decision_list,
     name_facility_key,
@@ -17,7 +18,7 @@ from conflict_minerals.program.facilities import (
 )
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.build import gather
-from conflict_minerals.smelters.consolidate import RowOutcome
+from conflict_minerals.smelters.consolidate import Consolidation, RowOutcome, RowSource
 from conflict_minerals.smelters.matching import Candidate, Matcher
 
 
@@ -32,6 +33,7 @@ class NameToDecide:
     suppliers: tuple[str, ...]
     rows: int
     candidates: tuple[Candidate, ...]
+    sources: tuple[RowSource, ...] = ()  # the supplier files and Smelter List rows that give the name
 
     def as_json(self) -> dict[str, object]:
         """The name as `smelters review --json` prints it."""
@@ -53,9 +55,13 @@ def names_to_decide(workspace: Workspace, year: int | None = None) -> tuple[int,
     """The campaign's names awaiting a decision (unmatched or ambiguous), with candidates; and the campaign year."""
     with workspace.read() as connection:
         year = require_campaign(connection, year).year
-    gathered = gather(workspace, year)
+    return year, names_in(workspace, gather(workspace, year).run.consolidation)
+
+
+def names_in(workspace: Workspace, consolidation: Consolidation) -> list[NameToDecide]:
+    """The names of a consolidation awaiting a decision, grouped by name, with candidates and rows."""
     grouped: dict[str, list[RowOutcome]] = {}
-    for outcome in gathered.run.consolidation.unmatched:
+    for outcome in consolidation.unmatched:
         key = name_facility_key(outcome.metal, outcome.name or "", outcome.country)
         grouped.setdefault(key, []).append(outcome)
     matcher = Matcher(workspace.reference.reference()) if grouped else None
@@ -74,9 +80,10 @@ def names_to_decide(workspace: Workspace, year: int | None = None) -> tuple[int,
                 tuple(dict.fromkeys(o.source.supplier for o in outcomes)),
                 len(outcomes),
                 match.candidates if match else (),
+                tuple(o.source for o in outcomes),
             )
         )
-    return year, sorted(found, key=lambda n: (n.metal or "", n.name.casefold()))
+    return sorted(found, key=lambda n: (n.metal or "", n.name.casefold()))
 
 
 def resolve_name(workspace: Workspace, actor: str, asked: DecisionRequest, year: int | None = None) -> FacilityDecision:
@@ -95,5 +102,7 @@ def facility_decisions(workspace: Workspace) -> list[FacilityDecision]:
 
 def withdraw_decision(workspace: Workspace, actor: str, decision_id: int, reason: str) -> FacilityDecision:
     """Withdraw a decision (audited); its rows go back to what matching made of them."""
+    if not reason.strip():
+        raise FacilityDecisionError("withdrawing a decision needs a reason.")
     with workspace.transaction() as connection:
         return withdraw(connection, actor, decision_id, reason)

@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from conflict_minerals.program.workspace import Workspace, open_workspace
 from conflict_minerals.service.users import session_secret
-from conflict_minerals.web import account, actions, pages, report, upload
+from conflict_minerals.web import account, actions, minerals, pages, reference, report, smelters, upload
 from conflict_minerals.web.guard import MAX_UPLOAD_FILES, Throttle, is_guarded
 from conflict_minerals.web.security import BodyLimit, SecurityHeaders
 
@@ -45,8 +45,16 @@ def routes() -> list[BaseRoute]:
         Route("/upload", upload.upload, methods=["POST"]),
         Route("/audit", pages.audit_page),
         Route("/audit.csv", pages.audit_csv),
-        Route("/smelters", pages.coming),
-        Route("/reference", pages.coming),
+        Route("/smelters", smelters.smelters_page),
+        Route("/smelters/facility", smelters.facility_page),
+        Route("/smelters/resolve", smelters.resolve_action, methods=["POST"]),
+        Route("/smelters/decisions/{decision_id:int}/withdraw", smelters.withdraw_action, methods=["POST"]),
+        Route("/reference", reference.reference_page),
+        Route("/reference/status", reference.status_upload, methods=["POST"]),
+        Route("/reference/status/confirm", reference.status_confirm, methods=["POST"]),
+        Route("/reference/lookup", reference.lookup_upload, methods=["POST"]),
+        Route("/reference/remove", reference.remove_action, methods=["POST"]),
+        Route("/minerals", minerals.minerals_page),
         *report.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -13,11 +13,11 @@ from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.campaign import TEMPLATE_TYPES
 from conflict_minerals.program.users import User
 from conflict_minerals.service.audit import events_csv
-from conflict_minerals.service.dashboard import BUCKETS, STATES, dashboard
+from conflict_minerals.service.dashboard import BUCKETS, STATES, dashboard, response_series
 from conflict_minerals.service.program import all_suppliers, audit_trail
 from conflict_minerals.service.suppliers import FINDING_FILTERS, SORTS, SupplierQuery, original_of, supplier_detail
 from conflict_minerals.service.suppliers import supplier_rows as rows_of
-from conflict_minerals.web.charts import simple_chart, stacked_chart
+from conflict_minerals.web.charts import line_chart, simple_chart, stacked_chart
 from conflict_minerals.web.guard import page
 from conflict_minerals.web.render import not_found, render
 
@@ -51,8 +51,11 @@ async def dashboard_page(request: Request, user: User) -> Response:
         for template, t in totals.items()
     ]
     facilities = stacked_chart("Facilities by metal and status", board.facilities, BUCKETS)
+    series = await run_in_threadpool(response_series, request.app.state.workspace, board.status["campaign"])
+    rate = line_chart("Response rate by week", {t: [(p.week.isoformat(), p.responded, p.surveyed) for p in points]
+                                                for t, points in series.items()})  # fmt: skip
     return render(request, "dashboard.html", title="Dashboard", board=board, charts=charts, facilities=facilities,
-                  active="dashboard")  # fmt: skip
+                  rate=rate, active="dashboard")  # fmt: skip
 
 
 @page("viewer")
@@ -152,10 +155,3 @@ async def audit_csv(request: Request, user: User) -> Response:
         found = []
     headers = {"content-disposition": 'attachment; filename="audit-trail.csv"'}
     return Response(events_csv(found), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-@page("viewer")
-async def coming(request: Request, user: User) -> Response:
-    """A page that is not built yet, saying what the CLI offers meanwhile."""
-    section = request.url.path.strip("/")
-    return render(request, "coming.html", title=section.capitalize(), section=section, active=section)
