@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conflict_minerals.model import Metal
-from conflict_minerals.program.campaign import OUTSTANDING, RequestState, overview, require_campaign
-from conflict_minerals.program.status import status_report
+from conflict_minerals.program.campaign import (
+    RequestState,
+    count_requests,
+    open_error_requests,
+    overdue_condition,
+    overview,
+    require_campaign,
+)
+from conflict_minerals.program.schema import requests
+from conflict_minerals.program.status import status_totals
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.status import StatusBucket
 from conflict_minerals.report.build import gather
 from conflict_minerals.report.runs import inputs_digest
 
 STATES = tuple(state.value for state in RequestState)
+SHOWN = 25  # suppliers listed under each open item; the total says how many there are
 BUCKETS = tuple(bucket.value for bucket in StatusBucket)
 
 
@@ -32,14 +41,15 @@ class OpenItem:
 class Dashboard:
     """Everything the dashboard shows for one campaign; the totals are those of `status --json`."""
 
-    status: dict[str, Any]  # the documented `status --json` object
+    status: dict[str, Any]  # the head of `status --json`: campaign, due date, templates, totals, by_template
     facilities: dict[str, dict[str, int]]  # metal -> status bucket -> facilities
     as_of: dt.date
     status_lists: tuple[str, ...]
     unmatched_rows: int
-    open_errors: tuple[OpenItem, ...]
+    open_errors: tuple[OpenItem, ...]  # the first SHOWN of each list; the totals below count them all
     escalations: tuple[OpenItem, ...]
     overdue: tuple[OpenItem, ...]
+    totals: dict[str, int] = field(default_factory=dict)  # open_errors, escalations, overdue
 
 
 Consolidated = tuple[dict[str, dict[str, int]], dt.date, tuple[str, ...], int]
@@ -78,8 +88,14 @@ def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | No
     today = today or dt.date.today()
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
-        status = status_report(connection, campaign)
-        views = overview(connection, campaign, None)
+        status = status_totals(connection, campaign)  # grouped counts: no line per supplier is built
+        conditions = {
+            "open_errors": open_error_requests(),
+            "escalations": requests.c.escalated_at.is_not(None),
+            "overdue": overdue_condition(campaign, today),
+        }
+        shown = {name: overview(connection, campaign, None, where, SHOWN) for name, where in conditions.items()}
+        totals = {name: count_requests(connection, campaign, where) for name, where in conditions.items()}
         digest = inputs_digest(connection, campaign.id, today)
     facilities, as_of, lists, unmatched = _consolidated(workspace, campaign.year, today, digest)
 
@@ -92,9 +108,10 @@ def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | No
         as_of,
         lists,
         unmatched,
-        tuple(item(v, f"{v.open_findings['error']} open error(s)") for v in views if v.open_findings.get("error")),
-        tuple(item(v, f"escalated {v.escalated_at:%Y-%m-%d}") for v in views if v.escalated_at is not None),
-        tuple(item(v, f"due {v.due_date.isoformat()}") for v in views if v.state in OUTSTANDING and v.due_date < today),
+        tuple(item(v, f"{v.open_findings.get('error', 0)} open error(s)") for v in shown["open_errors"]),
+        tuple(item(v, f"escalated {v.escalated_at:%Y-%m-%d}") for v in shown["escalations"] if v.escalated_at),
+        tuple(item(v, f"due {v.due_date.isoformat()}") for v in shown["overdue"]),
+        totals,
     )
 
 

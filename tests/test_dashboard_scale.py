@@ -1,0 +1,35 @@
+"""The dashboard counts with grouped queries and lists only the first few suppliers of each open item."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conflict_minerals.program.workspace import open_workspace
+from conflict_minerals.service import dashboard as board
+from tests.workspace_fixtures import Program
+
+
+def test_open_items_are_counted_in_full_and_listed_in_part(program: Program, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("Alpha Metals", "Beta Metals", "Gamma Metals"):
+        program("suppliers", "add", name)
+    program("campaign", "start", "2025", "--templates", "CMRT,EMRT", "--due", "2026-03-31", "--no-letters")
+    program("escalate", "Beta Metals", "--reason", "no answer")
+    monkeypatch.setattr(board, "SHOWN", 2)
+    workspace = open_workspace(program.root)
+    try:
+        found = board.dashboard(workspace, 2025, today=dt.date(2026, 6, 1))
+    finally:
+        workspace.close()
+    # escalations count the reminder schedule's escalations; a decision to escalate is in the audit trail
+    assert found.totals == {"open_errors": 0, "escalations": 0, "overdue": 6}  # 3 suppliers x 2 templates
+    assert len(found.overdue) == 2 and all(item.what == "due 2026-03-31" for item in found.overdue)
+    assert found.status["by_template"]["EMRT"] == {
+        "surveyed": 3,
+        "responded": 0,
+        "response_rate": 0.0,
+        "outstanding": 3,
+        "by_state": {"requested": 3},
+    }
+    assert found.status["totals"] == found.status["by_template"]["CMRT"]
