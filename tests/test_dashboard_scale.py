@@ -33,3 +33,24 @@ def test_open_items_are_counted_in_full_and_listed_in_part(program: Program, mon
         "by_state": {"requested": 3},
     }
     assert found.status["totals"] == found.status["by_template"]["CMRT"]
+
+
+def test_the_suppliers_list_is_read_a_page_at_a_time(program: Program, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conflict_minerals.service import suppliers as listing
+
+    for name in ("Alpha Metals", "Beta_Metals", "Gamma Metals"):
+        program("suppliers", "add", name)
+    program("campaign", "start", "2025", "--no-letters")
+    monkeypatch.setattr(listing, "PER_PAGE", 2)
+    workspace = open_workspace(program.root)
+    try:
+        _, first, total = listing.supplier_rows(workspace, 2025, listing.SupplierQuery())
+        _, second, _ = listing.supplier_rows(workspace, 2025, listing.SupplierQuery(page=2))
+        _, backwards, _ = listing.supplier_rows(workspace, 2025, listing.SupplierQuery(descending=True))
+        _, literal, found = listing.supplier_rows(workspace, 2025, listing.SupplierQuery(search="a_m"))
+    finally:
+        workspace.close()
+    assert total == 3 and [r.supplier for r in first] == ["Alpha Metals", "Beta_Metals"]
+    assert [r.supplier for r in second] == ["Gamma Metals"]
+    assert [r.supplier for r in backwards] == ["Gamma Metals", "Beta_Metals"]
+    assert found == 1 and [r.supplier for r in literal] == ["Beta_Metals"]  # '_' is a character, not a wildcard

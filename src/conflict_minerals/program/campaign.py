@@ -335,6 +335,8 @@ def overview(
     template: str | None = "CMRT",
     where: Any = None,
     limit: int | None = None,
+    order: Any = None,
+    offset: int = 0,
 ) -> list[RequestView]:
     """Return every request of a campaign for one template (None: every template) with its current
     submission and open findings; `where` narrows the requests (a SQL condition), `limit` caps them."""
@@ -355,8 +357,10 @@ def overview(
         query = query.where(requests.c.template_type == template)
     if where is not None:
         query = query.where(where)
+    if order is not None:
+        query = query.order_by(None).order_by(*order, requests.c.id)
     if limit is not None:
-        query = query.limit(limit)
+        query = query.limit(limit).offset(offset)
     counts = _open_finding_counts(connection)
     return [
         RequestView(
@@ -465,8 +469,12 @@ def overdue_condition(campaign: Campaign, today: dt.date) -> Any:
 
 
 def count_requests(connection: Connection, campaign: Campaign, where: Any) -> int:
-    """How many of a campaign's requests (every template) meet a condition."""
-    query = select(func.count()).select_from(requests).where(requests.c.campaign_id == campaign.id, where)
+    """How many of a campaign's requests (every template) meet a condition (on the request, its supplier or
+    its current submission)."""
+    joined = requests.join(suppliers, suppliers.c.id == requests.c.supplier_id).outerjoin(
+        submissions, submissions.c.id == requests.c.current_submission_id
+    )
+    query = select(func.count()).select_from(joined).where(requests.c.campaign_id == campaign.id, where)
     return int(connection.execute(query).scalar() or 0)
 
 

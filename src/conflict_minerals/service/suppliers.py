@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, true
 
 from conflict_minerals.program.audit import as_utc
-from conflict_minerals.program.campaign import RequestView, overview, require_campaign
+from conflict_minerals.program.campaign import RequestView, count_requests, overview, require_campaign
 from conflict_minerals.program.decisions import StoredFinding, submission_findings
 from conflict_minerals.program.originals import OriginalMissingError, read_original
-from conflict_minerals.program.schema import messages, requests, submissions
+from conflict_minerals.program.schema import messages, requests, submissions, suppliers
 from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
 from conflict_minerals.program.workspace import Workspace
 
@@ -46,6 +47,18 @@ class SupplierQuery:
     findings: str = ""  # "errors", "warnings", "none" or "" for any
     sort: str = "supplier"
     descending: bool = False
+    page: int = 1  # pages of PER_PAGE rows
+
+
+PER_PAGE = 100
+# Sorts the database does (so a page is read alone); the findings sort needs the counts first.
+_SQL_SORTS = {
+    "supplier": (suppliers.c.name, requests.c.template_type),
+    "state": (requests.c.state, suppliers.c.name),
+    "template": (requests.c.template_type, suppliers.c.name),
+    "last_contact": (requests.c.last_contact_at, suppliers.c.name),
+    "revision": (submissions.c.template_version, suppliers.c.name),
+}
 
 
 def _row(view: RequestView) -> SupplierRow:
@@ -93,15 +106,41 @@ def _sort_key(sort: str) -> object:
 
 def supplier_rows(
     workspace: Workspace, year: int | None = None, query: SupplierQuery | None = None
-) -> tuple[int, list[SupplierRow]]:
-    """The campaign year and its supplier rows, searched, filtered and sorted as asked."""
+) -> tuple[int, list[SupplierRow], int]:
+    """The campaign year, one page of its supplier rows (searched, filtered and sorted as asked), and how
+    many rows match in all. Search, state and template filter in the database, and so does the sort unless
+    it needs the findings: at 10,000 suppliers only the page asked for is built."""
     query = query or SupplierQuery()
+    first = (max(1, query.page) - 1) * PER_PAGE
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
-        views = overview(connection, campaign, None)
+        where = _conditions(query)
+        if not query.findings and query.sort in _SQL_SORTS:
+            total = count_requests(connection, campaign, where)
+            columns = _SQL_SORTS[query.sort]
+            order = [c.desc() if query.descending else c for c in columns]
+            views = overview(connection, campaign, None, where, order=order, limit=PER_PAGE, offset=first)
+            return campaign.year, [_row(view) for view in views], total
+        views = overview(connection, campaign, None, where)
     rows = [row for row in map(_row, views) if _wanted(row, query)]
     rows.sort(key=_sort_key(query.sort), reverse=query.descending)  # type: ignore[arg-type]
-    return campaign.year, rows
+    return campaign.year, rows[first : first + PER_PAGE], len(rows)
+
+
+def _conditions(query: SupplierQuery) -> Any:
+    """The query's search, state and template as one SQL condition."""
+    found: list[Any] = [true()]
+    if query.search:
+        found.append(suppliers.c.name.ilike(f"%{_escape_like(query.search)}%", escape="\\"))
+    if query.state:
+        found.append(requests.c.state == query.state)
+    if query.template:
+        found.append(requests.c.template_type == query.template)
+    return and_(*found)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,14 @@ from conflict_minerals.program.users import User
 from conflict_minerals.service.audit import events_csv
 from conflict_minerals.service.dashboard import BUCKETS, STATES, dashboard, response_series
 from conflict_minerals.service.program import all_suppliers, audit_trail
-from conflict_minerals.service.suppliers import FINDING_FILTERS, SORTS, SupplierQuery, original_of, supplier_detail
+from conflict_minerals.service.suppliers import (
+    FINDING_FILTERS,
+    PER_PAGE,
+    SORTS,
+    SupplierQuery,
+    original_of,
+    supplier_detail,
+)
 from conflict_minerals.service.suppliers import supplier_rows as rows_of
 from conflict_minerals.web.charts import line_chart, simple_chart, stacked_chart
 from conflict_minerals.web.guard import page
@@ -69,14 +76,17 @@ async def suppliers_page(request: Request, user: User) -> Response:
         params.get("findings", "") if params.get("findings") in FINDING_FILTERS else "",
         params.get("sort", "supplier") if params.get("sort") in SORTS else "supplier",
         params.get("order") == "desc",
+        int(params["page"]) if params.get("page", "").isdigit() and len(params["page"]) <= 6 else 1,
     )
     try:
-        year, rows = await run_in_threadpool(rows_of, request.app.state.workspace, _year(request), query)
+        year, rows, total = await run_in_threadpool(rows_of, request.app.state.workspace, _year(request), query)
     except ConflictMineralsError as exc:
         return _problem(request, exc, "suppliers")
     base = f"/suppliers?q={quote(query.search)}&state={query.state}&template={query.template}&findings={query.findings}"
+    pages = max(1, -(-total // PER_PAGE))
     return render(request, "suppliers.html", title="Suppliers", year=year, rows=rows, query=query, states=STATES,
-                  templates=TEMPLATE_TYPES, sorts=SORTS, base=base, active="suppliers")  # fmt: skip
+                  templates=TEMPLATE_TYPES, sorts=SORTS, base=base, active="suppliers", total=total,
+                  pages=pages)  # fmt: skip
 
 
 @page("viewer")
