@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, func, insert, or_, select
 
 from conflict_minerals.program.schema import bulk_insert, events, suppliers
 
@@ -112,7 +112,20 @@ class EventFilter:
 def list_events(connection: Connection, wanted: EventFilter | None = None) -> list[Event]:
     """Return the events the filter selects, oldest first (the newest `limit` of them when limited)."""
     wanted = wanted or EventFilter()
-    query = select(events, suppliers.c.name).outerjoin(suppliers, suppliers.c.id == events.c.supplier_id)
+    query = _filtered(select(events, suppliers.c.name), wanted)
+    if wanted.limit is not None:
+        query = query.order_by(events.c.id.desc()).limit(wanted.limit)
+    rows = sorted(connection.execute(query).all(), key=lambda r: r.id)
+    return [_event(r) for r in rows]
+
+
+def count_events(connection: Connection, wanted: EventFilter) -> int:
+    """How many events the filter selects (its limit aside)."""
+    return int(connection.execute(_filtered(select(func.count()), wanted)).scalar() or 0)
+
+
+def _filtered(query: Any, wanted: EventFilter) -> Any:
+    query = query.select_from(events).outerjoin(suppliers, suppliers.c.id == events.c.supplier_id)
     if wanted.supplier_id is not None:
         query = query.where(events.c.supplier_id == wanted.supplier_id)
     if wanted.campaign_year is not None:
@@ -125,23 +138,21 @@ def list_events(connection: Connection, wanted: EventFilter | None = None) -> li
         query = query.where(events.c.actor == wanted.actor)
     if wanted.until is not None:
         query = query.where(events.c.at < dt.datetime.combine(wanted.until + dt.timedelta(days=1), dt.time(), dt.UTC))
-    if wanted.limit is not None:
-        query = query.order_by(events.c.id.desc()).limit(wanted.limit)
-    rows = sorted(connection.execute(query).all(), key=lambda r: r.id)
-    return [
-        Event(
-            r.id,
-            as_utc(r.at),
-            r.actor,
-            r.kind,
-            r.campaign_year,
-            r.name,
-            r.submission_id,
-            json.loads(r.detail),
-            r.reason,
-        )
-        for r in rows
-    ]
+    return query
+
+
+def _event(r: Any) -> Event:
+    return Event(
+        r.id,
+        as_utc(r.at),
+        r.actor,
+        r.kind,
+        r.campaign_year,
+        r.name,
+        r.submission_id,
+        json.loads(r.detail),
+        r.reason,
+    )
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:

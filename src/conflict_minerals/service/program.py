@@ -15,7 +15,7 @@ from typing import Any
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program import campaign as campaigns
 from conflict_minerals.program import decisions
-from conflict_minerals.program.audit import Event, EventFilter, list_events
+from conflict_minerals.program.audit import Event, EventFilter, count_events, list_events
 from conflict_minerals.program.decisions import StoredFinding
 from conflict_minerals.program.refremove import ImportedItem
 from conflict_minerals.program.reprocess import Rederived, recheck, reprocess
@@ -242,9 +242,25 @@ def audit_trail(
     until: dt.date | None = None,
 ) -> list[Event]:
     """The audit trail, oldest first, filtered by supplier, campaign, kind, actor and dates."""
+    return audit_page(workspace, supplier, limit, campaign_year, kinds, since, actor, until)[0]
+
+
+def audit_page(
+    workspace: Workspace,
+    supplier: str | None = None,
+    limit: int | None = None,
+    campaign_year: int | None = None,
+    kinds: tuple[str, ...] = (),
+    since: dt.date | None = None,
+    actor: str | None = None,
+    until: dt.date | None = None,
+) -> tuple[list[Event], int]:
+    """The newest `limit` events the filter selects (oldest first) and how many it selects in all."""
     with workspace.read() as connection:
         supplier_id = require_supplier(connection, supplier).id if supplier else None
-        return list_events(connection, EventFilter(supplier_id, campaign_year, kinds, since, limit, actor, until))
+        wanted = EventFilter(supplier_id, campaign_year, kinds, since, limit, actor, until)
+        found = list_events(connection, wanted)
+        return found, (count_events(connection, wanted) if limit is not None else len(found))
 
 
 def add_supplier(workspace: Workspace, actor: str, name: str, **details: Any) -> int:

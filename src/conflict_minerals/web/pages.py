@@ -14,7 +14,8 @@ from conflict_minerals.program.campaign import TEMPLATE_TYPES
 from conflict_minerals.program.users import User
 from conflict_minerals.service.audit import events_csv
 from conflict_minerals.service.dashboard import BUCKETS, STATES, dashboard, response_series
-from conflict_minerals.service.program import all_suppliers, audit_trail
+from conflict_minerals.service.program import audit_page as audit_page_of
+from conflict_minerals.service.program import audit_trail
 from conflict_minerals.service.suppliers import (
     FINDING_FILTERS,
     PER_PAGE,
@@ -27,6 +28,8 @@ from conflict_minerals.service.suppliers import supplier_rows as rows_of
 from conflict_minerals.web.charts import line_chart, simple_chart, stacked_chart
 from conflict_minerals.web.guard import page
 from conflict_minerals.web.render import not_found, render
+
+SHOWN_EVENTS = 500  # the newest events a page shows; the CSV export has every one
 
 EXPLAINED = {
     "campaign.none": "There is no campaign yet: start one with `conflict-minerals campaign start YEAR`.",
@@ -143,14 +146,13 @@ async def audit_page(request: Request, user: User) -> Response:
     wanted = _audit_filter(request)
     workspace = request.app.state.workspace
     try:
-        found = await run_in_threadpool(lambda: audit_trail(workspace, limit=None, **wanted))  # type: ignore[arg-type]
+        found, total = await run_in_threadpool(lambda: audit_page_of(workspace, limit=SHOWN_EVENTS, **wanted))  # type: ignore[arg-type]
     except ConflictMineralsError as exc:
-        found, error = [], str(exc)
+        found, total, error = [], 0, str(exc)
     else:
         error = ""
-    suppliers = await run_in_threadpool(all_suppliers, workspace)
-    return render(request, "audit.html", title="Audit trail", events=list(reversed(found))[:500], total=len(found),
-                  wanted=wanted, params=request.query_params, error=error, suppliers=suppliers,
+    return render(request, "audit.html", title="Audit trail", events=list(reversed(found)), total=total,
+                  wanted=wanted, params=request.query_params, error=error,
                   query=str(request.query_params), active="audit")  # fmt: skip
 
 
