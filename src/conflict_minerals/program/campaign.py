@@ -361,7 +361,10 @@ def overview(
         query = query.order_by(None).order_by(*order, requests.c.id)
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    counts = _open_finding_counts(connection)
+    rows = connection.execute(query).all()
+    # a narrowed list counts the findings of its own files only; the whole campaign reads them in one scan
+    narrowed = where is not None or limit is not None
+    counts = _open_finding_counts(connection, [r.current_submission_id for r in rows] if narrowed else None)
     return [
         RequestView(
             r.id,
@@ -380,7 +383,7 @@ def overview(
             r.template_type,
             r.workbook_version,
         )
-        for r in connection.execute(query)
+        for r in rows
     ]
 
 
@@ -444,15 +447,26 @@ def set_due_date(
     record(connection, actor, kind, detail, reason, campaign_year=campaign.year, supplier_id=supplier_id)
 
 
-def _open_finding_counts(connection: Connection) -> dict[int, dict[str, int]]:
+def _open_finding_counts(connection: Connection, ids: list[int | None] | None = None) -> dict[int, dict[str, int]]:
+    """Open findings by submission and severity: of the submissions given, or of every submission."""
     query = (
         select(findings.c.submission_id, findings.c.severity, func.count())
         .where(findings.c.waived.is_(False))
         .group_by(findings.c.submission_id, findings.c.severity)
     )
+    wanted = sorted({i for i in ids if i is not None}) if ids is not None else None
+    batches = (
+        [query]
+        if wanted is None
+        else [
+            query.where(findings.c.submission_id.in_(wanted[start : start + 500]))
+            for start in range(0, len(wanted), 500)
+        ]
+    )
     counts: dict[int, dict[str, int]] = {}
-    for submission_id, severity, count in connection.execute(query):
-        counts.setdefault(submission_id, {})[severity] = count
+    for batch in batches:
+        for submission_id, severity, count in connection.execute(batch):
+            counts.setdefault(submission_id, {})[severity] = count
     return counts
 
 

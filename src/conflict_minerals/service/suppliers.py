@@ -188,7 +188,7 @@ def supplier_detail(workspace: Workspace, supplier_id: int, year: int | None = N
     with workspace.read() as connection:
         record = get_supplier(connection, supplier_id)
         campaign = require_campaign(connection, year)
-        views = [v for v in overview(connection, campaign, None) if v.supplier_id == supplier_id]
+        views = overview(connection, campaign, None, requests.c.supplier_id == supplier_id)
         current = {v.current_submission_id for v in views}
         rows = connection.execute(
             select(submissions)
