@@ -10,6 +10,7 @@ from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.facilities import FacilityDecision
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.build import Gathered, gather
+from conflict_minerals.report.runs import inputs_digest
 from conflict_minerals.service.facilities import NameToDecide, facility_decisions, names_in
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility
 
@@ -60,10 +61,24 @@ class FacilityEvidence:
     sheet: str
 
 
+_GATHERED: dict[tuple[int, int, dt.date | None, dt.date, str], Gathered] = {}  # per process, the newest few
+KEPT = 2
+_NAMES: dict[int, tuple[Gathered, tuple[NameToDecide, ...]]] = {}  # by consolidation kept above
+
+
 def _gathered(workspace: Workspace, year: int | None, as_of: dt.date | None) -> Gathered:
+    """The campaign's consolidation, computed once per set of inputs: `inputs_digest` fingerprints all it
+    reads (files, decisions, lists, the date), so a kept one is reused only while it would come out the same."""
+    today = dt.date.today()
     with workspace.read() as connection:
-        found = require_campaign(connection, year).year
-    return gather(workspace, found, as_of)
+        campaign = require_campaign(connection, year)
+        digest = inputs_digest(connection, campaign.id, as_of or today)
+    key = (id(workspace), campaign.year, as_of, today, digest)
+    if key not in _GATHERED:
+        if len(_GATHERED) >= KEPT:
+            _GATHERED.pop(next(iter(_GATHERED)))
+        _GATHERED[key] = gather(workspace, campaign.year, as_of)
+    return _GATHERED[key]
 
 
 def _wanted(facility: ConsolidatedFacility, query: SmelterQuery) -> bool:
@@ -95,7 +110,12 @@ def smelter_list(
     query = query or SmelterQuery()
     gathered = _gathered(workspace, year, as_of)
     consolidation = gathered.run.consolidation
-    names = names_in(workspace, consolidation)
+    held = _NAMES.get(id(gathered))
+    if held is None or held[0] is not gathered:  # the names awaiting a reviewer, matched once per consolidation
+        held = _NAMES[id(gathered)] = (gathered, tuple(names_in(workspace, consolidation)))
+        for stale in [k for k, (g, _) in _NAMES.items() if all(g is not kept for kept in _GATHERED.values())]:
+            del _NAMES[stale]
+    names = held[1]
     shown = [f for f in consolidation.facilities if _wanted(f, query)]
     shown.sort(key=_sort_key(query.sort), reverse=query.descending)  # type: ignore[arg-type]
     suppliers = {s for f in consolidation.facilities for s in f.suppliers} | {s for n in names for s in n.suppliers}
