@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.minerals import NOT_ON_LIST, MineralsReport, StatusOf, as_markdown, minerals_report
+from conflict_minerals.service.templates import atomic_output
 from conflict_minerals.smelters.mineral_status import MineralStatusBook
 
 
@@ -36,12 +35,5 @@ def extended_summary(
 
 def write_summary(report: MineralsReport, out: Path) -> None:
     """Write the summary as Markdown, atomically (a reader never sees half a file)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(as_markdown(report))
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(out) as staging:
+        staging.write_text(as_markdown(report), encoding="utf-8")

@@ -167,7 +167,7 @@ def export_company_cmrt(
     data = company_declaration(
         workspace.settings.company, derived, gathered.run.consolidation.facilities, dt.date.today()
     )
-    with _template_file(workspace, template) as chosen, _atomic(out) as staging:
+    with _template_file(workspace, template) as chosen, atomic_output(out) as staging:
         used = write_company_cmrt(data, staging, chosen)
     with workspace.transaction() as connection:
         detail = {"file": out.name, "template": used, "as_of": gathered.as_of, "smelters": len(data["smelters"])}
@@ -220,7 +220,7 @@ def export_company_extended(
         declared = declared_minerals(spec, minerals, smelters)
         derived = derive_extended(spec, declared, smelters, settings.company, settings.due_diligence)
         fill = extended_fill(spec, settings.company, declared, derived, smelters, dt.date.today())
-        with _atomic(out) as staging:
+        with atomic_output(out) as staging:
             write_extended(chosen, staging, fill)
         used = f"RMI {kind} {version} template {chosen.name}"
     with workspace.transaction() as connection:
@@ -253,7 +253,7 @@ def _template_file(
 
 
 @contextmanager
-def _atomic(out: Path) -> Iterator[Path]:
+def atomic_output(out: Path) -> Iterator[Path]:
     """Yield a temporary path beside `out`; it replaces `out` only when the block succeeds."""
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial.xlsx", dir=out.parent)
