@@ -54,3 +54,19 @@ def test_the_suppliers_list_is_read_a_page_at_a_time(program: Program, monkeypat
     assert [r.supplier for r in second] == ["Gamma Metals"]
     assert [r.supplier for r in backwards] == ["Gamma Metals", "Beta_Metals"]
     assert found == 1 and [r.supplier for r in literal] == ["Beta_Metals"]  # '_' is a character, not a wildcard
+
+
+def test_a_kept_consolidation_is_not_served_after_its_inputs_change(program: Program, build_cmrt) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import declaration
+
+    program("suppliers", "add", "Acme Components Ltd.")
+    program("campaign", "start", "2025", "--no-letters")
+    workspace = open_workspace(program.root)
+    try:
+        before = board.dashboard(workspace, 2025)
+        program("ingest", build_cmrt("6.5", declaration()), ok=False)
+        after = board.dashboard(workspace, 2025)
+    finally:
+        workspace.close()
+    assert sum(sum(by.values()) for by in before.facilities.values()) == 0
+    assert sum(sum(by.values()) for by in after.facilities.values()) > 0  # the digest changed: consolidated again

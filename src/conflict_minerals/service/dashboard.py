@@ -19,8 +19,8 @@ from conflict_minerals.program.schema import requests
 from conflict_minerals.program.status import status_totals
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.status import StatusBucket
-from conflict_minerals.report.build import gather
-from conflict_minerals.report.runs import inputs_digest
+from conflict_minerals.report.build import Gathered
+from conflict_minerals.service.consolidated import kept_gather, lists_in_use
 
 STATES = tuple(state.value for state in RequestState)
 SHOWN = 25  # suppliers listed under each open item; the total says how many there are
@@ -52,35 +52,13 @@ class Dashboard:
     totals: dict[str, int] = field(default_factory=dict)  # open_errors, escalations, overdue
 
 
-Consolidated = tuple[dict[str, dict[str, int]], dt.date, tuple[str, ...], int]
-_CONSOLIDATED: dict[tuple[int, int, dt.date, str], Consolidated] = {}  # per process; a few campaigns and days
-CACHED = 8
-
-
-def _consolidated(workspace: Workspace, year: int, today: dt.date, digest: str) -> Consolidated:
-    """Facilities by metal and status, the lists used and the unmatched rows; consolidated once per set of inputs.
-
-    `digest` fingerprints everything the consolidation reads (files, decisions, lists, the date), so
-    a cached result is only reused while it would come out the same.
-    """
-    key = (id(workspace), year, today, digest)
-    if key in _CONSOLIDATED:
-        return _CONSOLIDATED[key]
-    gathered = gather(workspace, year, today=today)
-    consolidation = gathered.run.consolidation
+def _facility_counts(gathered: Gathered) -> dict[str, dict[str, int]]:
+    """Facilities by metal and status bucket."""
     facilities = {metal.value: dict.fromkeys(BUCKETS, 0) for metal in Metal}
-    for facility in consolidation.facilities:
+    for facility in gathered.run.consolidation.facilities:
         if facility.metal is not None:
             facilities[facility.metal.value][facility.status.value] += 1
-    lists = tuple(
-        f"{s.source} ({s.list_kind or 'statuses'}, as of {s.as_of.isoformat()})"
-        for s in gathered.run.status_book.snapshots
-    )
-    found = (facilities, gathered.as_of, lists, len(consolidation.unmatched))
-    if len(_CONSOLIDATED) >= CACHED:
-        _CONSOLIDATED.pop(next(iter(_CONSOLIDATED)))
-    _CONSOLIDATED[key] = found
-    return found
+    return facilities
 
 
 def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | None = None) -> Dashboard:
@@ -96,18 +74,17 @@ def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | No
         }
         shown = {name: overview(connection, campaign, None, where, SHOWN) for name, where in conditions.items()}
         totals = {name: count_requests(connection, campaign, where) for name, where in conditions.items()}
-        digest = inputs_digest(connection, campaign.id, today)
-    facilities, as_of, lists, unmatched = _consolidated(workspace, campaign.year, today, digest)
+    gathered = kept_gather(workspace, campaign.year, today=today)
 
     def item(view: Any, what: str) -> OpenItem:
         return OpenItem(view.supplier_id, view.supplier, view.template, what)
 
     return Dashboard(
         status,
-        facilities,
-        as_of,
-        lists,
-        unmatched,
+        _facility_counts(gathered),
+        gathered.as_of,
+        lists_in_use(gathered),
+        len(gathered.run.consolidation.unmatched),
         tuple(item(v, f"{v.open_findings.get('error', 0)} open error(s)") for v in shown["open_errors"]),
         tuple(item(v, f"escalated {v.escalated_at:%Y-%m-%d}") for v in shown["escalations"] if v.escalated_at),
         tuple(item(v, f"due {v.due_date.isoformat()}") for v in shown["overdue"]),

@@ -6,11 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from conflict_minerals.errors import ConflictMineralsError
-from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.facilities import FacilityDecision
 from conflict_minerals.program.workspace import Workspace
-from conflict_minerals.report.build import Gathered, gather
-from conflict_minerals.report.runs import inputs_digest
+from conflict_minerals.report.build import Gathered
+from conflict_minerals.service.consolidated import is_kept, kept_gather, lists_in_use
 from conflict_minerals.service.facilities import NameToDecide, facility_decisions, names_in
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility
 
@@ -61,24 +60,7 @@ class FacilityEvidence:
     sheet: str
 
 
-_GATHERED: dict[tuple[int, int, dt.date | None, dt.date, str], Gathered] = {}  # per process, the newest few
-KEPT = 2
-_NAMES: dict[int, tuple[Gathered, tuple[NameToDecide, ...]]] = {}  # by consolidation kept above
-
-
-def _gathered(workspace: Workspace, year: int | None, as_of: dt.date | None) -> Gathered:
-    """The campaign's consolidation, computed once per set of inputs: `inputs_digest` fingerprints all it
-    reads (files, decisions, lists, the date), so a kept one is reused only while it would come out the same."""
-    today = dt.date.today()
-    with workspace.read() as connection:
-        campaign = require_campaign(connection, year)
-        digest = inputs_digest(connection, campaign.id, as_of or today)
-    key = (id(workspace), campaign.year, as_of, today, digest)
-    if key not in _GATHERED:
-        if len(_GATHERED) >= KEPT:
-            _GATHERED.pop(next(iter(_GATHERED)))
-        _GATHERED[key] = gather(workspace, campaign.year, as_of)
-    return _GATHERED[key]
+_NAMES: dict[int, tuple[Gathered, tuple[NameToDecide, ...]]] = {}  # by consolidation still kept
 
 
 def _wanted(facility: ConsolidatedFacility, query: SmelterQuery) -> bool:
@@ -108,21 +90,18 @@ def smelter_list(
 ) -> SmelterList:
     """The campaign's consolidated facilities (as the report counts them) with status as of a date, filtered."""
     query = query or SmelterQuery()
-    gathered = _gathered(workspace, year, as_of)
+    gathered = kept_gather(workspace, year, as_of)
     consolidation = gathered.run.consolidation
     held = _NAMES.get(id(gathered))
     if held is None or held[0] is not gathered:  # the names awaiting a reviewer, matched once per consolidation
         held = _NAMES[id(gathered)] = (gathered, tuple(names_in(workspace, consolidation)))
-        for stale in [k for k, (g, _) in _NAMES.items() if all(g is not kept for kept in _GATHERED.values())]:
+        for stale in [k for k, (g, _) in _NAMES.items() if not is_kept(g)]:
             del _NAMES[stale]
     names = held[1]
     shown = [f for f in consolidation.facilities if _wanted(f, query)]
     shown.sort(key=_sort_key(query.sort), reverse=query.descending)  # type: ignore[arg-type]
     suppliers = {s for f in consolidation.facilities for s in f.suppliers} | {s for n in names for s in n.suppliers}
-    lists = tuple(
-        f"{s.source} ({s.list_kind or 'statuses'}, as of {s.as_of.isoformat()})"
-        for s in gathered.run.status_book.snapshots
-    )
+    lists = lists_in_use(gathered)
     return SmelterList(
         gathered.campaign.year,
         gathered.as_of,
@@ -139,7 +118,7 @@ def facility_evidence(
     workspace: Workspace, key: str, year: int | None = None, as_of: dt.date | None = None
 ) -> FacilityEvidence:
     """A facility of the campaign's consolidation, by key, with every supplier row naming it."""
-    gathered = _gathered(workspace, year, as_of)
+    gathered = kept_gather(workspace, year, as_of)
     for facility in gathered.run.consolidation.facilities:
         if facility.key == key:
             return FacilityEvidence(gathered.campaign.year, gathered.as_of, facility, SMELTER_LIST)
