@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,14 +16,9 @@ import pytest
 from conflict_minerals.service.users import session_secret
 from conflict_minerals.web.account import first_run_token
 from conflict_minerals.web.app import create_app
-from tests.web_helpers import COVERED_SMELTER, PASSWORD, make_program, smelter_cmrt
+from tests.web_helpers import CHROMIUM, CHROMIUM_ARGS, COVERED_SMELTER, PASSWORD, make_program, served, smelter_cmrt
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
-ARGS = [
-    *("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"),
-    *("--disable-background-networking", "--disable-component-update", "--disable-sync"),
-]
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
@@ -38,31 +30,19 @@ if not CHROMIUM.exists():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A workspace with three suppliers and a campaign, served by uvicorn in a thread."""
-    import uvicorn
-
     root = tmp_path_factory.mktemp("browser") / "program"
     files = make_program(root, users=False)
     app = create_app(root)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
     token = first_run_token(session_secret(app.state.workspace))
-    yield {"url": f"http://127.0.0.1:{port}", "files": files, "setup": f"/setup?token={token}"}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield {"url": url, "files": files, "setup": f"/setup?token={token}"}
     app.state.workspace.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with playwright_api.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 

@@ -5,9 +5,6 @@ Leaves screenshots of the report preview and of the evidence page in build/scree
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +13,9 @@ from typing import Any
 import pytest
 
 from conflict_minerals.web.app import create_app
-from tests.web_helpers import PASSWORD, make_program, run
+from tests.web_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, make_program, run, served
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not CHROMIUM.exists():
@@ -30,30 +25,18 @@ if not CHROMIUM.exists():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Three ingested suppliers and users of each role, served by uvicorn in a thread."""
-    import uvicorn
-
     root = tmp_path_factory.mktemp("browser-report") / "program"
     files = make_program(root)
     run(root, "ingest", *map(str, files))
     app = create_app(root)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
     app.state.workspace.close()
 
 
 def test_report_preview_evidence_and_bundle(server: str, tmp_path: Path) -> None:
     with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page: Any = context.new_page()
         errors: list[str] = []

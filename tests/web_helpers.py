@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from starlette.testclient import TestClient
@@ -13,6 +19,12 @@ from conflict_minerals.cmrt.writer import write_cmrt
 from conflict_minerals.demo_data import demo_suppliers
 from conflict_minerals.reference.snapshot import bundled_snapshot
 
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium on this closed network: no background connections (refused by the machine, many at a time)
+CHROMIUM_ARGS = [
+    *("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"),
+    *("--disable-background-networking", "--disable-component-update", "--disable-sync"),
+]
 PASSWORD = "correct horse battery staple"
 HOSTILE = "<script>alert(1)</script> Hostile Parts"
 
@@ -81,3 +93,24 @@ def smelter_cmrt(root: Path) -> Path:
     target = root.parent / f"smelters-{name}"
     write_cmrt(target, {**data, "smelters": rows}, reference)
     return target
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """Serve an app with uvicorn in a thread on a free port; yield its base URL, stop it afterwards."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
