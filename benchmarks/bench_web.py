@@ -58,7 +58,9 @@ def prepare(backend: str, n: int, postgres_url: str | None) -> Path:
     """A workspace with the whole campaign ingested and a draft report run (reused when complete)."""
     folder = WORK / f"{backend}-n{n}"
     done = folder / "prepared"
-    if done.exists():
+    if done.exists():  # kept from an earlier run, perhaps of an older version: brought to this schema
+        migrate = [CLI, "--workspace", str(folder / "workspace"), "migrate"]
+        subprocess.run(migrate, env=_env(folder), check=True, stdout=subprocess.DEVNULL)
         return folder / "workspace"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

@@ -70,3 +70,25 @@ def test_a_kept_consolidation_is_not_served_after_its_inputs_change(program: Pro
         workspace.close()
     assert sum(sum(by.values()) for by in before.facilities.values()) == 0
     assert sum(sum(by.values()) for by in after.facilities.values()) > 0  # the digest changed: consolidated again
+
+
+def test_the_dashboard_is_kept_until_another_process_writes(program: Program) -> None:
+    program("suppliers", "add", "Alpha Metals")
+    program("campaign", "start", "2025", "--no-letters")
+    workspace = open_workspace(program.root)
+    try:
+        first = board.dashboard(workspace, 2025)
+        counter = workspace.change_count()
+        with workspace.transaction(bookkeeping=True):
+            pass  # a sign-in failure or a rehash: nothing shown changes
+        with pytest.raises(RuntimeError), workspace.transaction():
+            raise RuntimeError("rolled back")
+        assert workspace.change_count() == counter
+        assert board.dashboard(workspace, 2025) is first  # kept: nothing changed
+        program("not-applicable", "Alpha Metals", "--reason", "supplies no 3TG")  # another process writes
+        assert workspace.change_count() == counter + 1
+        second = board.dashboard(workspace, 2025)
+    finally:
+        workspace.close()
+    assert first.status["by_template"]["CMRT"]["by_state"] == {"requested": 1}
+    assert second.status["by_template"]["CMRT"]["by_state"] == {"not_applicable": 1}

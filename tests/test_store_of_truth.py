@@ -192,7 +192,7 @@ def test_a_workspace_of_the_previous_version_upgrades_in_place(tmp_path: Path) -
     assert refused.exit_code == 2 and "migrate" in refused.stderr
     upgraded = runner.invoke(cli, ["--workspace", str(root), "migrate"])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "from 0002_unique_versions to 0009_facility_rows_index" in upgraded.output
+    assert "from 0002_unique_versions to 0010_changes" in upgraded.output
     assert "1 stored CMRT(s) parsed" in upgraded.output and "1 reference file(s) moved" in upgraded.output
     out = tmp_path / "out"
     report = runner.invoke(cli, ["--workspace", str(root), "report", "--draft", "--period", "2025", "--out", str(out)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from conflict_minerals.web.app import create_app
-from tests.web_helpers import HOSTILE, PASSWORD, csrf_of, make_program, sign_in
+from tests.web_helpers import HOSTILE, PASSWORD, csrf_of, make_program, run, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -96,13 +97,37 @@ def test_security_headers_on_pages_and_files(client: TestClient) -> None:
     assert "<script>" not in login.text.replace('<script src="/static/app.js" defer></script>', "")
 
 
-def test_login_is_throttled(client: TestClient) -> None:
+def test_login_is_throttled_in_every_worker(program: tuple[Path, list[Path]], client: TestClient) -> None:
+    run(program[0], "users", "add", "tess", "--role", "viewer", "--password-stdin", stdin=PASSWORD + "\n")
     token = csrf_of(client.get("/login").text)
     for _ in range(5):
-        wrong = client.post("/login", data={"csrf_token": token, "name": "rita", "password": "wrong password!"})
+        wrong = client.post("/login", data={"csrf_token": token, "name": "tess", "password": "wrong password!"})
         assert wrong.status_code == 401
-    blocked = client.post("/login", data={"csrf_token": token, "name": "rita", "password": PASSWORD})
+    other = create_app(program[0])  # a second worker process: the failures are in the database
+    with TestClient(other) as second:
+        token = csrf_of(second.get("/login").text)
+        blocked = second.post("/login", data={"csrf_token": token, "name": "tess", "password": PASSWORD})
+    other.state.workspace.close()
     assert blocked.status_code == 429 and "Too many failed sign-ins" in blocked.text
+    with sqlite3.connect(program[0] / "workspace.db") as db:
+        kept = {row[0] for row in db.execute("SELECT key_hash FROM sign_in_failures")}
+    assert len(kept) == 2 and all(re.fullmatch("[0-9a-f]{64}", k) for k in kept)  # the name's and the address's
+
+
+def test_a_deactivated_user_is_out_at_the_next_click(program: tuple[Path, list[Path]], client: TestClient) -> None:
+    run(program[0], "users", "add", "dora", "--role", "reviewer", "--password-stdin", stdin=PASSWORD + "\n")
+    sign_in(client, "dora")
+    assert client.get("/suppliers").status_code == 200
+    admin = TestClient(client.app)
+    token = sign_in(admin, "ada")
+    changed = admin.post("/users/change", data={"csrf_token": token, "name": "dora", "role": "viewer", "active": "no"})
+    assert changed.status_code == 200 and "now viewer, deactivated" in changed.text
+    gone = client.get("/suppliers", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
+    last = admin.post("/users/change", data={"csrf_token": token, "name": "ada", "role": "viewer", "active": "yes"})
+    assert "last active administrator" in last.text
+    assert "user.changed" in run(program[0], "log", "--kind", "user", "--limit", "5")
+    assert "inactive" in run(program[0], "users", "list")
 
 
 def test_pages_need_a_session_and_admin_pages_a_role(client: TestClient) -> None:

@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export-emrt": ("report", "export_emrt", "Write the company's own EMRT (or --type CRT / AMRT) for its customers, into RMI's blank workbook."),
     "filings": ("filings", "filings", "Check a filing before it goes out, or import last year's filing as a baseline."),
     "serve": ("web", "serve", "Serve the program in the browser on this workspace (prints a first-run link when there is no user)."),
-    "users": ("web", "users", "Accounts of the web app: add, list."),
+    "users": ("web", "users", "Accounts of the web app: add, list, change a role, deactivate, reactivate."),
 }  # fmt: skip
 
 

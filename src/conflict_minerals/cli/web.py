@@ -6,14 +6,19 @@ import sys
 
 import click
 
-from conflict_minerals.cli.common import fail, fail_with, workspace
+from conflict_minerals.cli.common import fail_with, workspace
 from conflict_minerals.errors import ConflictMineralsError
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, help="Worker processes (PostgreSQL workspaces only).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    help="Worker processes (readers run side by side; SQLite writers queue).",
+)
 @click.option("--behind-https", is_flag=True, help="Served behind an HTTPS proxy: session cookies are Secure.")
 def serve(host: str, port: int, workers: int, behind_https: bool) -> None:
     """Serve the program in the browser on this workspace (prints a first-run link when there is no user)."""
@@ -23,8 +28,6 @@ def serve(host: str, port: int, workers: int, behind_https: bool) -> None:
     from conflict_minerals.web.account import first_run_token
 
     with workspace() as ws:
-        if workers > 1 and not ws.shared_database:
-            fail("several workers need a PostgreSQL workspace; a SQLite workspace is served by one.")
         root = ws.root
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         if not has_users(ws):
@@ -49,7 +52,7 @@ def serve(host: str, port: int, workers: int, behind_https: bool) -> None:
 
 @click.group()
 def users() -> None:
-    """Accounts of the web app: add, list."""
+    """Accounts of the web app: add, list, change a role, deactivate, reactivate."""
 
 
 @users.command("add")
@@ -83,3 +86,36 @@ def users_list() -> None:
         click.echo(f"  {user.name:<30} {user.role:<9} {'active' if user.active else 'inactive'}")
     if not found:
         click.echo("No user yet: `conflict-minerals serve` prints a link to create the first administrator.")
+
+
+def _change(name: str, role: str | None = None, active: bool | None = None) -> None:
+    from conflict_minerals.service.users import change_user
+
+    with workspace() as ws:
+        try:
+            changed = change_user(ws, ws.actor, name, role, active)
+        except ConflictMineralsError as exc:
+            fail_with(exc)
+    click.echo(f"User {changed.name}: {changed.role}, {'active' if changed.active else 'inactive'}.")
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["admin", "reviewer", "viewer"]))
+def users_set_role(name: str, role: str) -> None:
+    """Give a user another role (their open sessions follow at the next click)."""
+    _change(name, role=role)
+
+
+@users.command("deactivate")
+@click.argument("name")
+def users_deactivate(name: str) -> None:
+    """Stop a user from signing in; their open sessions end at the next click. Their history stays."""
+    _change(name, active=False)
+
+
+@users.command("reactivate")
+@click.argument("name")
+def users_reactivate(name: str) -> None:
+    """Let a deactivated user sign in again."""
+    _change(name, active=True)

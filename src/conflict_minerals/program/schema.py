@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
@@ -435,6 +436,24 @@ app_secrets = Table(
     Column("name", String(50), primary_key=True),
     Column("value", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A counter bumped by every write transaction in the same commit: what is kept in memory from the
+# program (the dashboard, a consolidation) is reused only while it has not moved, in every process.
+changes = Table(
+    "changes",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("counter", BigInteger, nullable=False),
+)
+
+# Failed sign-ins, shared by every worker process: only a hash of the name or address is kept.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_hash", String(64), nullable=False, index=True),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
 )
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.audit import now, record
-from conflict_minerals.program.schema import app_secrets, users
+from conflict_minerals.program.schema import app_secrets, sign_in_failures, users
 
 ROLES = ("viewer", "reviewer", "admin")  # each role may do everything the ones before it may
 MIN_PASSWORD = 12
@@ -125,3 +128,60 @@ def app_secret(connection: Connection, name: str) -> str:
     value = secrets.token_urlsafe(32)
     connection.execute(insert(app_secrets).values(name=name, value=value, created_at=now()))
     return value
+
+
+def change_user(
+    connection: Connection, actor: str, name: str, role: str | None = None, active: bool | None = None
+) -> User:
+    """Give an account another role, or deactivate or reactivate it; audited. The last active admin stays."""
+    user = find_user(connection, name)
+    if user is None:
+        raise UserError(f"there is no user '{' '.join(name.split())}'.", "user.unknown")
+    if role is not None and role not in ROLES:
+        raise UserError(f"there is no role '{role}' (roles: {', '.join(ROLES)}).", "user.bad_role", role=role)
+    after = User(user.id, user.name, role or user.role, user.active if active is None else active)
+    if user.role == "admin" and user.active and not after.can("admin") and _active_admins(connection) <= 1:
+        raise UserError("this is the last active administrator; make another one first.", "user.last_admin")
+    if after == user:
+        return user
+    connection.execute(update(users).where(users.c.id == user.id).values(role=after.role, active=after.active))
+    record(connection, actor, "user.changed", {"user": user.name, "role": after.role, "active": after.active})
+    return after
+
+
+def _active_admins(connection: Connection) -> int:
+    where = (users.c.role == "admin") & users.c.active.is_(True)
+    return int(connection.execute(select(func.count()).select_from(users).where(where)).scalar_one())
+
+
+def _failure_keys(connection: Connection, name: str, address: str) -> dict[str, str]:
+    """Keyed hashes of the name and the address: what throttling keeps of a failed sign-in."""
+    key = app_secret(connection, "throttle").encode()
+    plain = {"name": "name:" + " ".join(name.split()).casefold(), "address": "address:" + address}
+    return {kind: hmac.new(key, text.encode(), hashlib.sha256).hexdigest() for kind, text in plain.items()}
+
+
+def recent_failures(connection: Connection, name: str, address: str, since: dt.datetime) -> dict[str, int]:
+    """Failed sign-ins since a moment, for the name and for the address."""
+    keys = _failure_keys(connection, name, address)
+    counted = select(sign_in_failures.c.key_hash, func.count()).where(
+        sign_in_failures.c.key_hash.in_(keys.values()), sign_in_failures.c.failed_at >= since
+    )
+    found: dict[str, int] = {
+        str(k): int(n) for k, n in connection.execute(counted.group_by(sign_in_failures.c.key_hash))
+    }
+    return {kind: int(found.get(digest, 0)) for kind, digest in keys.items()}
+
+
+def record_failure(connection: Connection, name: str, address: str, before: dt.datetime) -> None:
+    """Keep one failed sign-in; forget those older than `before`."""
+    connection.execute(delete(sign_in_failures).where(sign_in_failures.c.failed_at < before))
+    at = now()
+    rows = [{"key_hash": digest, "failed_at": at} for digest in _failure_keys(connection, name, address).values()]
+    connection.execute(insert(sign_in_failures), rows)
+
+
+def forget_failures(connection: Connection, name: str) -> None:
+    """Forget a name's failed sign-ins (after a good one); the address's stay."""
+    digest = _failure_keys(connection, name, "")["name"]
+    connection.execute(delete(sign_in_failures).where(sign_in_failures.c.key_hash == digest))

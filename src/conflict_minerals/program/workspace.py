@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.program.changes import bump, current
 from conflict_minerals.program.locate import SETTINGS_FILE, WORKSPACE_VARIABLE, find_workspace
 from conflict_minerals.program.settings import Settings, load_settings, render_settings
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from conflict_minerals.program.refstore import DatabaseReferenceStore
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_HEAD = "0009_facility_rows_index"  # the newest migration; a test checks it against the migrations folder
+SCHEMA_HEAD = "0010_changes"  # the newest migration; a test checks it against the migrations folder
 
 
 class WorkspaceError(ConflictMineralsError):
@@ -78,10 +79,22 @@ class Workspace:
         return self._reference
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One short write transaction: committed when the block ends, rolled back on error."""
+    def transaction(self, *, bookkeeping: bool = False) -> Iterator[Connection]:
+        """One short write transaction: committed when the block ends, rolled back on error.
+
+        It also bumps the change counter in the same commit (last, so that concurrent writers wait
+        on its row only while committing), unless it is `bookkeeping` that changes nothing shown
+        (a sign-in failure, a password rehash).
+        """
         with self.engine.connect() as connection, connection.begin():
             yield connection
+            if not bookkeeping:
+                bump(connection)
+
+    def change_count(self) -> int:
+        """The change counter as of now: what was kept while it was the same is still true."""
+        with self.read() as connection:
+            return current(connection)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

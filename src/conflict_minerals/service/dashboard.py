@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
+
 from conflict_minerals.model import Metal
 from conflict_minerals.program.campaign import (
     RequestState,
@@ -15,12 +17,13 @@ from conflict_minerals.program.campaign import (
     overview,
     require_campaign,
 )
-from conflict_minerals.program.schema import requests
+from conflict_minerals.program.schema import campaigns, requests, submissions
 from conflict_minerals.program.status import status_totals
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.status import StatusBucket
 from conflict_minerals.report.build import Gathered
 from conflict_minerals.service.consolidated import kept_gather, lists_in_use
+from conflict_minerals.service.kept import Kept, workspace_key
 
 STATES = tuple(state.value for state in RequestState)
 SHOWN = 25  # suppliers listed under each open item; the total says how many there are
@@ -61,9 +64,21 @@ def _facility_counts(gathered: Gathered) -> dict[str, dict[str, int]]:
     return facilities
 
 
+_DASHBOARDS: Kept[Dashboard] = Kept()
+_SERIES: Kept[dict[str, tuple[ResponsePoint, ...]]] = Kept()
+
+
 def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | None = None) -> Dashboard:
-    """The dashboard of a campaign (default: the latest open one), facility statuses as of the newest list."""
+    """The dashboard of a campaign (default: the latest open one), facility statuses as of the newest list.
+
+    Kept while nothing changes: a team reloading it costs one read of the change counter.
+    """
     today = today or dt.date.today()
+    key = (workspace_key(workspace), year, today)
+    return _DASHBOARDS.get(key, workspace.change_count(), lambda: _dashboard(workspace, year, today))
+
+
+def _dashboard(workspace: Workspace, year: int | None, today: dt.date) -> Dashboard:
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
         status = status_totals(connection, campaign)  # grouped counts: no line per supplier is built
@@ -105,11 +120,12 @@ def response_series(
     workspace: Workspace, year: int | None = None, today: dt.date | None = None
 ) -> dict[str, tuple[ResponsePoint, ...]]:
     """Per template, requests responded to by week since the campaign started (at most the last 52 weeks)."""
-    from sqlalchemy import func, select
-
-    from conflict_minerals.program.schema import campaigns, requests, submissions
-
     today = today or dt.date.today()
+    key = (workspace_key(workspace), year, today)
+    return _SERIES.get(key, workspace.change_count(), lambda: _response_series(workspace, year, today))
+
+
+def _response_series(workspace: Workspace, year: int | None, today: dt.date) -> dict[str, tuple[ResponsePoint, ...]]:
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
         started = connection.execute(select(campaigns.c.created_at).where(campaigns.c.id == campaign.id)).scalar_one()

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from conflict_minerals.program import users as accounts
+from conflict_minerals.program.audit import now
 from conflict_minerals.program.users import User, UserError
 from conflict_minerals.program.workspace import Workspace
 
-__all__ = ["User", "UserError", "add_user", "authenticate", "first_admin", "has_users", "user_by_id", "users"]
+__all__ = [
+    "User",
+    "UserError",
+    "add_user",
+    "authenticate",
+    "change_user",
+    "first_admin",
+    "has_users",
+    "sign_in_blocked",
+    "sign_in_failed",
+    "sign_in_succeeded",
+    "user_by_id",
+    "users",
+]
+
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+THROTTLE_LIMITS = {"name": 5, "address": 20}  # failed sign-ins within the window
 
 
 def add_user(workspace: Workspace, actor: str, name: str, role: str, password: str) -> User:
@@ -47,12 +66,39 @@ def authenticate(workspace: Workspace, name: str, password: str) -> User | None:
     with workspace.read() as connection:
         user = accounts.verify_password(connection, name, password)
     if user is not None:
-        with workspace.transaction() as connection:
+        with workspace.transaction(bookkeeping=True) as connection:
             accounts.rehash_if_needed(connection, user, password)
     return user
 
 
 def session_secret(workspace: Workspace) -> str:
     """The key that signs session cookies and first-run links, shared by every worker of the workspace."""
-    with workspace.transaction() as connection:
+    with workspace.transaction(bookkeeping=True) as connection:
         return accounts.app_secret(connection, "session")
+
+
+def change_user(
+    workspace: Workspace, actor: str, name: str, role: str | None = None, active: bool | None = None
+) -> User:
+    """Give an account another role, deactivate or reactivate it (signed-in sessions follow at once); audited."""
+    with workspace.transaction() as connection:
+        return accounts.change_user(connection, actor, name, role, active)
+
+
+def sign_in_blocked(workspace: Workspace, name: str, address: str) -> bool:
+    """Tell whether sign-in is refused for now for this name or from this address (in every worker process)."""
+    with workspace.transaction(bookkeeping=True) as connection:  # the first call makes the throttle's key
+        counts = accounts.recent_failures(connection, name, address, now() - THROTTLE_WINDOW)
+    return any(counts[kind] >= limit for kind, limit in THROTTLE_LIMITS.items())
+
+
+def sign_in_failed(workspace: Workspace, name: str, address: str) -> None:
+    """Count one failed sign-in for the name and the address."""
+    with workspace.transaction(bookkeeping=True) as connection:
+        accounts.record_failure(connection, name, address, now() - THROTTLE_WINDOW)
+
+
+def sign_in_succeeded(workspace: Workspace, name: str) -> None:
+    """Forget the name's failed sign-ins after a good one."""
+    with workspace.transaction(bookkeeping=True) as connection:
+        accounts.forget_failures(connection, name)

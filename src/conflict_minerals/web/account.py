@@ -58,20 +58,20 @@ async def login(request: Request, _user: User | None, form: FormData) -> Respons
     """Check the name and password (throttled per name and address) and start a session."""
     name, password = _text(form, "name"), _text(form, "password")
     address = request.client.host if request.client else "unknown"
-    throttle = request.app.state.throttle
-    if throttle.blocked(name, address):
+    workspace = request.app.state.workspace
+    if await run_in_threadpool(accounts.sign_in_blocked, workspace, name, address):
         return render(
             request, "login.html", status_code=429, title="Sign in", has_users=True, next="/",
             error="Too many failed sign-ins. Wait 15 minutes and try again.",
         )  # fmt: skip
-    user = await run_in_threadpool(accounts.authenticate, request.app.state.workspace, name, password)
+    user = await run_in_threadpool(accounts.authenticate, workspace, name, password)
     if user is None:
-        throttle.failed(name, address)
+        await run_in_threadpool(accounts.sign_in_failed, workspace, name, address)
         return render(
             request, "login.html", status_code=401, title="Sign in", has_users=True, next="/",
             error="Wrong name or password.",
         )  # fmt: skip
-    throttle.succeeded(name)
+    await run_in_threadpool(accounts.sign_in_succeeded, workspace, name)
     _start_session(request, user)
     return redirect(_text(form, "next") or "/")
 
@@ -131,4 +131,22 @@ async def add_user(request: Request, user: User | None, form: FormData) -> Respo
         flash(request, "error", str(exc))
     else:
         flash(request, "ok", f"User {added.name} added as {added.role}.")
+    return redirect("/users")
+
+
+@action("admin")
+async def change_user(request: Request, user: User | None, form: FormData) -> Response:
+    """Give an account another role, or deactivate or reactivate it (admin); audited."""
+    assert user is not None
+    role = _text(form, "role") or None
+    active = {"yes": True, "no": False}.get(_text(form, "active"))
+    try:
+        changed = await run_in_threadpool(
+            accounts.change_user, request.app.state.workspace, user.name, _text(form, "name"), role, active
+        )
+    except UserError as exc:
+        flash(request, "error", str(exc))
+    else:
+        state = "active" if changed.active else "deactivated"
+        flash(request, "ok", f"User {changed.name} is now {changed.role}, {state}.")
     return redirect("/users")

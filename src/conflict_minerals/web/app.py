@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 from conflict_minerals.program.workspace import Workspace, open_workspace
 from conflict_minerals.service.users import session_secret
 from conflict_minerals.web import account, actions, minerals, pages, reference, report, smelters, upload
-from conflict_minerals.web.guard import MAX_UPLOAD_FILES, Throttle, is_guarded
+from conflict_minerals.web.guard import MAX_UPLOAD_FILES, is_guarded
 from conflict_minerals.web.security import BodyLimit, SecurityHeaders
 
 HERE = Path(__file__).parent
@@ -33,6 +33,7 @@ def routes() -> list[BaseRoute]:
         Route("/setup", account.setup, methods=["POST"]),
         Route("/users", account.users_page),
         Route("/users", account.add_user, methods=["POST"]),
+        Route("/users/change", account.change_user, methods=["POST"]),
         Route("/suppliers", pages.suppliers_page),
         Route("/suppliers/remind", actions.remind_action, methods=["POST"]),
         Route("/suppliers/{supplier_id:int}", pages.supplier_page),
@@ -90,5 +91,4 @@ def create_app(workspace_root: Path, secure_cookies: bool = False, workspace: Wo
     app = Starlette(routes=found, middleware=middleware)
     app.state.workspace = opened
     app.state.secret = secret
-    app.state.throttle = Throttle()
     return app

@@ -1,4 +1,4 @@
-"""Who may do what: the signed-in user, roles for pages (`page`) and actions (`action`), CSRF, throttling.
+"""Who may do what: the signed-in user, roles for pages (`page`) and actions (`action`), CSRF.
 
 Every POST route is an `action`: it checks the role before reading the body, reads a bounded
 form, and refuses a missing or wrong CSRF token. `create_app` refuses to start with a POST
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -101,35 +100,6 @@ def _same_origin(request: Request) -> bool:
     if not origin or origin == "null":
         return origin != "null"
     return urlsplit(origin).netloc == request.headers.get("host", "")
-
-
-class Throttle:
-    """Failed sign-ins per name and per address; past the limit, sign-in waits out the window."""
-
-    def __init__(self, per_name: int = 5, per_address: int = 20, window: float = 900.0) -> None:
-        self.limits = {"name": per_name, "address": per_address}
-        self.window = window
-        self.failures: dict[tuple[str, str], list[float]] = {}
-
-    def _recent(self, key: tuple[str, str]) -> list[float]:
-        cutoff = time.monotonic() - self.window
-        kept = [moment for moment in self.failures.get(key, []) if moment > cutoff]
-        self.failures[key] = kept
-        return kept
-
-    def blocked(self, name: str, address: str) -> bool:
-        """Tell whether sign-in is refused for now for this name or from this address."""
-        keys = (("name", name.casefold()), ("address", address))
-        return any(len(self._recent(key)) >= self.limits[key[0]] for key in keys)
-
-    def failed(self, name: str, address: str) -> None:
-        """Count one failed sign-in."""
-        for key in (("name", name.casefold()), ("address", address)):
-            self._recent(key).append(time.monotonic())
-
-    def succeeded(self, name: str) -> None:
-        """Forget the name's failures after a good sign-in."""
-        self.failures.pop(("name", name.casefold()), None)
 
 
 def is_guarded(endpoint: Any) -> bool:
