@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from conflict_minerals.web.app import create_app
-from tests.web_helpers import COVERED_SMELTER, HOSTILE_SMELTER, csrf_of, make_program, sign_in, smelter_cmrt
+from tests.web_helpers import COVERED_SMELTER, HOSTILE, HOSTILE_SMELTER, csrf_of, make_program, sign_in, smelter_cmrt
 
 STATUS_CSV = (
     "Smelter ID,Metal,Standard Smelter Name,Country,Status\nCID003185,Gold,African Gold Refinery,Uganda,Conformant\n"
@@ -123,3 +123,16 @@ def test_dashboard_rate_chart_and_extended_minerals(client: TestClient) -> None:
     assert 'href="/minerals"' in board
     minerals = client.get("/minerals").text
     assert "Extended minerals" in minerals and csrf_of(minerals)
+
+
+def test_supplier_fields_suggest_names_instead_of_listing_every_supplier(client: TestClient) -> None:
+    sign_in(client, "vic")
+    assert client.get("/suppliers/names?q=circuit%20ASS").json() == ["Apex Circuit Assembly Sdn. Bhd."]
+    assert client.get("/suppliers/names?q=%25").json() == []  # '%' is a character, not a wildcard
+    hostile = client.get("/suppliers/names?q=script")
+    assert hostile.headers["content-type"] == "application/json" and hostile.json() == [HOSTILE]
+    page = client.get("/smelters").text
+    assert "<option>Apex Circuit Assembly</option>" not in page and 'data-suggest="/suppliers/names"' in page
+    by_part = client.get("/smelters?supplier=apex circuit").text
+    assert f"/smelters/facility?key={COVERED_SMELTER}" in by_part
+    assert "No facility matches" in client.get("/smelters?supplier=nobody+of+that+name").text

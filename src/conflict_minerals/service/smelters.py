@@ -69,7 +69,7 @@ def _wanted(facility: ConsolidatedFacility, query: SmelterQuery) -> bool:
         and (not query.status or facility.status.value == query.status)
         and (not query.covered or facility.covered_country)
         and (not query.cahra or facility.cahra)
-        and (not query.supplier or query.supplier in facility.suppliers)
+        and (not query.supplier or any(query.supplier.casefold() in s.casefold() for s in facility.suppliers))
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,6 +142,38 @@ def _conditions(query: SupplierQuery) -> Any:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+SUGGESTED = 20  # names offered while someone types
+
+
+def supplier_names(workspace: Workspace, search: str, limit: int = SUGGESTED) -> list[str]:
+    """Suppliers whose name contains the text (those starting with it first), for a field that suggests names."""
+    text = " ".join(search.split())[:200]
+    if not text:
+        return []
+    pattern = f"%{_escape_like(text)}%"
+    starts = suppliers.c.name.ilike(f"{_escape_like(text)}%", escape="\\")
+    query = (
+        select(suppliers.c.name)
+        .where(suppliers.c.name.ilike(pattern, escape="\\"))
+        .order_by(starts.desc(), suppliers.c.name)
+        .limit(limit)
+    )
+    with workspace.read() as connection:
+        return [str(name) for name in connection.scalars(query)]
+
+
+def supplier_ids(workspace: Workspace, names: Iterable[str]) -> dict[str, int]:
+    """The ids of the suppliers of these names (those a page links to), without reading every supplier."""
+    wanted = sorted(set(names))
+    found: dict[str, int] = {}
+    with workspace.read() as connection:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = connection.execute(select(suppliers.c.name, suppliers.c.id).where(suppliers.c.name.in_(chunk)))
+            found.update({str(name): int(key) for name, key in rows})
+    return found
 
 
 @dataclass(frozen=True, slots=True)

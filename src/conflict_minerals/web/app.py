@@ -35,6 +35,7 @@ def routes() -> list[BaseRoute]:
         Route("/users", account.add_user, methods=["POST"]),
         Route("/users/change", account.change_user, methods=["POST"]),
         Route("/suppliers", pages.suppliers_page),
+        Route("/suppliers/names", pages.supplier_names_json),
         Route("/suppliers/remind", actions.remind_action, methods=["POST"]),
         Route("/suppliers/{supplier_id:int}", pages.supplier_page),
         Route("/suppliers/{supplier_id:int}/decide", actions.decide_action, methods=["POST"]),

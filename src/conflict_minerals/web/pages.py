@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.campaign import TEMPLATE_TYPES
@@ -23,6 +23,7 @@ from conflict_minerals.service.suppliers import (
     SupplierQuery,
     original_of,
     supplier_detail,
+    supplier_names,
 )
 from conflict_minerals.service.suppliers import supplier_rows as rows_of
 from conflict_minerals.web.charts import line_chart, simple_chart, stacked_chart
@@ -90,6 +91,13 @@ async def suppliers_page(request: Request, user: User) -> Response:
     return render(request, "suppliers.html", title="Suppliers", year=year, rows=rows, query=query, states=STATES,
                   templates=TEMPLATE_TYPES, sorts=SORTS, base=base, active="suppliers", total=total,
                   pages=pages)  # fmt: skip
+
+
+@page("viewer")
+async def supplier_names_json(request: Request, user: User) -> Response:
+    """Up to 20 supplier names containing the text typed (`?q=`), as JSON, for fields that suggest names."""
+    names = await run_in_threadpool(supplier_names, request.app.state.workspace, request.query_params.get("q", ""))
+    return JSONResponse(names)
 
 
 @page("viewer")

@@ -17,8 +17,8 @@ from conflict_minerals.program.facilities import CONFIRM, EXCLUDE, EXCLUSIONS, M
 from conflict_minerals.program.users import User
 from conflict_minerals.service.dashboard import BUCKETS
 from conflict_minerals.service.facilities import resolve_name, withdraw_decision
-from conflict_minerals.service.program import all_suppliers
 from conflict_minerals.service.smelters import SORTS, SmelterQuery, facility_evidence, smelter_list
+from conflict_minerals.service.suppliers import supplier_ids
 from conflict_minerals.web.actions import WEB_HINTS
 from conflict_minerals.web.guard import action, page
 from conflict_minerals.web.render import flash, not_found, redirect, render
@@ -66,7 +66,8 @@ async def smelters_page(request: Request, user: User) -> Response:
         found = await run_in_threadpool(smelter_list, workspace, _year(request), as_of, query)
     except ConflictMineralsError as exc:
         return _problem(request, exc)
-    suppliers = {s.name: s.id for s in await run_in_threadpool(all_suppliers, workspace)}
+    shown = [source.supplier for name in found.names for source in name.sources]
+    suppliers = await run_in_threadpool(supplier_ids, workspace, shown)
     kept = {"metal": query.metal, "status": query.status, "covered": "yes" if query.covered else "",
             "cahra": "yes" if query.cahra else "", "supplier": query.supplier,
             "as_of": as_of.isoformat() if as_of else ""}  # fmt: skip
@@ -87,7 +88,7 @@ async def facility_page(request: Request, user: User) -> Response:
         if exc.code == "facility.unknown":
             return not_found(request, "No facility of this campaign has that key; it may have been re-decided.")
         return _problem(request, exc)
-    suppliers = {s.name: s.id for s in await run_in_threadpool(all_suppliers, workspace)}
+    suppliers = await run_in_threadpool(supplier_ids, workspace, [source.supplier for source in found.facility.sources])
     return render(request, "facility.html", title=found.facility.name, found=found, f=found.facility,
                   supplier_ids=suppliers, active="smelters")  # fmt: skip
 

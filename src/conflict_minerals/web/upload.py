@@ -15,7 +15,7 @@ from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.neutral import terminal_text
 from conflict_minerals.program.ingest import MAX_FILE_BYTES, IngestOutcome, ingest_files
 from conflict_minerals.program.users import User
-from conflict_minerals.service.program import all_suppliers, assign, campaign_status
+from conflict_minerals.service.program import assign, campaign_status
 from conflict_minerals.web.guard import MAX_UPLOAD_FILES, action, page
 from conflict_minerals.web.render import flash, redirect, render
 
@@ -49,9 +49,8 @@ async def _context(request: Request) -> dict[str, Any]:
     try:
         status = await run_in_threadpool(campaign_status, workspace)
     except ConflictMineralsError as exc:
-        return {"unassigned": [], "suppliers": [], "problem": str(exc)}
-    suppliers = await run_in_threadpool(all_suppliers, workspace)
-    return {"unassigned": status["unassigned"], "suppliers": suppliers, "problem": "", "year": status["campaign"]}
+        return {"unassigned": [], "problem": str(exc)}
+    return {"unassigned": status["unassigned"], "problem": "", "year": status["campaign"]}
 
 
 @page("viewer")
