@@ -6,10 +6,9 @@
 For each database a workspace is prepared with the public command line (the campaign of
 bench_program.py's generator, gen_campaign.py: init, suppliers import, campaign start, ingest,
 an invented status list) and kept under build/bench/web/ for the next run
-(ingest of 10,000 files takes minutes). A draft report run is computed (`report --draft`),
-then `conflict-minerals serve` runs in a subprocess:
-PostgreSQL with `--workers 2`, SQLite with one worker (the CLI serves a SQLite workspace with
-one process only). A user signs in and every page is requested `--requests` times in turn:
+(ingest of 10,000 files takes minutes; a kept workspace is migrated to this version's schema).
+A draft report run is computed (`report --draft`), then `conflict-minerals serve --workers 2`
+runs in a subprocess. A user signs in and every page is requested `--requests` times in turn:
 p50 and p95 latency against the issue's target (p95 <= 200 ms). Then `--clients` threads ask
 for the dashboard for `--seconds`: requests per second against the target (>= 50 req/s with 2
 workers). Only HTTP and the public command line are used.
@@ -212,15 +211,14 @@ def _verdict(ok: bool) -> str:
 
 def bench_backend(backend: str, workspace: Path, args: argparse.Namespace) -> None:
     """Serve one workspace and print every page's latency and the dashboard's throughput beside the targets."""
-    workers = 2 if backend == "postgresql" else 1
+    workers = 2
     report = [CLI, "--workspace", str(workspace), "report", "--draft", "--period", PERIOD]  # a run of the code measured
     subprocess.run(report, env=_env(workspace.parent), check=True, stdout=subprocess.DEVNULL)
     process, base = start_server(workspace, workers)
     try:
         client = Client(base)
         client.sign_in("bench")
-        print(f"\n{backend}, N={args.n:,}: serve --workers {workers}"
-              + (" (a SQLite workspace is served by one process)" if workers == 1 else ""))  # fmt: skip
+        print(f"\n{backend}, N={args.n:,}: serve --workers {workers}")
         print(f"  {'page':<30} {'p50 ms':>8} {'p95 ms':>8}  target p95 <= {P95_TARGET_MS:.0f} ms")
         for label, path in pages(client):
             p50, p95, status = latency(client, path, args.requests)

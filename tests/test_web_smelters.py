@@ -136,3 +136,17 @@ def test_supplier_fields_suggest_names_instead_of_listing_every_supplier(client:
     by_part = client.get("/smelters?supplier=apex circuit").text
     assert f"/smelters/facility?key={COVERED_SMELTER}" in by_part
     assert "No facility matches" in client.get("/smelters?supplier=nobody+of+that+name").text
+
+
+def test_facilities_and_names_come_a_page_at_a_time(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conflict_minerals.service import smelters
+
+    sign_in(client, "vic")
+    every = re.findall(r'href="/smelters/facility\?key=([^"&]+)', client.get("/smelters").text)
+    monkeypatch.setattr(smelters, "PER_PAGE", 2)
+    first, second = (client.get(f"/smelters?page={n}").text for n in (1, 2))
+    on_first = re.findall(r'href="/smelters/facility\?key=([^"&]+)', first)
+    assert len(on_first) == 2 and f"page 1 of {-(-len(every) // 2)}" in first and "page=2" in first
+    assert set(on_first).isdisjoint(re.findall(r'href="/smelters/facility\?key=([^"&]+)', second))
+    assert on_first == every[:2]  # the same order, cut into pages
+    assert client.get("/smelters?page=999999999").status_code == 200  # past the end (or absurd): the first page

@@ -14,6 +14,8 @@ from conflict_minerals.service.facilities import NameToDecide, facility_decision
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility
 
 SORTS = ("name", "smelter_id", "metal", "country", "status", "suppliers")
+PER_PAGE = 100  # facilities a page
+NAMES_PER_PAGE = 20  # names awaiting a reviewer a page (each with its rows and a form)
 SMELTER_LIST = "Smelter List"  # the sheet every row of the evidence comes from
 
 
@@ -31,9 +33,11 @@ class SmelterQuery:
     status: str = ""
     covered: bool = False  # only facilities in a Covered Country
     cahra: bool = False  # only facilities in a country on the CAHRA list
-    supplier: str = ""
+    supplier: str = ""  # part of a supplier's name, any case
     sort: str = "name"
     descending: bool = False
+    page: int = 1  # of the facilities, PER_PAGE a page
+    names_page: int = 1  # of the names awaiting a reviewer, NAMES_PER_PAGE a page
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +46,24 @@ class SmelterList:
 
     year: int
     as_of: dt.date
-    facilities: tuple[ConsolidatedFacility, ...]  # filtered and sorted
+    facilities: tuple[ConsolidatedFacility, ...]  # the page asked for, filtered and sorted
     total: int  # facilities before filtering
-    suppliers: tuple[str, ...]  # every supplier naming a facility or a name to decide
-    names: tuple[NameToDecide, ...]
+    matching: int  # facilities the filters keep, on every page
+    names: tuple[NameToDecide, ...]  # the page asked for
+    names_total: int
     decisions: tuple[FacilityDecision, ...]
     status_lists: tuple[str, ...]
+    supplier_counts: dict[str, int]  # facility key -> suppliers naming it
+
+    @property
+    def pages(self) -> int:
+        """How many pages of facilities the filters give."""
+        return max(1, -(-self.matching // PER_PAGE))
+
+    @property
+    def names_pages(self) -> int:
+        """How many pages of names awaiting a reviewer there are."""
+        return max(1, -(-self.names_total // NAMES_PER_PAGE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,27 +76,62 @@ class FacilityEvidence:
     sheet: str
 
 
-_NAMES: dict[int, tuple[Gathered, tuple[NameToDecide, ...]]] = {}  # by consolidation still kept
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    """What every request of one consolidation needs: worked out once, while the consolidation is kept."""
+
+    gathered: Gathered
+    names: tuple[NameToDecide, ...]
+    supplier_counts: dict[str, int]  # facility key -> suppliers naming it
+    by_supplier: dict[str, frozenset[str]]  # casefolded supplier name -> keys of the facilities it names
 
 
-def _wanted(facility: ConsolidatedFacility, query: SmelterQuery) -> bool:
+_DERIVED: dict[int, _Derived] = {}  # by consolidation still kept
+
+
+def _derived(workspace: Workspace, gathered: Gathered) -> _Derived:
+    held = _DERIVED.get(id(gathered))
+    if held is not None and held.gathered is gathered:
+        return held
+    facilities = gathered.run.consolidation.facilities
+    index: dict[str, set[str]] = {}
+    counts = {}
+    for facility in facilities:
+        named_by = facility.suppliers  # a property that walks every row: once here, not per request
+        counts[facility.key] = len(named_by)
+        for supplier in named_by:
+            index.setdefault(supplier.casefold(), set()).add(facility.key)
+    names = tuple(names_in(workspace, gathered.run.consolidation))
+    held = _DERIVED[id(gathered)] = _Derived(gathered, names, counts, {k: frozenset(v) for k, v in index.items()})
+    for stale in [k for k, d in _DERIVED.items() if not is_kept(d.gathered)]:
+        del _DERIVED[stale]
+    return held
+
+
+def _named_by(derived: _Derived, part: str) -> frozenset[str]:
+    """Keys of the facilities named by a supplier whose name contains `part` (any case)."""
+    wanted = part.casefold()
+    return frozenset().union(*(keys for supplier, keys in derived.by_supplier.items() if wanted in supplier))
+
+
+def _wanted(facility: ConsolidatedFacility, query: SmelterQuery, named: frozenset[str] | None) -> bool:
     return (
         (not query.metal or (facility.metal is not None and facility.metal.value == query.metal))
         and (not query.status or facility.status.value == query.status)
         and (not query.covered or facility.covered_country)
         and (not query.cahra or facility.cahra)
-        and (not query.supplier or any(query.supplier.casefold() in s.casefold() for s in facility.suppliers))
+        and (named is None or facility.key in named)
     )
 
 
-def _sort_key(sort: str) -> object:
+def _sort_key(sort: str, counts: dict[str, int]) -> object:
     keys = {
         "name": lambda f: f.name.casefold(),
         "smelter_id": lambda f: f.smelter_id or "~",
         "metal": lambda f: (f.metal.value if f.metal else "~", f.name.casefold()),
         "country": lambda f: ((f.country or "~").casefold(), f.name.casefold()),
         "status": lambda f: (f.status.value, f.name.casefold()),
-        "suppliers": lambda f: (len(f.suppliers), f.name.casefold()),
+        "suppliers": lambda f: (counts.get(f.key, 0), f.name.casefold()),
     }
     return keys.get(sort, keys["name"])
 
@@ -91,26 +142,24 @@ def smelter_list(
     """The campaign's consolidated facilities (as the report counts them) with status as of a date, filtered."""
     query = query or SmelterQuery()
     gathered = kept_gather(workspace, year, as_of)
-    consolidation = gathered.run.consolidation
-    held = _NAMES.get(id(gathered))
-    if held is None or held[0] is not gathered:  # the names awaiting a reviewer, matched once per consolidation
-        held = _NAMES[id(gathered)] = (gathered, tuple(names_in(workspace, consolidation)))
-        for stale in [k for k, (g, _) in _NAMES.items() if not is_kept(g)]:
-            del _NAMES[stale]
-    names = held[1]
-    shown = [f for f in consolidation.facilities if _wanted(f, query)]
-    shown.sort(key=_sort_key(query.sort), reverse=query.descending)  # type: ignore[arg-type]
-    suppliers = {s for f in consolidation.facilities for s in f.suppliers} | {s for n in names for s in n.suppliers}
-    lists = lists_in_use(gathered)
+    derived = _derived(workspace, gathered)
+    facilities = gathered.run.consolidation.facilities
+    named = _named_by(derived, query.supplier) if query.supplier else None
+    shown = [f for f in facilities if _wanted(f, query, named)]
+    shown.sort(key=_sort_key(query.sort, derived.supplier_counts), reverse=query.descending)  # type: ignore[arg-type]
+    first = (max(1, query.page) - 1) * PER_PAGE
+    names_first = (max(1, query.names_page) - 1) * NAMES_PER_PAGE
     return SmelterList(
         gathered.campaign.year,
         gathered.as_of,
-        tuple(shown),
-        len(consolidation.facilities),
-        tuple(sorted(suppliers, key=str.casefold)),
-        tuple(names),
+        tuple(shown[first : first + PER_PAGE]),
+        len(facilities),
+        len(shown),
+        derived.names[names_first : names_first + NAMES_PER_PAGE],
+        len(derived.names),
         tuple(facility_decisions(workspace)),
-        lists,
+        lists_in_use(gathered),
+        derived.supplier_counts,
     )
 
 

@@ -17,13 +17,14 @@ from conflict_minerals.program.facilities import CONFIRM, EXCLUDE, EXCLUSIONS, M
 from conflict_minerals.program.users import User
 from conflict_minerals.service.dashboard import BUCKETS
 from conflict_minerals.service.facilities import resolve_name, withdraw_decision
-from conflict_minerals.service.smelters import SORTS, SmelterQuery, facility_evidence, smelter_list
+from conflict_minerals.service.smelters import NAMES_PER_PAGE, SORTS, SmelterQuery, facility_evidence, smelter_list
 from conflict_minerals.service.suppliers import supplier_ids
 from conflict_minerals.web.actions import WEB_HINTS
 from conflict_minerals.web.guard import action, page
 from conflict_minerals.web.render import flash, not_found, redirect, render
 
 METALS = tuple(metal.value for metal in Metal)
+SOURCES_SHOWN = 10  # rows listed under a name awaiting a reviewer; the count says how many there are
 ACTIONS = (MAP, CONFIRM, EXCLUDE)
 
 
@@ -49,7 +50,13 @@ def _query(request: Request) -> SmelterQuery:
         params.get("supplier", "")[:300],
         params.get("sort", "name") if params.get("sort") in SORTS else "name",
         params.get("order") == "desc",
+        _page_number(params.get("page")),
+        _page_number(params.get("names_page")),
     )
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
 
 
 def _problem(request: Request, exc: ConflictMineralsError) -> Response:
@@ -66,7 +73,7 @@ async def smelters_page(request: Request, user: User) -> Response:
         found = await run_in_threadpool(smelter_list, workspace, _year(request), as_of, query)
     except ConflictMineralsError as exc:
         return _problem(request, exc)
-    shown = [source.supplier for name in found.names for source in name.sources]
+    shown = [source.supplier for name in found.names for source in name.sources[:SOURCES_SHOWN]]
     suppliers = await run_in_threadpool(supplier_ids, workspace, shown)
     kept = {"metal": query.metal, "status": query.status, "covered": "yes" if query.covered else "",
             "cahra": "yes" if query.cahra else "", "supplier": query.supplier,
@@ -74,6 +81,7 @@ async def smelters_page(request: Request, user: User) -> Response:
     base = "/smelters?" + urlencode({k: v for k, v in kept.items() if v})
     return render(request, "smelters.html", title="Smelters", found=found, query=query, as_of=as_of, metals=METALS,
                   buckets=BUCKETS, base=base, supplier_ids=suppliers, exclusions=EXCLUSIONS,
+                  sources_shown=SOURCES_SHOWN, names_per_page=NAMES_PER_PAGE,
                   evidence_query="&as_of=" + as_of.isoformat() if as_of else "", active="smelters")  # fmt: skip
 
 
