@@ -93,6 +93,9 @@ def review_setup(workspace: Workspace, campaign: Campaign, today: dt.date | None
     )
 
 
+BULK_FILES = 100  # an ingest of this many files changes table sizes enough to refresh the planner's statistics
+
+
 def ingest_files(
     workspace: Workspace,
     paths: Sequence[Path],
@@ -119,6 +122,8 @@ def ingest_files(
                 run.save(token, prepared)
         for token, prepared in preparer.drain():
             run.save(token, prepared)
+    if len(run.outcomes) >= BULK_FILES:
+        workspace.refresh_statistics()
     return run.outcomes
 
 

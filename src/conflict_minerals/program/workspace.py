@@ -38,6 +38,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA_HEAD = "0010_changes"  # the newest migration; a test checks it against the migrations folder
 
 
+# The tables a campaign fills in bulk (statistics refreshed after an ingest or a report run).
+GROWING_TABLES = ("requests", "submissions", "smelter_rows", "findings", "answers", "products", "mine_rows",
+                  "events", "report_inputs")  # fmt: skip
+
+
 class WorkspaceError(ConflictMineralsError):
     """No workspace, or one whose settings or database cannot be used."""
 
@@ -110,6 +115,20 @@ class Workspace:
             connection.execution_options(cm_read=True)
         with connection, connection.begin():
             yield connection
+
+    def refresh_statistics(self) -> None:
+        """Tell the database's planner how big the program's tables grew (after a bulk ingest or a report run).
+
+        PostgreSQL plans joins from its statistics; with autovacuum off or not yet run, a table
+        of 10,000 inputs planned as 50 rows turns a 20 ms evidence query into 300 ms.
+        """
+        with self.engine.connect() as connection:
+            if self.shared_database:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "ANALYZE " + ", ".join(GROWING_TABLES)
+                )
+            else:
+                connection.exec_driver_sql("PRAGMA optimize")
 
     def close(self) -> None:
         """Release the database connections."""

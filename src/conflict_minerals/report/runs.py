@@ -163,6 +163,15 @@ def find_run(
     return StoredRun(row.id, row.period, row.as_of, row.created_at, row.inputs_digest, json.loads(row.model))
 
 
+def find_run_id(connection: Connection, period: int, run_id: int | None = None) -> tuple[int, str] | None:
+    """The number and creation time of run `run_id` of the period, else of its newest run (or None)."""
+    query = select(report_runs.c.id, report_runs.c.created_at).where(report_runs.c.period == period)
+    if run_id is not None:
+        query = query.where(report_runs.c.id == run_id)
+    found = connection.execute(query.order_by(report_runs.c.id.desc()).limit(1)).first()
+    return None if found is None else (int(found.id), str(found.created_at))
+
+
 def find_filed_run(connection: Connection, period: int) -> StoredRun | None:
     """The period's newest final (not draft) run, else its newest draft: what was, or would be, filed."""
     query = select(report_runs).where(report_runs.c.period == period).order_by(report_runs.c.id.desc())

@@ -97,6 +97,7 @@ def run_report(
         )
     _store(workspace, model, period, actor)
     assert model.run_id is not None
+    workspace.refresh_statistics()  # a run adds a row per supplier to the inputs its evidence joins
     written = replace_folder(folder, lambda staging: write_report(model, staging, findings))
     files = tuple(folder / p.name for p in written.files)
     with workspace.transaction() as connection:
