@@ -56,7 +56,11 @@ def test_the_suppliers_list_is_read_a_page_at_a_time(program: Program, monkeypat
     assert found == 1 and [r.supplier for r in literal] == ["Beta_Metals"]  # '_' is a character, not a wildcard
 
 
-def test_a_kept_consolidation_is_not_served_after_its_inputs_change(program: Program, build_cmrt) -> None:  # type: ignore[no-untyped-def]
+def test_after_a_change_the_dashboard_says_its_facilities_are_being_worked_out_again(
+    program: Program, build_cmrt
+) -> None:  # type: ignore[no-untyped-def]
+    from conflict_minerals.service.consolidated import kept_gather, wait_for_refresh
+    from conflict_minerals.service.smelters import smelter_list
     from tests.conftest import declaration
 
     program("suppliers", "add", "Acme Components Ltd.")
@@ -65,11 +69,18 @@ def test_a_kept_consolidation_is_not_served_after_its_inputs_change(program: Pro
     try:
         before = board.dashboard(workspace, 2025)
         program("ingest", build_cmrt("6.5", declaration()), ok=False)
+        meanwhile = board.dashboard(workspace, 2025)
+        listed = smelter_list(workspace, 2025)  # the Smelters page never takes an older consolidation
+        wait_for_refresh()
         after = board.dashboard(workspace, 2025)
+        assert kept_gather(workspace, 2025) is kept_gather(workspace, 2025)  # kept while the inputs stay
     finally:
         workspace.close()
-    assert sum(sum(by.values()) for by in before.facilities.values()) == 0
-    assert sum(sum(by.values()) for by in after.facilities.values()) > 0  # the digest changed: consolidated again
+    assert before.facilities_current and sum(sum(by.values()) for by in before.facilities.values()) == 0
+    assert not meanwhile.facilities_current and meanwhile.facilities == before.facilities
+    assert meanwhile.status != before.status  # the request counts are read fresh
+    assert listed.total > 0
+    assert after.facilities_current and sum(sum(by.values()) for by in after.facilities.values()) == listed.total
 
 
 def test_the_dashboard_is_kept_until_another_process_writes(program: Program) -> None:

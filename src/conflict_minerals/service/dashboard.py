@@ -22,7 +22,7 @@ from conflict_minerals.program.status import status_totals
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.status import StatusBucket
 from conflict_minerals.report.build import Gathered
-from conflict_minerals.service.consolidated import kept_gather, lists_in_use
+from conflict_minerals.service.consolidated import lists_in_use, recent_gather
 from conflict_minerals.service.kept import Kept, workspace_key
 
 STATES = tuple(state.value for state in RequestState)
@@ -53,6 +53,7 @@ class Dashboard:
     escalations: tuple[OpenItem, ...]
     overdue: tuple[OpenItem, ...]
     totals: dict[str, int] = field(default_factory=dict)  # open_errors, escalations, overdue
+    facilities_current: bool = True  # False: the facility figures are from before the latest changes
 
 
 def _facility_counts(gathered: Gathered) -> dict[str, dict[str, int]]:
@@ -71,11 +72,15 @@ _SERIES: Kept[dict[str, tuple[ResponsePoint, ...]]] = Kept()
 def dashboard(workspace: Workspace, year: int | None = None, today: dt.date | None = None) -> Dashboard:
     """The dashboard of a campaign (default: the latest open one), facility statuses as of the newest list.
 
-    Kept while nothing changes: a team reloading it costs one read of the change counter.
+    Kept while nothing changes: a team reloading it costs one read of the change counter. After a
+    change, the facility figures may come from the previous consolidation (and say so) while the
+    current one is computed in the background; such a dashboard is not kept.
     """
     today = today or dt.date.today()
     key = (workspace_key(workspace), year, today)
-    return _DASHBOARDS.get(key, workspace.change_count(), lambda: _dashboard(workspace, year, today))
+    return _DASHBOARDS.get(
+        key, workspace.change_count(), lambda: _dashboard(workspace, year, today), lambda d: d.facilities_current
+    )
 
 
 def _dashboard(workspace: Workspace, year: int | None, today: dt.date) -> Dashboard:
@@ -89,7 +94,7 @@ def _dashboard(workspace: Workspace, year: int | None, today: dt.date) -> Dashbo
         }
         shown = {name: overview(connection, campaign, None, where, SHOWN) for name, where in conditions.items()}
         totals = {name: count_requests(connection, campaign, where) for name, where in conditions.items()}
-    gathered = kept_gather(workspace, campaign.year, today=today)
+    gathered, current = recent_gather(workspace, campaign.year, today=today)
 
     def item(view: Any, what: str) -> OpenItem:
         return OpenItem(view.supplier_id, view.supplier, view.template, what)
@@ -104,6 +109,7 @@ def _dashboard(workspace: Workspace, year: int | None, today: dt.date) -> Dashbo
         tuple(item(v, f"escalated {v.escalated_at:%Y-%m-%d}") for v in shown["escalations"] if v.escalated_at),
         tuple(item(v, f"due {v.due_date.isoformat()}") for v in shown["overdue"]),
         totals,
+        current,
     )
 
 

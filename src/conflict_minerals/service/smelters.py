@@ -11,6 +11,7 @@ from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.build import Gathered
 from conflict_minerals.service.consolidated import is_kept, kept_gather, lists_in_use
 from conflict_minerals.service.facilities import NameToDecide, facility_decisions, names_in
+from conflict_minerals.service.kept import settle
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility
 
 SORTS = ("name", "smelter_id", "metal", "country", "status", "suppliers")
@@ -105,6 +106,7 @@ def _derived(workspace: Workspace, gathered: Gathered) -> _Derived:
     held = _DERIVED[id(gathered)] = _Derived(gathered, names, counts, {k: frozenset(v) for k, v in index.items()})
     for stale in [k for k, d in _DERIVED.items() if not is_kept(d.gathered)]:
         del _DERIVED[stale]
+    settle()
     return held
 
 
