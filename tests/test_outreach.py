@@ -121,6 +121,26 @@ def test_reminders_follow_the_due_date_grace_and_interval_then_escalate(program:
     assert {"request.no_response", "reminder.sent", "request.escalated"} <= {e["kind"] for e in events}
 
 
+def test_one_supplier_is_reminded_now_once_its_due_date_has_passed(program: Program) -> None:
+    program("suppliers", "add", GRANITE, "--email", "sales@granite.example")
+    program("suppliers", "add", CEDAR, "--email", "dana@cedar.example")
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    program("campaign", "start", "2025", "--due", future)
+    early = program("remind", "--supplier", GRANITE)
+    assert "0 reminder(s)" in early.output  # the letter says it was due: not before it was
+    for supplier in (GRANITE, CEDAR):
+        _move_due(program, supplier, dt.date.today() - dt.timedelta(days=2))
+    assert "reminder 1" not in program("remind", "--dry-run").output  # the schedule waits out the grace period
+    now = program("remind", "--supplier", GRANITE)
+    assert "1 reminder(s)" in now.output and "1 request(s) set to no_response" in now.output
+    [reminder] = _messages(program, "reminder")
+    assert reminder["To"] == "sales@granite.example"
+    assert _status(program)[GRANITE]["state"] == "no_response"
+    assert _status(program)[CEDAR]["state"] == "requested"  # the other supplier is left alone
+    unknown = program("remind", "--supplier", "Nobody Ltd", ok=False)
+    assert unknown.exit_code == 2 and "Nobody Ltd" in unknown.stderr
+
+
 def _move_due(program: Program, supplier: str, due: dt.date) -> None:
     """Set a request's due date in the store directly (extensions refuse past dates, time does not)."""
     from sqlalchemy import select, update

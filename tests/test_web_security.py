@@ -216,3 +216,15 @@ def test_first_run_link_creates_one_admin_once(tmp_path: Path, database_url: str
         again = client.post("/setup", data={**data, "csrf_token": token, "name": "Mallory"})
         assert "Sign in" in again.text and "Mallory" not in again.text
     app.state.workspace.close()
+
+
+def test_a_reviewer_reminds_one_supplier_only_after_its_due_date(client: TestClient) -> None:
+    token = sign_in(client, "rita")
+    page = client.get("/suppliers?q=apex").text
+    supplier = re.search(r'href="/suppliers/(\d+)">Apex', page)
+    assert (
+        supplier
+        and 'action="/suppliers/' + supplier.group(1) + '/remind"' in client.get(f"/suppliers/{supplier.group(1)}").text
+    )
+    early = client.post(f"/suppliers/{supplier.group(1)}/remind", data={"csrf_token": token})
+    assert early.status_code == 200 and "nothing outstanding is past its due date" in early.text

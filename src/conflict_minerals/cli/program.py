@@ -402,12 +402,16 @@ def _send_problems(problems: tuple[str, ...]) -> None:
 @click.option("--send", is_flag=True, help="Send through SMTP as configured (default: write files only).")
 @click.option("--dry-run", is_flag=True, help="Show who would get what; write and record nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
-def remind(year: int | None, send: bool, dry_run: bool, as_json: bool) -> None:
+@click.option("--supplier", help="Only this supplier, now that its due date has passed (no grace period or interval).")
+def remind(year: int | None, send: bool, dry_run: bool, as_json: bool, supplier: str | None) -> None:
     """Remind suppliers whose due date passed (after the grace period), then escalate; sets no_response."""
     from conflict_minerals.service.outreach import send_reminders as remind_all
 
     with workspace() as ws:
-        result = remind_all(ws, ws.actor, year, send, dry_run)
+        try:
+            result = remind_all(ws, ws.actor, year, send, dry_run, supplier=supplier)
+        except ConflictMineralsError as exc:
+            fail_with(exc)
     if as_json:
         echo_json(_outreach_json(result, dry_run))
     elif dry_run:

@@ -387,20 +387,25 @@ def overview(
     ]
 
 
-def overdue_requests(connection: Connection, campaign: Campaign, today: dt.date) -> list[RequestView]:
-    """The requests (every template) still waiting after their due date."""
+def overdue_requests(
+    connection: Connection, campaign: Campaign, today: dt.date, supplier_id: int | None = None
+) -> list[RequestView]:
+    """The requests (every template; one supplier's when given) still waiting after their due date."""
+    where = None if supplier_id is None else requests.c.supplier_id == supplier_id
     return [
         view
-        for view in overview(connection, campaign, None)
+        for view in overview(connection, campaign, None, where)
         if view.state is RequestState.REQUESTED and view.due_date < today
     ]
 
 
-def mark_overdue(connection: Connection, actor: str, campaign: Campaign, today: dt.date) -> list[int]:
-    """Set `no_response` on every request still waiting after its due date; return the suppliers moved
-    (once per request: a supplier asked for two templates counts twice)."""
+def mark_overdue(
+    connection: Connection, actor: str, campaign: Campaign, today: dt.date, supplier_id: int | None = None
+) -> list[int]:
+    """Set `no_response` on every request (one supplier's when given) still waiting after its due date; return
+    the suppliers moved (once per request: a supplier asked for two templates counts twice)."""
     moved = []
-    for view in overdue_requests(connection, campaign, today):
+    for view in overdue_requests(connection, campaign, today, supplier_id):
         set_state(
             connection,
             actor,

@@ -105,23 +105,30 @@ def _asked(
     }
 
 
-def plan_reminders(workspace: Workspace, connection: Connection, campaign: Campaign, today: dt.date) -> list[Planned]:
+def plan_reminders(
+    workspace: Workspace, connection: Connection, campaign: Campaign, today: dt.date, supplier_id: int | None = None
+) -> list[Planned]:
     """Reminders after the due date and a grace period, spaced by the interval; then one escalation.
 
-    Only suppliers that were sent the request are reminded.
+    Only suppliers that were sent the request are reminded. For one supplier (a reviewer asking now),
+    the reminder goes once the due date has passed, without waiting out the grace period or the interval.
     """
     settings = workspace.settings.campaign
     spaced_until = today - dt.timedelta(days=settings.reminder_interval_days)
     asked = _asked(connection, campaign)
+    where = None if supplier_id is None else requests.c.supplier_id == supplier_id
     planned = []
-    for view in overview(connection, campaign, None):
+    for view in overview(connection, campaign, None, where):
         if (
             view.state not in OUTSTANDING
             or view.escalated_at is not None
             or (view.supplier_id, view.template) not in asked
         ):
             continue  # nobody is reminded of a request never sent: `campaign start` writes it first
-        if today < view.due_date + dt.timedelta(days=settings.grace_days) or not _quiet(view, spaced_until):
+        if supplier_id is not None:
+            if today <= view.due_date:
+                continue  # the letter says the template was due: not before it was
+        elif today < view.due_date + dt.timedelta(days=settings.grace_days) or not _quiet(view, spaced_until):
             continue
         if view.reminders_sent >= settings.max_reminders:
             detail = f"escalation after {view.reminders_sent} reminder(s)"

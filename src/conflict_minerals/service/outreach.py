@@ -74,19 +74,23 @@ def send_reminders(
     send: bool = False,
     dry_run: bool = False,
     today: dt.date | None = None,
+    supplier: str | None = None,
 ) -> Outreach:
-    """Set `no_response` where the due date passed, then remind (or escalate) on the settings' schedule."""
+    """Set `no_response` where the due date passed, then remind (or escalate) on the settings' schedule;
+    for one supplier, remind now if its due date has passed."""
     today = today or dt.date.today()
+    with workspace.read() as connection:
+        only = require_supplier(connection, supplier).id if supplier else None
     if dry_run:  # what the run would set, nothing written
         with workspace.read() as connection:
-            overdue = len(overdue_requests(connection, require_campaign(connection, year), today))
+            overdue = len(overdue_requests(connection, require_campaign(connection, year), today, only))
     else:
         with workspace.transaction() as connection:
             campaign = require_campaign(connection, year)
-            overdue = len(mark_overdue(connection, actor, campaign, today))
+            overdue = len(mark_overdue(connection, actor, campaign, today, only))
     with workspace.read() as connection:
         campaign = require_campaign(connection, year)
-        planned = plan_reminders(workspace, connection, campaign, today)
+        planned = plan_reminders(workspace, connection, campaign, today, only)
     result = _run(workspace, actor, campaign, planned, send, dry_run)
     return Outreach(result.written, result.sent, result.problems, result.planned, result.skipped, overdue)
 

@@ -107,6 +107,30 @@ async def correction_action(request: Request, user: User | None, form: FormData)
 
 
 @action("reviewer")
+async def remind_supplier_action(request: Request, user: User | None, form: FormData) -> Response:
+    """Remind one supplier now (or escalate after the last reminder), once its due date has passed."""
+    assert user is not None
+    name = await _supplier(request)
+    if name is None:
+        return not_found(request, "There is no such supplier.")
+    try:
+        result = await run_in_threadpool(lambda: send_reminders(request.app.state.workspace, user.name, supplier=name))
+    except ConflictMineralsError as exc:
+        _failed(request, exc)
+    else:
+        for skipped in result.skipped:
+            flash(request, "error", skipped)
+        kinds = ", ".join(w.kind for w in result.written)
+        if result.written:
+            flash(request, "ok", f"Written to {name}: {kinds}. It is in the outbox until sent.")
+        elif not result.skipped:
+            flash(
+                request, "error", "No reminder written: nothing outstanding is past its due date (or it was escalated)."
+            )
+    return redirect(f"/suppliers/{request.path_params['supplier_id']}")
+
+
+@action("reviewer")
 async def remind_action(request: Request, user: User | None, form: FormData) -> Response:
     """Remind suppliers whose due date passed (and escalate), on the settings' schedule."""
     assert user is not None

@@ -41,6 +41,7 @@ def routes() -> list[BaseRoute]:
         Route("/suppliers/{supplier_id:int}/decide", actions.decide_action, methods=["POST"]),
         Route("/suppliers/{supplier_id:int}/waive", actions.waive_action, methods=["POST"]),
         Route("/suppliers/{supplier_id:int}/correction", actions.correction_action, methods=["POST"]),
+        Route("/suppliers/{supplier_id:int}/remind", actions.remind_supplier_action, methods=["POST"]),
         Route("/submissions/{submission:int}/original", pages.original),
         Route("/submissions/{submission:int}/assign", upload.assign_action, methods=["POST"]),
         Route("/upload", upload.upload_page),
