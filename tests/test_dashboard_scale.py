@@ -83,7 +83,7 @@ def test_after_a_change_the_dashboard_says_its_facilities_are_being_worked_out_a
     assert after.facilities_current and sum(sum(by.values()) for by in after.facilities.values()) == listed.total
 
 
-def test_the_dashboard_is_kept_until_another_process_writes(program: Program) -> None:
+def test_the_dashboard_is_kept_until_anyone_else_writes(program: Program) -> None:
     program("suppliers", "add", "Alpha Metals")
     program("campaign", "start", "2025", "--no-letters")
     workspace = open_workspace(program.root)
@@ -96,10 +96,28 @@ def test_the_dashboard_is_kept_until_another_process_writes(program: Program) ->
             raise RuntimeError("rolled back")
         assert workspace.change_count() == counter
         assert board.dashboard(workspace, 2025) is first  # kept: nothing changed
-        program("not-applicable", "Alpha Metals", "--reason", "supplies no 3TG")  # another process writes
+        program("not-applicable", "Alpha Metals", "--reason", "supplies no 3TG")  # another engine, as a worker
         assert workspace.change_count() == counter + 1
         second = board.dashboard(workspace, 2025)
     finally:
         workspace.close()
     assert first.status["by_template"]["CMRT"]["by_state"] == {"requested": 1}
     assert second.status["by_template"]["CMRT"]["by_state"] == {"not_applicable": 1}
+
+
+def test_statistics_are_refreshed_for_the_planner(program: Program) -> None:
+    program("suppliers", "add", "Alpha Metals")
+    program("campaign", "start", "2025", "--no-letters")
+    workspace = open_workspace(program.root)
+    asked = (
+        "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'requests' AND last_analyze IS NOT NULL"
+        if workspace.shared_database
+        else "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'requests'"  # the table ANALYZE writes
+    )
+    try:
+        workspace.refresh_statistics()
+        with workspace.read() as connection:
+            found = connection.exec_driver_sql(asked).scalar()
+    finally:
+        workspace.close()
+    assert found and found >= 1

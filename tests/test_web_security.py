@@ -124,10 +124,15 @@ def test_a_deactivated_user_is_out_at_the_next_click(program: tuple[Path, list[P
     assert changed.status_code == 200 and "now viewer, deactivated" in changed.text
     gone = client.get("/suppliers", follow_redirects=False)
     assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
+    back = admin.post("/users/change", data={"csrf_token": token, "name": "dora", "role": "viewer", "active": "yes"})
+    assert "now viewer, active" in back.text
+    assert client.get("/suppliers", follow_redirects=False).status_code == 303  # an old session stays over
     last = admin.post("/users/change", data={"csrf_token": token, "name": "ada", "role": "viewer", "active": "yes"})
     assert "last active administrator" in last.text
     assert "user.changed" in run(program[0], "log", "--kind", "user", "--limit", "5")
-    assert "inactive" in run(program[0], "users", "list")
+    assert "dora                           viewer    active" in run(program[0], "users", "list")
+    run(program[0], "users", "deactivate", "dora")
+    assert "dora                           viewer    inactive" in run(program[0], "users", "list")
 
 
 def test_pages_need_a_session_and_admin_pages_a_role(client: TestClient) -> None:
@@ -228,3 +233,18 @@ def test_a_reviewer_reminds_one_supplier_only_after_its_due_date(client: TestCli
     )
     early = client.post(f"/suppliers/{supplier.group(1)}/remind", data={"csrf_token": token})
     assert early.status_code == 200 and "nothing outstanding is past its due date" in early.text
+
+
+def test_parallel_guesses_are_counted_before_any_password_is_checked(program: tuple[Path, list[Path]]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conflict_minerals.program.workspace import open_workspace
+    from conflict_minerals.service.users import sign_in_attempt
+
+    workspace = open_workspace(program[0])
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            attempts = list(pool.map(lambda _: sign_in_attempt(workspace, "zed", "10.0.0.9"), range(12)))
+    finally:
+        workspace.close()
+    assert sum(a is not None for a in attempts) == 5  # the rest are refused without reaching argon2

@@ -427,6 +427,7 @@ users = Table(
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(200), nullable=False),
+    Column("session_epoch", Integer, nullable=False, server_default="0"),  # bumped when deactivated
 )
 
 # Secrets the app makes for itself (the session signing key), shared by every worker process.

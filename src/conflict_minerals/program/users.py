@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.schema import app_secrets, sign_in_failures, users
 
+SIGN_IN_LOCK = 0x636D5349  # PostgreSQL advisory lock taken while an attempt is counted ("cmSI")
 ROLES = ("viewer", "reviewer", "admin")  # each role may do everything the ones before it may
 MIN_PASSWORD = 12
 _HASHER = PasswordHasher()
@@ -36,6 +39,7 @@ class User:
     name: str
     role: str
     active: bool
+    epoch: int = 0  # sessions started under another epoch are over (the user was deactivated since)
 
     def can(self, role: str) -> bool:
         """Tell whether this user holds `role` or a stronger one."""
@@ -43,7 +47,7 @@ class User:
 
 
 def _user(row: object) -> User:
-    return User(row.id, row.name, row.role, row.active)  # type: ignore[attr-defined]
+    return User(row.id, row.name, row.role, row.active, row.session_epoch)  # type: ignore[attr-defined]
 
 
 def check_new_user(name: str, role: str, password: str) -> str:
@@ -121,13 +125,19 @@ def rehash_if_needed(connection: Connection, user: User, password: str) -> None:
 
 
 def app_secret(connection: Connection, name: str) -> str:
-    """The app's secret of this name, made (random, 256 bits) the first time it is asked for."""
+    """The app's secret of this name, made (random, 256 bits) the first time it is asked for.
+
+    Worker processes starting together may all make one: the first stored wins and all read it back.
+    """
     found = connection.execute(select(app_secrets.c.value).where(app_secrets.c.name == name)).scalar()
     if found is not None:
         return str(found)
-    value = secrets.token_urlsafe(32)
-    connection.execute(insert(app_secrets).values(name=name, value=value, created_at=now()))
-    return value
+    made = {"name": name, "value": secrets.token_urlsafe(32), "created_at": now()}
+    if connection.dialect.name == "postgresql":
+        connection.execute(postgresql_insert(app_secrets).values(made).on_conflict_do_nothing())
+    else:
+        connection.execute(sqlite_insert(app_secrets).values(made).on_conflict_do_nothing())
+    return str(connection.execute(select(app_secrets.c.value).where(app_secrets.c.name == name)).scalar_one())
 
 
 def change_user(
@@ -139,19 +149,22 @@ def change_user(
         raise UserError(f"there is no user '{' '.join(name.split())}'.", "user.unknown")
     if role is not None and role not in ROLES:
         raise UserError(f"there is no role '{role}' (roles: {', '.join(ROLES)}).", "user.bad_role", role=role)
-    after = User(user.id, user.name, role or user.role, user.active if active is None else active)
+    ended = user.active and active is False  # deactivated: the sessions end, and stay ended if reactivated
+    after = User(user.id, user.name, role or user.role, user.active if active is None else active, user.epoch + ended)
     if user.role == "admin" and user.active and not after.can("admin") and _active_admins(connection) <= 1:
         raise UserError("this is the last active administrator; make another one first.", "user.last_admin")
     if after == user:
         return user
-    connection.execute(update(users).where(users.c.id == user.id).values(role=after.role, active=after.active))
+    changed = {"role": after.role, "active": after.active, "session_epoch": after.epoch}
+    connection.execute(update(users).where(users.c.id == user.id).values(changed))
     record(connection, actor, "user.changed", {"user": user.name, "role": after.role, "active": after.active})
     return after
 
 
 def _active_admins(connection: Connection) -> int:
+    """Active admins, their rows locked until commit: two admins demoting each other cannot both pass."""
     where = (users.c.role == "admin") & users.c.active.is_(True)
-    return int(connection.execute(select(func.count()).select_from(users).where(where)).scalar_one())
+    return len(connection.execute(select(users.c.id).where(where).with_for_update()).all())
 
 
 def _failure_keys(connection: Connection, name: str, address: str) -> dict[str, str]:
@@ -173,15 +186,26 @@ def recent_failures(connection: Connection, name: str, address: str, since: dt.d
     return {kind: int(found.get(digest, 0)) for kind, digest in keys.items()}
 
 
-def record_failure(connection: Connection, name: str, address: str, before: dt.datetime) -> None:
-    """Keep one failed sign-in; forget those older than `before`."""
+def record_failure(connection: Connection, name: str, address: str, before: dt.datetime) -> tuple[int, ...]:
+    """Keep one failed (or not yet checked) sign-in; forget those older than `before`; return what was kept."""
     connection.execute(delete(sign_in_failures).where(sign_in_failures.c.failed_at < before))
     at = now()
-    rows = [{"key_hash": digest, "failed_at": at} for digest in _failure_keys(connection, name, address).values()]
-    connection.execute(insert(sign_in_failures), rows)
+    kept = []
+    for digest in _failure_keys(connection, name, address).values():
+        key = connection.execute(insert(sign_in_failures).values(key_hash=digest, failed_at=at)).inserted_primary_key
+        assert key is not None
+        kept.append(int(key[0]))
+    return tuple(kept)
 
 
-def forget_failures(connection: Connection, name: str) -> None:
-    """Forget a name's failed sign-ins (after a good one); the address's stay."""
+def forget_failures(connection: Connection, name: str, attempt: tuple[int, ...] = ()) -> None:
+    """Forget a name's failed sign-ins and this attempt's rows (after a good sign-in); the address's others stay."""
     digest = _failure_keys(connection, name, "")["name"]
-    connection.execute(delete(sign_in_failures).where(sign_in_failures.c.key_hash == digest))
+    gone = (sign_in_failures.c.key_hash == digest) | sign_in_failures.c.id.in_(attempt)
+    connection.execute(delete(sign_in_failures).where(gone))
+
+
+def serialize_sign_ins(connection: Connection) -> None:
+    """Make concurrent sign-in attempts count one after another (SQLite's writers already queue)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(SIGN_IN_LOCK)))

@@ -12,7 +12,9 @@ count facilities for a decision (Smelters, evidence, the report) always take the
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+from collections.abc import Hashable
 
 from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.changes import current
@@ -21,9 +23,88 @@ from conflict_minerals.report.build import Gathered, gather
 from conflict_minerals.report.runs import inputs_digest
 from conflict_minerals.service.kept import Kept, settle, workspace_key
 
-_KEPT: dict[tuple[int, int, dt.date | None, dt.date, str], Gathered] = {}
 KEPT = 2  # a campaign as of today and as of one other date
+LOG = logging.getLogger(__name__)
 _DIGESTS: Kept[str] = Kept(size=8)
+
+Key = tuple[Hashable, int, dt.date | None, dt.date, str]  # workspace, year, as-of date asked, today, digest
+
+
+class _Consolidations:
+    """The kept consolidations of this process, computed once per key even when many threads ask at once."""
+
+    def __init__(self) -> None:
+        self.kept: dict[Key, Gathered] = {}
+        self.lock = threading.Lock()
+        self.computing: dict[Key, threading.Lock] = {}
+        self.refreshing: dict[tuple[Hashable, int, dt.date], threading.Thread] = {}
+        self.failed: set[Key] = set()  # background refreshes that raised: the next request computes and tells
+
+    def find(self, key: Key) -> Gathered | None:
+        """The consolidation kept for exactly this key."""
+        with self.lock:
+            return self.kept.get(key)
+
+    def newest_like(self, key: Key) -> Gathered | None:
+        """The newest consolidation kept for the same workspace, campaign and dates, whatever its inputs."""
+        with self.lock:
+            older = [g for k, g in self.kept.items() if k[:4] == key[:4]]
+        return older[-1] if older else None
+
+    def get(self, workspace: Workspace, key: Key) -> Gathered:
+        """The consolidation of this key: kept, or computed by one thread while the others wait for it."""
+        with self.lock:
+            found = self.kept.get(key)
+            if found is not None:
+                return found
+            turn = self.computing.setdefault(key, threading.Lock())
+        with turn:
+            found = self.find(key)
+            if found is None:
+                found = gather(workspace, key[1], key[2], key[3])
+                with self.lock:
+                    while len(self.kept) >= KEPT:
+                        self.kept.pop(next(iter(self.kept)))
+                    self.kept[key] = found
+                    self.failed.discard(key)
+                settle()  # a million objects kept until replaced: out of the collector's way
+        with self.lock:
+            self.computing.pop(key, None)
+        return found
+
+    def refresh(self, workspace: Workspace, key: Key) -> None:
+        """Compute the consolidation of this key in a background thread (one at a time per campaign)."""
+        slot = (key[0], key[1], key[3])
+        with self.lock:
+            self.refreshing = {k: t for k, t in self.refreshing.items() if t.is_alive()}
+            if slot in self.refreshing:
+                return
+            thread = threading.Thread(target=self._refresh, args=(workspace, key), name="consolidate", daemon=True)
+            self.refreshing[slot] = thread
+        thread.start()
+
+    def _refresh(self, workspace: Workspace, key: Key) -> None:
+        try:
+            self.get(workspace, key)
+        except Exception as exc:  # the next request computes it in the open and shows what went wrong
+            LOG.warning("background consolidation failed (%s); the next dashboard computes it", type(exc).__name__)
+            with self.lock:
+                self.failed.add(key)
+
+    def wait(self, timeout: float) -> None:
+        """Wait for the background refreshes running now."""
+        with self.lock:
+            running = list(self.refreshing.values())
+        for thread in running:
+            thread.join(timeout)
+
+    def holds(self, gathered: Gathered) -> bool:
+        """Tell whether this consolidation is still kept."""
+        with self.lock:
+            return any(kept is gathered for kept in self.kept.values())
+
+
+_CONSOLIDATIONS = _Consolidations()
 
 
 def _digest(workspace: Workspace, year: int | None, as_of: dt.date | None, today: dt.date) -> tuple[int, str]:
@@ -45,66 +126,32 @@ def kept_gather(
     """The campaign's consolidation as of a date (default: the newest list by `today`), computed once per inputs."""
     today = today or dt.date.today()
     campaign_year, digest = _digest(workspace, year, as_of, today)
-    return _gathered(workspace, campaign_year, as_of, today, digest)
-
-
-def _gathered(workspace: Workspace, year: int, as_of: dt.date | None, today: dt.date, digest: str) -> Gathered:
-    key = (id(workspace), year, as_of, today, digest)
-    if key not in _KEPT:
-        made = gather(workspace, year, as_of, today)
-        with _LOCK:
-            if len(_KEPT) >= KEPT:
-                _KEPT.pop(next(iter(_KEPT)))
-            _KEPT[key] = made
-        settle()
-    return _KEPT[key]
-
-
-_LOCK = threading.Lock()
-_REFRESHING: dict[tuple[int, int, dt.date], threading.Thread] = {}
+    return _CONSOLIDATIONS.get(workspace, (workspace_key(workspace), campaign_year, as_of, today, digest))
 
 
 def recent_gather(workspace: Workspace, year: int | None = None, today: dt.date | None = None) -> tuple[Gathered, bool]:
-    """The current consolidation as of the newest list if it is kept, else the newest one kept for the
-    campaign while the current one is computed in the background; and whether it is the current one."""
+    """The current consolidation (True), or the newest kept one while the current one is computed in the background."""
     today = today or dt.date.today()
     campaign_year, digest = _digest(workspace, year, None, today)
-    key = (id(workspace), campaign_year, None, today, digest)
-    if key in _KEPT:
-        return _KEPT[key], True
-    with _LOCK:
-        older = [g for k, g in _KEPT.items() if k[:4] == key[:4]]
-    if not older:
-        return _gathered(workspace, campaign_year, None, today, digest), True
-    refreshing = (id(workspace), campaign_year, today)
-    with _LOCK:
-        running = _REFRESHING.get(refreshing)
-        if running is None or not running.is_alive():
-            thread = threading.Thread(
-                target=_refresh, args=(workspace, campaign_year, today, digest), name="consolidate", daemon=True
-            )
-            _REFRESHING[refreshing] = thread
-            thread.start()
-    return older[-1], False
-
-
-def _refresh(workspace: Workspace, year: int, today: dt.date, digest: str) -> None:
-    try:
-        _gathered(workspace, year, None, today, digest)
-    except Exception:  # a failed background refresh is retried by the next request
-        return
+    key: Key = (workspace_key(workspace), campaign_year, None, today, digest)
+    found = _CONSOLIDATIONS.find(key)
+    if found is not None:
+        return found, True
+    older = _CONSOLIDATIONS.newest_like(key)
+    if older is None or key in _CONSOLIDATIONS.failed:
+        return _CONSOLIDATIONS.get(workspace, key), True
+    _CONSOLIDATIONS.refresh(workspace, key)
+    return older, False
 
 
 def wait_for_refresh(timeout: float = 120.0) -> None:
     """Wait until no background consolidation is running (tests, and a server shutting down)."""
-    for thread in list(_REFRESHING.values()):
-        thread.join(timeout)
+    _CONSOLIDATIONS.wait(timeout)
 
 
 def is_kept(gathered: Gathered) -> bool:
     """Tell whether a consolidation is still among those kept (what is derived from it may be kept too)."""
-    with _LOCK:
-        return any(kept is gathered for kept in _KEPT.values())
+    return _CONSOLIDATIONS.holds(gathered)
 
 
 def lists_in_use(gathered: Gathered) -> tuple[str, ...]:

@@ -32,7 +32,11 @@ def settle_kept_values() -> None:
 
 
 def settle() -> None:
-    """Collect what is garbage now, then move every surviving object out of the collector's way."""
+    """Collect what is garbage now, then move every surviving object out of the collector's way.
+
+    Called only when a large value was just kept (a consolidation, a stored run): each call also
+    freezes whatever other requests hold at that moment, which is never collected if it ends in a cycle.
+    """
     if _SETTLE:
         gc.collect()
         gc.freeze()
@@ -66,7 +70,6 @@ class Kept(Generic[T]):
             self._values.move_to_end(key)
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
-        settle()
         return value
 
     def clear(self) -> None:

@@ -29,7 +29,7 @@ from conflict_minerals.report.runs import (
     summarize,
 )
 from conflict_minerals.report.write import DRAFT
-from conflict_minerals.service.kept import Kept, workspace_key
+from conflict_minerals.service.kept import Kept, settle, workspace_key
 from conflict_minerals.service.reports import ReportResult, run_report
 
 SHOWN = 1000  # records listed on an evidence page; the CSV export (`report evidence`) has them all
@@ -72,6 +72,7 @@ def _run(workspace: Workspace, period: int, run_id: int | None) -> StoredRun:
         def load() -> StoredRun:
             run = find_run(connection, period, None, found[0])
             assert run is not None  # just found by its number; runs are never deleted
+            settle()  # its decoded model is kept for as long as it is the newest
             return run
 
         # keyed by the creation time too: another database's run of the same number is another run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 from conflict_minerals.errors import ConflictMineralsError
@@ -11,7 +12,6 @@ from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.build import Gathered
 from conflict_minerals.service.consolidated import is_kept, kept_gather, lists_in_use
 from conflict_minerals.service.facilities import NameToDecide, facility_decisions, names_in
-from conflict_minerals.service.kept import settle
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility
 
 SORTS = ("name", "smelter_id", "metal", "country", "status", "suppliers")
@@ -88,25 +88,27 @@ class _Derived:
 
 
 _DERIVED: dict[int, _Derived] = {}  # by consolidation still kept
+_DERIVED_LOCK = threading.Lock()
 
 
 def _derived(workspace: Workspace, gathered: Gathered) -> _Derived:
-    held = _DERIVED.get(id(gathered))
+    with _DERIVED_LOCK:
+        held = _DERIVED.get(id(gathered))
     if held is not None and held.gathered is gathered:
         return held
-    facilities = gathered.run.consolidation.facilities
     index: dict[str, set[str]] = {}
-    counts = {}
-    for facility in facilities:
+    counts: dict[str, int] = {}
+    for facility in gathered.run.consolidation.facilities:
         named_by = facility.suppliers  # a property that walks every row: once here, not per request
         counts[facility.key] = len(named_by)
         for supplier in named_by:
             index.setdefault(supplier.casefold(), set()).add(facility.key)
     names = tuple(names_in(workspace, gathered.run.consolidation))
-    held = _DERIVED[id(gathered)] = _Derived(gathered, names, counts, {k: frozenset(v) for k, v in index.items()})
-    for stale in [k for k, d in _DERIVED.items() if not is_kept(d.gathered)]:
-        del _DERIVED[stale]
-    settle()
+    held = _Derived(gathered, names, counts, {k: frozenset(v) for k, v in index.items()})
+    with _DERIVED_LOCK:
+        _DERIVED[id(gathered)] = held
+        for stale in [k for k, d in _DERIVED.items() if not is_kept(d.gathered)]:
+            del _DERIVED[stale]
     return held
 
 

@@ -17,8 +17,8 @@ __all__ = [
     "change_user",
     "first_admin",
     "has_users",
-    "sign_in_blocked",
-    "sign_in_failed",
+    "prepare_secrets",
+    "sign_in_attempt",
     "sign_in_succeeded",
     "user_by_id",
     "users",
@@ -85,20 +85,25 @@ def change_user(
         return accounts.change_user(connection, actor, name, role, active)
 
 
-def sign_in_blocked(workspace: Workspace, name: str, address: str) -> bool:
-    """Tell whether sign-in is refused for now for this name or from this address (in every worker process)."""
-    with workspace.transaction(bookkeeping=True) as connection:  # the first call makes the throttle's key
-        counts = accounts.recent_failures(connection, name, address, now() - THROTTLE_WINDOW)
-    return any(counts[kind] >= limit for kind, limit in THROTTLE_LIMITS.items())
-
-
-def sign_in_failed(workspace: Workspace, name: str, address: str) -> None:
-    """Count one failed sign-in for the name and the address."""
+def sign_in_attempt(workspace: Workspace, name: str, address: str) -> tuple[int, ...] | None:
+    """Count a sign-in attempt before its password is checked (parallel guesses count too); None when refused."""
     with workspace.transaction(bookkeeping=True) as connection:
-        accounts.record_failure(connection, name, address, now() - THROTTLE_WINDOW)
+        accounts.serialize_sign_ins(connection)
+        since = now() - THROTTLE_WINDOW
+        counts = accounts.recent_failures(connection, name, address, since)
+        if any(counts[kind] >= limit for kind, limit in THROTTLE_LIMITS.items()):
+            return None
+        return accounts.record_failure(connection, name, address, since)
 
 
-def sign_in_succeeded(workspace: Workspace, name: str) -> None:
-    """Forget the name's failed sign-ins after a good one."""
+def sign_in_succeeded(workspace: Workspace, name: str, attempt: tuple[int, ...]) -> None:
+    """Forget the name's failed sign-ins and this attempt after a good one."""
     with workspace.transaction(bookkeeping=True) as connection:
-        accounts.forget_failures(connection, name)
+        accounts.forget_failures(connection, name, attempt)
+
+
+def prepare_secrets(workspace: Workspace) -> str:
+    """Make the app's secrets before the first request (session signing, throttling keys); return the session key."""
+    with workspace.transaction(bookkeeping=True) as connection:
+        accounts.app_secret(connection, "throttle")
+        return accounts.app_secret(connection, "session")

@@ -41,6 +41,7 @@ def _start_session(request: Request, user: User) -> None:
     csrf = request.session.get("csrf")
     request.session.clear()  # a fresh session on sign-in: nothing set before it carries over
     request.session["user"] = user.id
+    request.session["epoch"] = user.epoch
     if csrf:
         request.session["csrf"] = csrf
 
@@ -59,19 +60,19 @@ async def login(request: Request, _user: User | None, form: FormData) -> Respons
     name, password = _text(form, "name"), _text(form, "password")
     address = request.client.host if request.client else "unknown"
     workspace = request.app.state.workspace
-    if await run_in_threadpool(accounts.sign_in_blocked, workspace, name, address):
+    attempt = await run_in_threadpool(accounts.sign_in_attempt, workspace, name, address)
+    if attempt is None:
         return render(
             request, "login.html", status_code=429, title="Sign in", has_users=True, next="/",
             error="Too many failed sign-ins. Wait 15 minutes and try again.",
         )  # fmt: skip
     user = await run_in_threadpool(accounts.authenticate, workspace, name, password)
-    if user is None:
-        await run_in_threadpool(accounts.sign_in_failed, workspace, name, address)
+    if user is None:  # the attempt stays counted as a failure
         return render(
             request, "login.html", status_code=401, title="Sign in", has_users=True, next="/",
             error="Wrong name or password.",
         )  # fmt: skip
-    await run_in_threadpool(accounts.sign_in_succeeded, workspace, name)
+    await run_in_threadpool(accounts.sign_in_succeeded, workspace, name, attempt)
     _start_session(request, user)
     return redirect(_text(form, "next") or "/")
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from conflict_minerals.program.workspace import Workspace, open_workspace
-from conflict_minerals.service.users import session_secret
+from conflict_minerals.service.consolidated import wait_for_refresh
+from conflict_minerals.service.users import prepare_secrets
 from conflict_minerals.web import account, actions, minerals, pages, reference, report, smelters, upload
 from conflict_minerals.web.guard import MAX_UPLOAD_FILES, is_guarded
 from conflict_minerals.web.security import BodyLimit, SecurityHeaders
@@ -72,10 +76,18 @@ def check_routes(found: list[BaseRoute]) -> None:
             raise RuntimeError(f"POST route {route.path} is not an action()")
 
 
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """On shutdown, let a background consolidation finish before the database connections close."""
+    yield
+    await run_in_threadpool(wait_for_refresh, 30.0)
+    app.state.workspace.close()
+
+
 def create_app(workspace_root: Path, secure_cookies: bool = False, workspace: Workspace | None = None) -> Starlette:
     """The web app on a workspace; `secure_cookies` when it is served behind HTTPS."""
     opened = workspace or open_workspace(workspace_root)
-    secret = session_secret(opened)
+    secret = prepare_secrets(opened)
     found = routes()
     check_routes(found)
     middleware = [
@@ -90,7 +102,7 @@ def create_app(workspace_root: Path, secure_cookies: bool = False, workspace: Wo
             https_only=secure_cookies,
         ),
     ]
-    app = Starlette(routes=found, middleware=middleware)
+    app = Starlette(routes=found, middleware=middleware, lifespan=_lifespan)
     app.state.workspace = opened
     app.state.secret = secret
     return app

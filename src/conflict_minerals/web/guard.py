@@ -36,7 +36,7 @@ async def signed_in(request: Request) -> User | None:
     if not isinstance(user_id, int):
         return None
     user = await run_in_threadpool(user_by_id, request.app.state.workspace, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or request.session.get("epoch", 0) != user.epoch:
         request.session.pop("user", None)
         return None
     request.state.user = user

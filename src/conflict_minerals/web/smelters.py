@@ -56,7 +56,7 @@ def _query(request: Request) -> SmelterQuery:
 
 
 def _page_number(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+    return int(text) if text and text.isdigit() and len(text) < 7 and int(text) > 0 else 1
 
 
 def _problem(request: Request, exc: ConflictMineralsError) -> Response:

@@ -1,5 +1,6 @@
-"""A change counter bumped by every write (what processes keep in memory is checked against it) and
-failed sign-ins kept in the database, so that throttling holds across worker processes."""
+"""A change counter bumped by every write (what processes keep in memory is checked against it),
+failed sign-ins kept in the database, so that throttling holds across worker processes, and a
+session epoch per user, so that deactivating a user ends their sessions for good."""
 
 from __future__ import annotations
 
@@ -29,10 +30,14 @@ def upgrade() -> None:
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_sign_in_failures_key_hash", "sign_in_failures", ["key_hash"])
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
-    """Drop both tables."""
+    """Drop both tables and the session epoch."""
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("session_epoch")
     op.drop_index("ix_sign_in_failures_key_hash", "sign_in_failures")
     op.drop_table("sign_in_failures")
     op.drop_table("changes")
