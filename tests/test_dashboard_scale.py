@@ -22,8 +22,9 @@ def test_open_items_are_counted_in_full_and_listed_in_part(program: Program, mon
         found = board.dashboard(workspace, 2025, today=dt.date(2026, 6, 1))
     finally:
         workspace.close()
-    # escalations count the reminder schedule's escalations; a decision to escalate is in the audit trail
-    assert found.totals == {"open_errors": 0, "escalations": 0, "overdue": 6}  # 3 suppliers x 2 templates
+    # a decision to escalate counts with the reminder schedule's escalations, as in the report's figure
+    assert found.totals == {"open_errors": 0, "escalations": 1, "overdue": 6}  # 3 suppliers x 2 templates
+    assert [item.supplier for item in found.escalations] == ["Beta Metals"]
     assert len(found.overdue) == 2 and all(item.what == "due 2026-03-31" for item in found.overdue)
     assert found.status["by_template"]["EMRT"] == {
         "surveyed": 3,

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from conflict_minerals.cli import cli
 from conflict_minerals.web.app import create_app
 from tests.web_helpers import HOSTILE, PASSWORD, csrf_of, make_program, run, sign_in
 
@@ -248,3 +250,44 @@ def test_parallel_guesses_are_counted_before_any_password_is_checked(program: tu
     finally:
         workspace.close()
     assert sum(a is not None for a in attempts) == 5  # the rest are refused without reaching argon2
+
+
+def test_accept_takes_only_the_version_the_reviewer_saw(client: TestClient, program: tuple[Path, list[Path]]) -> None:
+    token = sign_in(client, "rita")
+    first = program[1][0]
+    client.post("/upload", data={"csrf_token": token}, files=[("files", (first.name, first.read_bytes()))])
+    supplier = re.search(r'href="/suppliers/(\d+)">Apex', client.get("/suppliers?q=apex").text)
+    assert supplier
+    page = client.get(f"/suppliers/{supplier.group(1)}").text
+    shown = re.search(r'name="version_CMRT" value="(\d+)"', page)
+    assert shown
+    form = {"csrf_token": token, "decision": "accept", "template": "CMRT", "despite": "yes", "reason": "checked"}
+    stale = client.post(f"/suppliers/{supplier.group(1)}/decide", data={**form, "version_CMRT": "99"})
+    assert f"is version {shown.group(1)}, not 99; review it before accepting" in stale.text
+    assert "accept recorded" not in stale.text
+
+
+def test_names_are_one_account_in_any_case_and_weak_passwords_are_refused(
+    program: tuple[Path, list[Path]], client: TestClient
+) -> None:
+    root = program[0]
+    twin = CliRunner().invoke(cli, ["--workspace", str(root), "users", "add", "RITA", "--role", "admin",
+                                    "--password-stdin"], input=PASSWORD + "\n")  # fmt: skip
+    assert twin.exit_code == 2 and "already a user" in twin.output
+    for weak in ("aaaaaaaaaaaaaaaa", "my name is gus, ok"):
+        refused = CliRunner().invoke(cli, ["--workspace", str(root), "users", "add", "gus", "--role", "viewer",
+                                           "--password-stdin"], input=weak + "\n")  # fmt: skip
+        assert refused.exit_code == 2 and "too easy to guess" in refused.output
+    token = sign_in(client, "Vic")  # any case signs in
+    assert "Sign out" in client.get("/suppliers").text
+    admin = TestClient(client.app)
+    admin_token = sign_in(admin, "ada")
+    reset = admin.post(
+        "/users/password", data={"csrf_token": admin_token, "name": "vic", "password": "a new secret phrase"}
+    )
+    assert "has a new password" in reset.text
+    assert client.get("/suppliers", follow_redirects=False).status_code == 303  # the old session is over
+    trail = run(root, "log", "--kind", "user", "--limit", "5")
+    assert "user.password_set" in trail and "a new secret phrase" not in trail
+    run(root, "users", "set-password", "vic", "--password-stdin", stdin=PASSWORD + "\n")  # for the other tests
+    assert token

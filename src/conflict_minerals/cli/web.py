@@ -119,3 +119,22 @@ def users_deactivate(name: str) -> None:
 def users_reactivate(name: str) -> None:
     """Let a deactivated user sign in again."""
     _change(name, active=True)
+
+
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input instead of asking.")
+def users_set_password(name: str, password_stdin: bool) -> None:
+    """Give a user a new password (their open sessions end; failed sign-ins are forgotten)."""
+    from conflict_minerals.service.users import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with workspace() as ws:
+        try:
+            changed = set_password(ws, ws.actor, name, password)
+        except ConflictMineralsError as exc:
+            fail_with(exc)
+    click.echo(f"User {changed.name} has a new password; their open sessions are over.")

@@ -35,7 +35,10 @@ class Event:
     def summary(self) -> str:
         """What happened, in a short line: the detail's telling fields (file, template, from -> to, counts)."""
         d = self.detail
-        parts = [str(d[key]) for key in ("file", "template", "code", "name", "message") if d.get(key)]
+        parts = [str(d[key]) for key in ("file", "template", "code", "name", "message", "user") if d.get(key)]
+        parts += [f"role {d['role']}"] if d.get("role") else []
+        parts += [("active" if d["active"] else "deactivated")] if isinstance(d.get("active"), bool) else []
+        parts += [f"was {d['was']}"] if d.get("was") else []
         if d.get("from") is not None and d.get("to") is not None and not isinstance(d["from"], (dict, list)):
             parts.append(f"{d['from']} -> {d['to']}")
         parts += [f"{key} {d[key]}" for key in ("version", "findings", "count", "due") if d.get(key) not in (None, "")]

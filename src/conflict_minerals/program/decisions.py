@@ -116,7 +116,7 @@ def accept(
         RequestState.ACCEPTED,
         "decision.accepted",
         reason,
-        {"submission_id": submission, "open_errors": len(errors)},
+        {"submission_id": submission, "version": current, "open_errors": len(errors)},
         template,
     )
 
@@ -152,8 +152,13 @@ def escalate(
     reason: str,
     template: str = "CMRT",
 ) -> None:
-    """Escalate a supplier to management (for example incomplete or unreliable answers)."""
+    """Escalate a supplier to management (for example incomplete or unreliable answers); reminders stop."""
     ensure_request(connection, actor, campaign, supplier.id, template)
+    connection.execute(  # counted with the reminder schedule's escalations on the dashboard and in `status`
+        update(requests)
+        .where(request_of(campaign, supplier.id, template), requests.c.escalated_at.is_(None))
+        .values(escalated_at=now())
+    )
     record(
         connection,
         actor,

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -57,9 +58,19 @@ def check_new_user(name: str, role: str, password: str) -> str:
         raise UserError("a user name must be 1 to 200 printable characters.", "user.bad_name")
     if role not in ROLES:
         raise UserError(f"there is no role '{role}' (roles: {', '.join(ROLES)}).", "user.bad_role", role=role)
+    check_password(cleaned, password)
+    return cleaned
+
+
+def check_password(name: str, password: str) -> None:
+    """Refuse a password that is short, one character repeated, or contains the user's name."""
     if len(password) < MIN_PASSWORD:
         raise UserError(f"a password needs at least {MIN_PASSWORD} characters.", "user.weak_password")
-    return cleaned
+    if len(set(password)) < 4 or name.casefold().replace(" ", "") in password.casefold().replace(" ", ""):
+        raise UserError(
+            "the password is too easy to guess (a repeated character, or the user's name); choose another.",
+            "user.weak_password",
+        )
 
 
 def add_user(connection: Connection, actor: str, name: str, role: str, password: str) -> User:
@@ -84,9 +95,14 @@ def add_user(connection: Connection, actor: str, name: str, role: str, password:
 
 
 def find_user(connection: Connection, name: str) -> User | None:
-    """The account of this name (exactly, after collapsing spaces), or None."""
-    row = connection.execute(select(users).where(users.c.name == " ".join(name.split()))).first()
+    """The account of this name (after collapsing spaces, in any case), or None."""
+    row = connection.execute(select(users).where(_named(name))).first()
     return _user(row) if row else None
+
+
+def _named(name: str) -> Any:
+    """The condition that finds an account by name: spaces collapsed, any case ('Rita' signs in as 'rita')."""
+    return func.lower(users.c.name) == " ".join(name.split()).lower()
 
 
 def get_user(connection: Connection, user_id: int) -> User | None:
@@ -107,7 +123,7 @@ def count_users(connection: Connection) -> int:
 
 def verify_password(connection: Connection, name: str, password: str) -> User | None:
     """The active account whose password this is, or None; an unknown name costs the same time."""
-    row = connection.execute(select(users).where(users.c.name == " ".join(name.split()))).first()
+    row = connection.execute(select(users).where(_named(name))).first()
     try:
         _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -157,8 +173,26 @@ def change_user(
         return user
     changed = {"role": after.role, "active": after.active, "session_epoch": after.epoch}
     connection.execute(update(users).where(users.c.id == user.id).values(changed))
-    record(connection, actor, "user.changed", {"user": user.name, "role": after.role, "active": after.active})
+    was = f"{user.role}, {'active' if user.active else 'deactivated'}"
+    record(
+        connection, actor, "user.changed", {"user": user.name, "role": after.role, "active": after.active, "was": was}
+    )
     return after
+
+
+def set_password(connection: Connection, actor: str, name: str, password: str) -> User:
+    """Give an account a new password (an admin's reset); its open sessions end; audited, without the password."""
+    user = find_user(connection, name)
+    if user is None:
+        raise UserError(f"there is no user '{' '.join(name.split())}'.", "user.unknown")
+    check_password(user.name, password)
+    connection.execute(
+        update(users)
+        .where(users.c.id == user.id)
+        .values(password_hash=_HASHER.hash(password), session_epoch=user.epoch + 1)
+    )
+    record(connection, actor, "user.password_set", {"user": user.name})
+    return User(user.id, user.name, user.role, user.active, user.epoch + 1)
 
 
 def _active_admins(connection: Connection) -> int:

@@ -28,7 +28,16 @@ from conflict_minerals.reference.countries import plain_country_name, resolve_co
 from conflict_minerals.reference.status import StatusSnapshot
 from conflict_minerals.report.compare import compare as compare_periods
 from conflict_minerals.report.compare import find_baseline
-from conflict_minerals.report.model import METALS, STATUS_WORDS, AnnexRow, Evidence, Origin, ReportModel, RiskNote
+from conflict_minerals.report.model import (
+    ESCALATIONS,
+    METALS,
+    STATUS_WORDS,
+    AnnexRow,
+    Evidence,
+    Origin,
+    ReportModel,
+    RiskNote,
+)
 from conflict_minerals.report.runs import inputs_digest
 from conflict_minerals.report.texts import render_texts
 from conflict_minerals.smelters.consolidate import ConsolidatedFacility, Consolidation, RowOutcome, Ruling, merge_rows
@@ -183,7 +192,7 @@ def _escalations(connection: Connection, campaign: Campaign) -> list[dict[str, s
     query = (
         select(events.c.at, events.c.reason, suppliers.c.name)
         .join(suppliers, suppliers.c.id == events.c.supplier_id)
-        .where(and_(events.c.kind == "decision.escalated", events.c.campaign_year == campaign.year))
+        .where(and_(events.c.kind.in_(ESCALATIONS), events.c.campaign_year == campaign.year))
         .order_by(events.c.id)
     )
     return [

@@ -36,7 +36,7 @@ from conflict_minerals.program.schema import (
     submissions,
 )
 from conflict_minerals.report.document import blocks_json, conflict_minerals_report, form_sd
-from conflict_minerals.report.model import Evidence, ReportModel
+from conflict_minerals.report.model import ESCALATIONS, Evidence, ReportModel
 
 
 class ReportRunError(ConflictMineralsError):
@@ -78,7 +78,7 @@ def inputs_digest(connection: Connection, campaign_id: int, as_of: dt.date) -> s
         .where(requests.c.campaign_id == campaign_id, requests.c.template_type == "CMRT", findings.c.waived.is_(True))
     ).scalar()
     escalated = connection.execute(
-        select(func.count()).select_from(events).where(events.c.kind == "decision.escalated")
+        select(func.count()).select_from(events).where(events.c.kind.in_(ESCALATIONS))
     ).scalar()
     lists = [
         sorted(row[0] for row in connection.execute(select(table.c.id)))

@@ -18,6 +18,7 @@ __all__ = [
     "first_admin",
     "has_users",
     "prepare_secrets",
+    "set_password",
     "sign_in_attempt",
     "sign_in_succeeded",
     "user_by_id",
@@ -83,6 +84,14 @@ def change_user(
     """Give an account another role, deactivate or reactivate it (signed-in sessions follow at once); audited."""
     with workspace.transaction() as connection:
         return accounts.change_user(connection, actor, name, role, active)
+
+
+def set_password(workspace: Workspace, actor: str, name: str, password: str) -> User:
+    """Give an account a new password (an admin's reset); its open sessions end; audited."""
+    with workspace.transaction() as connection:
+        user = accounts.set_password(connection, actor, name, password)
+        accounts.forget_failures(connection, user.name)  # a locked-out user can sign in with the new one
+    return user
 
 
 def sign_in_attempt(workspace: Workspace, name: str, address: str) -> tuple[int, ...] | None:

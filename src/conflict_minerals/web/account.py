@@ -151,3 +151,18 @@ async def change_user(request: Request, user: User | None, form: FormData) -> Re
         state = "active" if changed.active else "deactivated"
         flash(request, "ok", f"User {changed.name} is now {changed.role}, {state}.")
     return redirect("/users")
+
+
+@action("admin")
+async def set_password(request: Request, user: User | None, form: FormData) -> Response:
+    """Give an account a new password (admin); its sessions end; audited without the password."""
+    assert user is not None
+    try:
+        changed = await run_in_threadpool(
+            accounts.set_password, request.app.state.workspace, user.name, _text(form, "name"), _text(form, "password")
+        )
+    except UserError as exc:
+        flash(request, "error", str(exc))
+    else:
+        flash(request, "ok", f"User {changed.name} has a new password; their open sessions are over.")
+    return redirect("/users")

@@ -49,10 +49,12 @@ async def decide_action(request: Request, user: User | None, form: FormData) -> 
     if name is None:
         return not_found(request, "There is no such supplier.")
     decision, template = _text(form, "decision"), _text(form, "template") or "CMRT"
+    shown = _text(form, f"version_{template}")  # the version on the page: a newer one is not accepted unseen
     try:
         await run_in_threadpool(
             decide, request.app.state.workspace, user.name, decision, name, _text(form, "reason") or None,
             despite_findings=_text(form, "despite") == "yes", template=template,
+            version=int(shown) if shown.isdigit() and len(shown) < 7 else None,
         )  # fmt: skip
     except ConflictMineralsError as exc:
         _failed(request, exc)

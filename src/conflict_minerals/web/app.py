@@ -38,6 +38,7 @@ def routes() -> list[BaseRoute]:
         Route("/users", account.users_page),
         Route("/users", account.add_user, methods=["POST"]),
         Route("/users/change", account.change_user, methods=["POST"]),
+        Route("/users/password", account.set_password, methods=["POST"]),
         Route("/suppliers", pages.suppliers_page),
         Route("/suppliers/names", pages.supplier_names_json),
         Route("/suppliers/remind", actions.remind_action, methods=["POST"]),
