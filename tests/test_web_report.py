@@ -97,3 +97,15 @@ def test_the_company_cmrt_opens_with_openpyxl(client: TestClient) -> None:
     assert response.status_code == 200 and "company-cmrt-2025.xlsx" in response.headers["content-disposition"]
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     assert "Smelter List" in workbook.sheetnames
+
+
+def test_every_stored_run_stays_reachable_and_the_check_says_what_is_missing(client: TestClient) -> None:
+    first = re.search(r"Report run (\d+)", _computed(client))
+    token = sign_in(client, "rita")
+    second = client.post("/report/compute", data={"csrf_token": token, "as_of": "2026-01-31"}).text
+    assert first and f'href="/report?run={first.group(1)}"' in second and "(shown)" in second
+    assert "Pre-filing check:" in second  # each error named, not only counted (a draft has no signature date)
+    older = client.get(f"/report?run={first.group(1)}").text
+    assert f"Report run {first.group(1)}" in older
+    missing = client.get("/report/evidence?run=999999&figure=suppliers.responded")
+    assert missing.status_code == 404 and "no report run 999999" in missing.text

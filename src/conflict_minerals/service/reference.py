@@ -97,7 +97,7 @@ def reference_overview(workspace: Workspace) -> ReferenceOverview:
             RevisionRow(number, revision.label, revision.list_date, revision.mineral_names, rows, source, who, at)
         )
     counts: dict[int, int] = {}
-    minerals: dict[int, set[str]] = {}
+    minerals: dict[int, set[str | None]] = {}
     for list_id, metal in pairs:
         counts[list_id] = counts.get(list_id, 0) + 1
         minerals.setdefault(list_id, set()).add(metal)
@@ -109,9 +109,10 @@ def reference_overview(workspace: Workspace) -> ReferenceOverview:
     return ReferenceOverview(tuple(revisions), statuses, found)
 
 
-def _status_row(row: Any, minerals: set[str], count: int) -> StatusListRow:
-    three_tg = bool(minerals & THREE_TG)
-    return StatusListRow(row.id, row.as_of, row.list_kind, tuple(sorted(minerals)), three_tg, count, row.source,
+def _status_row(row: Any, minerals: set[str | None], count: int) -> StatusListRow:
+    named = {m for m in minerals if m}
+    three_tg = bool(named & THREE_TG) or None in minerals  # rows without a metal: 3TG, the metal from the Smelter ID
+    return StatusListRow(row.id, row.as_of, row.list_kind, tuple(sorted(named)), three_tg, count, row.source,
                          row.imported_by, row.imported_at)  # fmt: skip
 
 

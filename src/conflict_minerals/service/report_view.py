@@ -14,7 +14,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
 from conflict_minerals.program.campaign import require_campaign
+from conflict_minerals.program.schema import events, report_runs
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.document import Block, Paragraph, blocks_from_json
 from conflict_minerals.report.model import METALS, Evidence
@@ -37,6 +40,45 @@ COUNTS = ("total", "conformant", "active", "not_conformant", "not_listed")
 
 
 @dataclass(frozen=True, slots=True)
+class RunLine:
+    """A stored run as the list of runs shows it."""
+
+    id: int
+    as_of: dt.date
+    created_at: dt.datetime
+    draft: bool | None  # None: not recorded (a run stored without its report.written event)
+    actor: str | None
+
+
+RUNS_LISTED = 10
+
+
+def run_lines(workspace: Workspace, period: int) -> tuple[RunLine, ...]:
+    """The period's newest stored runs with whether each was a draft and who computed it (from the audit trail)."""
+    with workspace.read() as connection:
+        found = connection.execute(
+            select(report_runs.c.id, report_runs.c.as_of, report_runs.c.created_at)
+            .where(report_runs.c.period == period)
+            .order_by(report_runs.c.id.desc())
+            .limit(RUNS_LISTED)
+        ).all()
+        written = connection.execute(
+            select(events.c.detail, events.c.actor).where(
+                events.c.kind == "report.written", events.c.campaign_year == period
+            )
+        ).all()
+    drafts: dict[int, tuple[bool, str]] = {}
+    for detail, actor in written:
+        data = json.loads(detail)
+        if isinstance(data.get("run"), int):
+            drafts[data["run"]] = (bool(data.get("draft")), actor)
+    return tuple(
+        RunLine(r.id, r.as_of, r.created_at, *(drafts.get(r.id) or (None, None)))  # type: ignore[arg-type]
+        for r in found
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     """A stored run as the report page shows it: both documents, every figure, and which cells are figures."""
 
@@ -46,6 +88,7 @@ class ReportView:
     cmr: list[Block]
     figures: dict[str, int | float]
     summary_figures: dict[tuple[str, str], str]  # (row label, column header) of the facility table -> figure
+    runs: tuple[RunLine, ...] = ()  # the period's newest stored runs, to open another one
 
     @property
     def draft(self) -> bool:
@@ -66,6 +109,8 @@ def _run(workspace: Workspace, period: int, run_id: int | None) -> StoredRun:
     """A stored run, read (and its model decoded, 0.1 s at 10,000 suppliers) once per process."""
     with workspace.read() as connection:
         found = find_run_id(connection, period, run_id)
+        if found is None and run_id is not None:
+            raise ReportRunError(f"there is no report run {run_id} of {period}.", "report.no_run", period=period)
         if found is None:
             raise ReportRunError(f"there is no stored report run for {period} yet.", period=period)
 
@@ -100,7 +145,7 @@ def report_view(workspace: Workspace, year: int | None = None, run_id: int | Non
         return ReportView(period, None, [], [], {}, {})
     documents = run.data.get("documents") or {}
     form, cmr = blocks_from_json(documents.get("form_sd", [])), blocks_from_json(documents.get("cmr", []))
-    return ReportView(period, run, form, cmr, run.figures, _summary_figures())
+    return ReportView(period, run, form, cmr, run.figures, _summary_figures(), run_lines(workspace, period))
 
 
 def compute_draft(workspace: Workspace, actor: str, as_of: dt.date | None, year: int | None = None) -> ReportResult:

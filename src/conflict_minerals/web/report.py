@@ -73,10 +73,12 @@ async def compute_action(request: Request, user: User | None, form: FormData) ->
     except ConflictMineralsError as exc:
         flash(request, "error", str(exc))
     else:
-        errors = sum(1 for f in result.findings if f.severity.value == "error")
+        errors = [f for f in result.findings if f.severity.value == "error"]
         flash(request, "ok", f"Draft report run {result.run_id} computed as of {result.model.as_of.isoformat()}; "
-              f"the pre-filing check found {plural(errors, 'error')}.")  # fmt: skip
-    return redirect("/report")
+              f"the pre-filing check found {plural(len(errors), 'error')}.")  # fmt: skip
+        for finding in errors[:5]:  # what stands between the draft and a filing
+            flash(request, "error", f"Pre-filing check: {finding.message}")
+    return redirect(f"/report?run={result.run_id}")
 
 
 @page("viewer")
