@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,3 +152,14 @@ def test_facilities_and_names_come_a_page_at_a_time(client: TestClient, monkeypa
     assert on_first == every[:2]  # the same order, cut into pages
     assert "No facility matches" in client.get("/smelters?page=999999").text  # past the end: an empty page
     assert on_first[0] in client.get("/smelters?page=99999999999").text  # absurd: the first page
+
+
+def test_countries_read_as_in_the_report_and_a_map_needs_its_smelter_id(client: TestClient) -> None:
+    token = sign_in(client, "rita")
+    page = client.get("/smelters").text
+    assert re.search(r"<td>[A-Z ,]{6,}</td>", page) is None  # no 'KOREA, REPUBLIC OF' in capitals
+    name = re.search(r'name="name" value="([^"]+)"', page)
+    assert name
+    data = {"csrf_token": token, "action": "map", "name": html.unescape(name.group(1)), "reason": "checked"}
+    mapped = client.post("/smelters/resolve", data={**data, "smelter_id": ""})
+    assert "Give the Smelter ID" in mapped.text and "None is not" not in mapped.text

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from conflict_minerals.program.users import User
 from conflict_minerals.service.users import user_by_id
-from conflict_minerals.web.render import redirect, refused
+from conflict_minerals.web.render import flash, redirect, refused
 
 MAX_FIELDS = 100
 MAX_FIELD_BYTES = 64 * 1024
@@ -38,6 +38,7 @@ async def signed_in(request: Request) -> User | None:
     user = await run_in_threadpool(user_by_id, request.app.state.workspace, user_id)
     if user is None or not user.active or request.session.get("epoch", 0) != user.epoch:
         request.session.pop("user", None)
+        flash(request, "error", "Your session has ended: an administrator changed your account. Sign in again.")
         return None
     request.state.user = user
     return user

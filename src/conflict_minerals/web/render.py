@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from conflict_minerals.neutral import terminal_text
+from conflict_minerals.reference.countries import plain_country_name
 
 HERE = Path(__file__).parent
 NAVIGATION = (
@@ -33,6 +35,12 @@ def _date(value: dt.date | dt.datetime | None, with_time: bool = False) -> str:
     return value.isoformat()
 
 
+@functools.lru_cache(maxsize=4096)
+def _country(text: str | None) -> str:
+    """A country as people write it ('KOREA, REPUBLIC OF' -> 'South Korea'), the report's spelling."""
+    return terminal_text(plain_country_name(text)) if text else "—"
+
+
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -42,6 +50,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["date"] = _date
     environment.filters["plain"] = terminal_text  # no control or bidi characters from a supplier's file
+    environment.filters["country"] = _country
     environment.globals["navigation"] = NAVIGATION
     return environment
 

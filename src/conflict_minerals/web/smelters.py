@@ -116,6 +116,8 @@ def _asked(form: FormData) -> DecisionRequest | str:
     if metal_text and metal is None:
         return f"Unknown metal '{metal_text}'."
     smelter_id = _text(form, "smelter_id").upper() or None
+    if chosen == MAP and smelter_id is None:
+        return "Give the Smelter ID (for example CID001234) to map the name to."
     exclusion = _text(form, "exclusion") or None
     return DecisionRequest(
         _text(form, "name"), metal, _text(form, "country") or None, chosen, _text(form, "reason", 2000),
