@@ -291,3 +291,20 @@ def test_names_are_one_account_in_any_case_and_weak_passwords_are_refused(
     assert "user.password_set" in trail and "a new secret phrase" not in trail
     run(root, "users", "set-password", "vic", "--password-stdin", stdin=PASSWORD + "\n")  # for the other tests
     assert token
+
+
+def test_a_letter_written_to_a_supplier_can_be_read_on_its_page(
+    client: TestClient, program: tuple[Path, list[Path]]
+) -> None:
+    token = sign_in(client, "rita")
+    first = program[1][0]
+    client.post("/upload", data={"csrf_token": token}, files=[("files", (first.name, first.read_bytes()))])
+    supplier = re.search(r'href="/suppliers/(\d+)">Apex', client.get("/suppliers?q=apex").text)
+    assert supplier
+    written = client.post(f"/suppliers/{supplier.group(1)}/correction", data={"csrf_token": token, "warnings": "yes"})
+    link = re.search(rf'href="(/suppliers/{supplier.group(1)}/messages/(\d+))"', written.text)
+    assert link, written.text[:2000]
+    letter = client.get(link.group(1))
+    assert letter.status_code == 200 and "Dear" in letter.text and '<pre class="letter">' in letter.text
+    other = int(supplier.group(1)) + 1
+    assert client.get(f"/suppliers/{other}/messages/{link.group(2)}").status_code == 404  # not that supplier's

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 from collections.abc import Iterable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import and_, select, true
@@ -203,6 +206,7 @@ class SentMessage:
     status: str
     subject: str | None
     recipients: str | None
+    id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +255,8 @@ def supplier_detail(workspace: Workspace, supplier_id: int, year: int | None = N
             .order_by(messages.c.id.desc())
         ).all()
     letters = tuple(
-        SentMessage(m.kind, m.template_type, as_utc(m.created_at), m.status, m.subject, m.recipients) for m in sent
+        SentMessage(m.kind, m.template_type, as_utc(m.created_at), m.status, m.subject, m.recipients, m.id)
+        for m in sent
     )
     return SupplierDetail(record, campaign.year, tuple(map(_row, views)), versions, letters)
 
@@ -271,3 +276,36 @@ def original_of(workspace: Workspace, submission_id: int) -> tuple[str, bytes]:
     if row is None:
         raise OriginalMissingError(f"there is no submission {submission_id}.", "original.unknown")
     return row.file_name, read_original(workspace, row.file_sha256)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageText:
+    """A message written to a supplier, as it reads: its headers and its plain-text body."""
+
+    message: SentMessage
+    sender: str
+    body: str
+    attachments: tuple[str, ...]
+
+
+def message_text(workspace: Workspace, supplier_id: int, message_id: int) -> MessageText | None:
+    """One of the supplier's messages as written (None when the supplier has no message of that number)."""
+    with workspace.read() as connection:
+        row = connection.execute(
+            select(messages, requests.c.template_type)
+            .join(requests, requests.c.id == messages.c.request_id)
+            .where(messages.c.id == message_id, requests.c.supplier_id == supplier_id)
+        ).first()
+    if row is None:
+        return None
+    parsed = email.message_from_string(row.content or "", policy=email.policy.default)
+    part = parsed.get_body(("plain",)) if isinstance(parsed, EmailMessage) else None
+    body = part.get_content() if isinstance(part, EmailMessage) else ""
+    files = (
+        tuple(str(a.get_filename() or "attachment") for a in parsed.iter_attachments())
+        if isinstance(parsed, EmailMessage)
+        else ()
+    )
+    sent = SentMessage(row.kind, row.template_type, as_utc(row.created_at), row.status, row.subject, row.recipients,
+                       row.id)  # fmt: skip
+    return MessageText(sent, str(parsed.get("From", "")), str(body), files)

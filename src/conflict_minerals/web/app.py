@@ -43,6 +43,7 @@ def routes() -> list[BaseRoute]:
         Route("/suppliers/names", pages.supplier_names_json),
         Route("/suppliers/remind", actions.remind_action, methods=["POST"]),
         Route("/suppliers/{supplier_id:int}", pages.supplier_page),
+        Route("/suppliers/{supplier_id:int}/messages/{message_id:int}", pages.message_page),
         Route("/suppliers/{supplier_id:int}/decide", actions.decide_action, methods=["POST"]),
         Route("/suppliers/{supplier_id:int}/waive", actions.waive_action, methods=["POST"]),
         Route("/suppliers/{supplier_id:int}/correction", actions.correction_action, methods=["POST"]),

@@ -21,6 +21,7 @@ from conflict_minerals.service.suppliers import (
     PER_PAGE,
     SORTS,
     SupplierQuery,
+    message_text,
     original_of,
     supplier_detail,
     supplier_names,
@@ -91,6 +92,18 @@ async def suppliers_page(request: Request, user: User) -> Response:
     return render(request, "suppliers.html", title="Suppliers", year=year, rows=rows, query=query, states=STATES,
                   templates=TEMPLATE_TYPES, sorts=SORTS, base=base, active="suppliers", total=total,
                   pages=pages)  # fmt: skip
+
+
+@page("viewer")
+async def message_page(request: Request, user: User) -> Response:
+    """A message written to the supplier, as it reads (headers, text, names of attachments)."""
+    found = await run_in_threadpool(
+        message_text, request.app.state.workspace, request.path_params["supplier_id"], request.path_params["message_id"]
+    )
+    if found is None:
+        return not_found(request, "This supplier has no message of that number.")
+    return render(request, "message.html", title=found.message.subject or "Message", found=found,
+                  supplier_id=request.path_params["supplier_id"], active="suppliers")  # fmt: skip
 
 
 @page("viewer")
