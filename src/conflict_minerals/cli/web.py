@@ -55,6 +55,13 @@ def users() -> None:
     """Accounts of the web app: add, list, change a role, deactivate, reactivate."""
 
 
+def _password(from_stdin: bool, prompt: str) -> str:
+    """A password from standard input's first line, or asked twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
 @users.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["admin", "reviewer", "viewer"]), required=True, help="What the user may do.")
@@ -63,10 +70,7 @@ def users_add(name: str, role: str, password_stdin: bool) -> None:
     """Add a user of the web app with a role: admin, reviewer or viewer."""
     from conflict_minerals.service.users import add_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin, "Password")
     with workspace() as ws:
         try:
             added = add_user(ws, ws.actor, name, role, password)
@@ -128,10 +132,7 @@ def users_set_password(name: str, password_stdin: bool) -> None:
     """Give a user a new password (their open sessions end; failed sign-ins are forgotten)."""
     from conflict_minerals.service.users import set_password
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin, "New password")
     with workspace() as ws:
         try:
             changed = set_password(ws, ws.actor, name, password)

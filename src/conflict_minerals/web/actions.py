@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -9,7 +11,7 @@ from starlette.responses import Response
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.users import User
-from conflict_minerals.service.outreach import request_corrections, send_reminders
+from conflict_minerals.service.outreach import Outreach, request_corrections, send_reminders
 from conflict_minerals.service.program import decide, waive
 from conflict_minerals.service.suppliers import supplier_name
 from conflict_minerals.web.guard import action
@@ -83,53 +85,53 @@ async def waive_action(request: Request, user: User | None, form: FormData) -> R
     return redirect(f"/suppliers/{request.path_params['supplier_id']}")
 
 
-@action("reviewer")
-async def correction_action(request: Request, user: User | None, form: FormData) -> Response:
-    """Write a correction request to the supplier (open errors, and warnings when asked)."""
-    assert user is not None
+async def _write_to_supplier(
+    request: Request, write: Callable[[str], Outreach], written: Callable[[str, Outreach], str], nothing: str
+) -> Response:
+    """Write letters to the page's supplier; say what was written, skipped, or that there was nothing to write."""
     name = await _supplier(request)
     if name is None:
         return not_found(request, "There is no such supplier.")
     try:
-        result = await run_in_threadpool(
-            lambda: request_corrections(
-                request.app.state.workspace, user.name, supplier=name, include_warnings=_text(form, "warnings") == "yes"
-            )
-        )
+        result = await run_in_threadpool(write, name)
     except ConflictMineralsError as exc:
         _failed(request, exc)
     else:
         for skipped in result.skipped:
             flash(request, "error", skipped)
         if result.written:
-            flash(request, "ok", f"Correction request written to {name} ({len(result.written)} message(s)).")
+            flash(request, "ok", written(name, result))
         elif not result.skipped:
-            flash(request, "error", "Nothing to correct: there are no open findings to ask about.")
+            flash(request, "error", nothing)
     return redirect(f"/suppliers/{request.path_params['supplier_id']}")
+
+
+@action("reviewer")
+async def correction_action(request: Request, user: User | None, form: FormData) -> Response:
+    """Write a correction request to the supplier (open errors, and warnings when asked)."""
+    assert user is not None
+    warnings = _text(form, "warnings") == "yes"
+    return await _write_to_supplier(
+        request,
+        lambda name: request_corrections(request.app.state.workspace, user.name, supplier=name,
+                                         include_warnings=warnings),
+        lambda name, result: f"Correction request written to {name} ({len(result.written)} message(s)).",
+        "Nothing to correct: there are no open findings to ask about.",
+    )  # fmt: skip
 
 
 @action("reviewer")
 async def remind_supplier_action(request: Request, user: User | None, form: FormData) -> Response:
     """Remind one supplier now (or escalate after the last reminder), once its due date has passed."""
     assert user is not None
-    name = await _supplier(request)
-    if name is None:
-        return not_found(request, "There is no such supplier.")
-    try:
-        result = await run_in_threadpool(lambda: send_reminders(request.app.state.workspace, user.name, supplier=name))
-    except ConflictMineralsError as exc:
-        _failed(request, exc)
-    else:
-        for skipped in result.skipped:
-            flash(request, "error", skipped)
-        kinds = ", ".join(w.kind for w in result.written)
-        if result.written:
-            flash(request, "ok", f"Written to {name}: {kinds}. It is in the outbox until sent.")
-        elif not result.skipped:
-            flash(
-                request, "error", "No reminder written: nothing outstanding is past its due date (or it was escalated)."
-            )
-    return redirect(f"/suppliers/{request.path_params['supplier_id']}")
+    return await _write_to_supplier(
+        request,
+        lambda name: send_reminders(request.app.state.workspace, user.name, supplier=name),
+        lambda name, result: (
+            f"Written to {name}: {', '.join(w.kind for w in result.written)}. It is in the outbox until sent."
+        ),
+        "No reminder written: nothing outstanding is past its due date (or it was escalated).",
+    )
 
 
 @action("reviewer")
