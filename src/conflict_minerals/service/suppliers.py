@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import and_, select, true
+from sqlalchemy import Connection, and_, select, true
 
 from conflict_minerals.program.audit import as_utc
 from conflict_minerals.program.campaign import RequestView, count_requests, overview, require_campaign
@@ -19,6 +19,7 @@ from conflict_minerals.program.originals import OriginalMissingError, read_origi
 from conflict_minerals.program.schema import messages, requests, submissions, suppliers
 from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
 from conflict_minerals.program.workspace import Workspace
+from conflict_minerals.service.versions import VersionChanges, version_changes
 
 SORTS = ("supplier", "state", "findings", "last_contact", "template", "revision")
 FINDING_FILTERS = ("errors", "warnings", "none")
@@ -194,6 +195,27 @@ class SubmittedVersion:
     error: str | None
     current: bool
     findings: tuple[StoredFinding, ...]
+    changes: VersionChanges | None = None  # against the previous readable version of the same template
+
+
+def _changes(
+    connection: Connection, rows: Sequence[Any], found: dict[int, tuple[StoredFinding, ...]]
+) -> dict[int, VersionChanges]:
+    """Each readable version against the previous readable version of the same template (rows newest first)."""
+    changes: dict[int, VersionChanges] = {}
+    last: dict[str | None, Any] = {}  # per template, the previous readable version
+    for newer in reversed(rows):
+        if not (newer.readable and newer.version):
+            continue
+        older = last.get(newer.template_type)
+        if older is not None:
+            changes[newer.id] = version_changes(
+                connection,
+                (older.id, older.version, older.template_version, found[older.id]),
+                (newer.id, newer.template_version, found[newer.id]),
+            )
+        last[newer.template_type] = newer
+    return changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +254,8 @@ def supplier_detail(workspace: Workspace, supplier_id: int, year: int | None = N
             .where(and_(submissions.c.campaign_id == campaign.id, submissions.c.supplier_id == supplier_id))
             .order_by(submissions.c.id.desc())
         ).all()
+        found = {r.id: tuple(submission_findings(connection, r.id)) for r in rows}
+        changes = _changes(connection, rows, found)
         versions = tuple(
             SubmittedVersion(
                 r.id,
@@ -244,7 +268,8 @@ def supplier_detail(workspace: Workspace, supplier_id: int, year: int | None = N
                 r.template_version,
                 r.error,
                 r.id in current,
-                tuple(submission_findings(connection, r.id)),
+                found[r.id],
+                changes.get(r.id),
             )
             for r in rows
         )
