@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Hashable
 
 from conflict_minerals.program.campaign import require_campaign
@@ -24,6 +25,7 @@ from conflict_minerals.report.runs import inputs_digest
 from conflict_minerals.service.kept import Kept, settle, workspace_key
 
 KEPT = 2  # a campaign as of today and as of one other date
+QUICK = 1.0  # seconds: a consolidation that took less is computed again while the page waits
 LOG = logging.getLogger(__name__)
 _DIGESTS: Kept[str] = Kept(size=8)
 
@@ -39,6 +41,7 @@ class _Consolidations:
         self.computing: dict[Key, threading.Lock] = {}
         self.refreshing: dict[tuple[Hashable, int, dt.date], threading.Thread] = {}
         self.failed: set[Key] = set()  # background refreshes that raised: the next request computes and tells
+        self.seconds: dict[tuple[Hashable, int], float] = {}  # how long the last one of a campaign took
 
     def find(self, key: Key) -> Gathered | None:
         """The consolidation kept for exactly this key."""
@@ -61,8 +64,10 @@ class _Consolidations:
         with turn:
             found = self.find(key)
             if found is None:
+                started = time.perf_counter()
                 found = gather(workspace, key[1], key[2], key[3])
                 with self.lock:
+                    self.seconds[key[:2]] = time.perf_counter() - started
                     while len(self.kept) >= KEPT:
                         self.kept.pop(next(iter(self.kept)))
                     self.kept[key] = found
@@ -138,7 +143,8 @@ def recent_gather(workspace: Workspace, year: int | None = None, today: dt.date 
     if found is not None:
         return found, True
     older = _CONSOLIDATIONS.newest_like(key)
-    if older is None or key in _CONSOLIDATIONS.failed:
+    quick = _CONSOLIDATIONS.seconds.get(key[:2], 0.0) < QUICK  # a small program: no need to show older figures
+    if older is None or quick or key in _CONSOLIDATIONS.failed:
         return _CONSOLIDATIONS.get(workspace, key), True
     _CONSOLIDATIONS.refresh(workspace, key)
     return older, False
