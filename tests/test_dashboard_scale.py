@@ -126,3 +126,23 @@ def test_statistics_are_refreshed_for_the_planner(program: Program) -> None:
     finally:
         workspace.close()
     assert found and found >= 1
+
+
+def test_a_starting_server_consolidates_before_the_first_page(program: Program) -> None:
+    from starlette.testclient import TestClient
+
+    from conflict_minerals.service import consolidated
+    from conflict_minerals.service.kept import workspace_key
+    from conflict_minerals.web.app import create_app
+
+    program("suppliers", "add", "Alpha Metals")
+    program("campaign", "start", "2025", "--no-letters")
+    app = create_app(program.root, warm=True)
+    with TestClient(app):
+        consolidated.wait_for_refresh()
+        workspace = app.state.workspace
+        mine = workspace_key(workspace)
+        assert any(key[0] == mine for key in consolidated._CONSOLIDATIONS.kept)  # before any page asked
+        found, current = consolidated.recent_gather(workspace, 2025)
+        assert current and consolidated.is_kept(found)
+        assert consolidated.kept_gather(workspace, 2025) is found

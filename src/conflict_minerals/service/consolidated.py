@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Hashable
 
+from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.program.campaign import require_campaign
 from conflict_minerals.program.changes import current
 from conflict_minerals.program.workspace import Workspace
@@ -148,6 +149,16 @@ def recent_gather(workspace: Workspace, year: int | None = None, today: dt.date 
         return _CONSOLIDATIONS.get(workspace, key), True
     _CONSOLIDATIONS.refresh(workspace, key)
     return older, False
+
+
+def warm_up(workspace: Workspace, today: dt.date | None = None) -> None:
+    """Start consolidating the newest campaign in the background (a server starting), unless there is none."""
+    today = today or dt.date.today()
+    try:
+        campaign_year, digest = _digest(workspace, None, None, today)
+    except ConflictMineralsError:
+        return  # no campaign yet: nothing to prepare
+    _CONSOLIDATIONS.refresh(workspace, (workspace_key(workspace), campaign_year, None, today, digest))
 
 
 def wait_for_refresh(timeout: float = 120.0) -> None:

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from conflict_minerals.program.workspace import Workspace, open_workspace
-from conflict_minerals.service.consolidated import wait_for_refresh
+from conflict_minerals.service.consolidated import wait_for_refresh, warm_up
 from conflict_minerals.service.users import prepare_secrets
 from conflict_minerals.web import account, actions, minerals, pages, reference, report, smelters, upload
 from conflict_minerals.web.guard import MAX_UPLOAD_FILES, is_guarded
@@ -80,14 +80,18 @@ def check_routes(found: list[BaseRoute]) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    """On shutdown, let a background consolidation finish before the database connections close."""
+    """At start, consolidate the campaign in the background; on shutdown, let that finish before closing."""
+    if app.state.warm_up:
+        await run_in_threadpool(warm_up, app.state.workspace)
     yield
     await run_in_threadpool(wait_for_refresh, 30.0)
     app.state.workspace.close()
 
 
-def create_app(workspace_root: Path, secure_cookies: bool = False, workspace: Workspace | None = None) -> Starlette:
-    """The web app on a workspace; `secure_cookies` when it is served behind HTTPS."""
+def create_app(
+    workspace_root: Path, secure_cookies: bool = False, workspace: Workspace | None = None, warm: bool = False
+) -> Starlette:
+    """The web app on a workspace; `secure_cookies` when it is served behind HTTPS; `warm` to consolidate at start."""
     opened = workspace or open_workspace(workspace_root)
     secret = prepare_secrets(opened)
     found = routes()
@@ -106,5 +110,6 @@ def create_app(workspace_root: Path, secure_cookies: bool = False, workspace: Wo
     ]
     app = Starlette(routes=found, middleware=middleware, lifespan=_lifespan)
     app.state.workspace = opened
+    app.state.warm_up = warm
     app.state.secret = secret
     return app

@@ -15,4 +15,4 @@ def app() -> Starlette:
     """Build the app on the workspace `serve` named (each worker process opens its own engine)."""
     root = Path(os.environ["CONFLICT_MINERALS_WORKSPACE"])
     settle_kept_values()  # a worker lives long and keeps large values: keep the collector's pauses short
-    return create_app(root, secure_cookies=bool(os.environ.get("CONFLICT_MINERALS_SECURE_COOKIES")))
+    return create_app(root, secure_cookies=bool(os.environ.get("CONFLICT_MINERALS_SECURE_COOKIES")), warm=True)
