@@ -152,7 +152,11 @@ def escalate(
     reason: str,
     template: str = "CMRT",
 ) -> None:
-    """Escalate a supplier to management (for example incomplete or unreliable answers); reminders stop."""
+    """Escalate a supplier to management (for example incomplete or unreliable answers).
+
+    It counts as the request's escalation: reminders go on to the last one, and the schedule
+    then writes no escalation letter of its own.
+    """
     ensure_request(connection, actor, campaign, supplier.id, template)
     connection.execute(  # counted with the reminder schedule's escalations on the dashboard and in `status`
         update(requests)

@@ -119,12 +119,10 @@ def plan_reminders(
     where = None if supplier_id is None else requests.c.supplier_id == supplier_id
     planned = []
     for view in overview(connection, campaign, None, where):
-        if (
-            view.state not in OUTSTANDING
-            or view.escalated_at is not None
-            or (view.supplier_id, view.template) not in asked
-        ):
+        if view.state not in OUTSTANDING or (view.supplier_id, view.template) not in asked:
             continue  # nobody is reminded of a request never sent: `campaign start` writes it first
+        if view.escalated_at is not None and view.reminders_sent >= settings.max_reminders:
+            continue  # escalated (by the schedule or a reviewer) after the last reminder: left to people
         if supplier_id is not None:
             if today <= view.due_date:
                 continue  # the letter says the template was due: not before it was
