@@ -114,9 +114,11 @@ class Client:
         page = self.get("/login")[1].decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert token, "no CSRF token on the sign-in page"
-        data = urllib.parse.urlencode({"csrf_token": token.group(1), "name": name, "password": PASSWORD}).encode()
-        request = urllib.request.Request(self.base + "/login", data=data, headers={"origin": self.base})
-        with self.opener.open(request, timeout=60) as response:
+        form = {"csrf_token": token.group(1), "name": name, "password": PASSWORD, "next": "/suppliers"}
+        request = urllib.request.Request(
+            self.base + "/login", data=urllib.parse.urlencode(form).encode(), headers={"origin": self.base}
+        )
+        with self.opener.open(request, timeout=60) as response:  # lands on the suppliers list, not the dashboard
             assert b"Sign out" in response.read(), "sign-in failed"
 
 
@@ -225,13 +227,17 @@ def bench_backend(backend: str, workspace: Path, args: argparse.Namespace) -> No
     subprocess.run(report, env=_env(workspace.parent), check=True, stdout=subprocess.DEVNULL)
     process, base = start_server(workspace, workers)
     try:
+        answered = time.perf_counter()
         client = Client(base)
         client.sign_in("bench")
         started = time.perf_counter()
         client.get("/")
         cold = (time.perf_counter() - started) * 1000
         print(f"\n{backend}, N={args.n:,}: serve --workers {workers}")
-        print(f"  the first page after start consolidates {args.n:,} suppliers' rows: {cold:,.0f} ms (dashboard)")
+        print(
+            f"  the first dashboard, {started - answered:.1f} s after the server answered, waited {cold:,.0f} ms "
+            f"for the consolidation of {args.n:,} suppliers' rows that each worker starts when it starts"
+        )
         print(f"  {'page':<30} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8}  target p95 <= {P95_TARGET_MS:.0f} ms")
         for label, path in pages(client):
             first, p50, p95, status = latency(client, path, args.requests, warm=2 * workers)
