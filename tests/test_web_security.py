@@ -308,3 +308,19 @@ def test_a_letter_written_to_a_supplier_can_be_read_on_its_page(
     assert letter.status_code == 200 and "Dear" in letter.text and '<pre class="letter">' in letter.text
     other = int(supplier.group(1)) + 1
     assert client.get(f"/suppliers/{other}/messages/{link.group(2)}").status_code == 404  # not that supplier's
+
+
+def test_an_unassigned_file_opens_and_is_set_aside_with_a_reason(client: TestClient) -> None:
+    token = sign_in(client, "rita")
+    garbage = ("mystery-cmrt.xlsx", b"PK\x03\x04 this is not a workbook")
+    client.post("/upload", data={"csrf_token": token}, files=[("files", garbage)])
+    page = client.get("/upload").text
+    found = re.search(r'<td>(\d+)</td><td><a href="(/submissions/\d+/original)">mystery-cmrt.xlsx', page)
+    assert found, page[-3000:]
+    assert client.get(found.group(2)).content == garbage[1]
+    refused = client.post(f"/submissions/{found.group(1)}/discard", data={"csrf_token": token, "reason": " "})
+    assert "needs a reason" in refused.text
+    kept = client.post(
+        f"/submissions/{found.group(1)}/discard", data={"csrf_token": token, "reason": "sent by mistake"}
+    )
+    assert "set aside" in kept.text and "mystery-cmrt.xlsx</a>" not in kept.text.split("Unassigned files", 1)[1]

@@ -50,6 +50,7 @@ def routes() -> list[BaseRoute]:
         Route("/suppliers/{supplier_id:int}/remind", actions.remind_supplier_action, methods=["POST"]),
         Route("/submissions/{submission:int}/original", pages.original),
         Route("/submissions/{submission:int}/assign", upload.assign_action, methods=["POST"]),
+        Route("/submissions/{submission:int}/discard", upload.discard_action, methods=["POST"]),
         Route("/upload", upload.upload_page),
         Route("/upload", upload.upload, methods=["POST"]),
         Route("/audit", pages.audit_page),

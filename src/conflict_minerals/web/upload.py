@@ -15,7 +15,7 @@ from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.neutral import terminal_text
 from conflict_minerals.program.ingest import MAX_FILE_BYTES, IngestOutcome, ingest_files
 from conflict_minerals.program.users import User
-from conflict_minerals.service.program import assign, campaign_status
+from conflict_minerals.service.program import assign, campaign_status, discard
 from conflict_minerals.web.guard import MAX_UPLOAD_FILES, action, page
 from conflict_minerals.web.render import flash, redirect, render
 
@@ -107,4 +107,21 @@ async def assign_action(request: Request, user: User | None, form: FormData) -> 
         flash(request, "error", str(exc))
     else:
         flash(request, "ok", f"Submission {submission} assigned to {supplier}.")
+    return redirect("/upload")
+
+
+@action("reviewer")
+async def discard_action(request: Request, user: User | None, form: FormData) -> Response:
+    """Set aside an unassigned or unreadable file with a reason (the original is kept; audited)."""
+    assert user is not None
+    reason = form.get("reason")
+    submission = request.path_params["submission"]
+    try:
+        name = await run_in_threadpool(
+            discard, request.app.state.workspace, user.name, submission, str(reason or "").strip()[:2000]
+        )
+    except ConflictMineralsError as exc:
+        flash(request, "error", str(exc))
+    else:
+        flash(request, "ok", f"{name} set aside; it stays in the workspace and the audit trail.")
     return redirect("/upload")
