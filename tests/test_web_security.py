@@ -324,3 +324,16 @@ def test_an_unassigned_file_opens_and_is_set_aside_with_a_reason(client: TestCli
         f"/submissions/{found.group(1)}/discard", data={"csrf_token": token, "reason": "sent by mistake"}
     )
     assert "set aside" in kept.text and "mystery-cmrt.xlsx</a>" not in kept.text.split("Unassigned files", 1)[1]
+
+
+def test_campaign_reminders_are_previewed_before_anything_is_written(program: tuple[Path, list[Path]]) -> None:
+    app = create_app(program[0])
+    with TestClient(app) as client:
+        token = sign_in(client, "rita")
+        before = run(program[0], "log", "--limit", "1")
+        preview = client.post("/suppliers/remind", data={"csrf_token": token})
+        assert preview.status_code == 200 and "Nothing has been written yet" in preview.text
+        assert run(program[0], "log", "--limit", "1") == before  # a preview records nothing
+        done = client.post("/suppliers/remind", data={"csrf_token": token, "confirm": "yes"})
+        assert "letter(s) written" in done.text
+    app.state.workspace.close()

@@ -15,7 +15,9 @@ from conflict_minerals.service.outreach import Outreach, request_corrections, se
 from conflict_minerals.service.program import decide, waive
 from conflict_minerals.service.suppliers import supplier_name
 from conflict_minerals.web.guard import action
-from conflict_minerals.web.render import flash, not_found, redirect
+from conflict_minerals.web.render import flash, not_found, redirect, render
+
+PREVIEWED = 200  # planned letters listed before a reviewer confirms; the count says how many there are
 
 # What to do next, per error code (the CLI's hints name flags; these name what is on the page).
 WEB_HINTS = {
@@ -136,16 +138,19 @@ async def remind_supplier_action(request: Request, user: User | None, form: Form
 
 @action("reviewer")
 async def remind_action(request: Request, user: User | None, form: FormData) -> Response:
-    """Remind suppliers whose due date passed (and escalate), on the settings' schedule."""
+    """Show who would be reminded or escalated (nothing written); with `confirm`, write those letters."""
     assert user is not None
+    workspace = request.app.state.workspace
+    confirmed = _text(form, "confirm") == "yes"
     try:
-        result = await run_in_threadpool(lambda: send_reminders(request.app.state.workspace, user.name))
+        result = await run_in_threadpool(lambda: send_reminders(workspace, user.name, dry_run=not confirmed))
     except ConflictMineralsError as exc:
         _failed(request, exc)
-    else:
-        flash(
-            request, "ok", f"{len(result.written)} reminder(s) written; {result.overdue} request(s) set to no response."
-        )
-        for skipped in result.skipped:
-            flash(request, "error", skipped)
+        return redirect("/suppliers")
+    if not confirmed:
+        return render(request, "remind_preview.html", title="Reminders to write", result=result,
+                      shown=result.planned[:PREVIEWED], active="suppliers")  # fmt: skip
+    flash(request, "ok", f"{len(result.written)} letter(s) written; {result.overdue} request(s) set to no response.")
+    for skipped in result.skipped:
+        flash(request, "error", skipped)
     return redirect("/suppliers")
