@@ -235,3 +235,19 @@ def test_nobody_without_an_address_or_a_request_is_written_to(program: Program) 
     program("suppliers", "add", "Third Metals Inc.", "--email", "a@third.example")
     refused = program("campaign", "start", "2025", "--send", ok=False)
     assert refused.exit_code == 2 and "sending needs SMTP" in refused.stderr
+
+
+def test_a_reviewer_s_escalation_lets_reminders_run_out_without_a_second_escalation(program: Program) -> None:
+    _settings(
+        program,
+        ("reminder_interval_days = 14", "reminder_interval_days = 0"),
+        ("max_reminders = 2", "max_reminders = 1"),
+    )
+    program("suppliers", "add", GRANITE, "--email", "sales@granite.example")
+    program("campaign", "start", "2025", "--due", (dt.date.today() + dt.timedelta(days=30)).isoformat())
+    _move_due(program, GRANITE, dt.date.today() - dt.timedelta(days=10))
+    program("escalate", GRANITE, "--reason", "management asked for it")
+    assert _status(program)[GRANITE]["escalated"] is True  # counted at once, as the report counts it
+    assert "1 reminder(s), 0 escalation(s)" in program("remind").output  # reminders go on to the last one
+    assert "0 reminder(s), 0 escalation(s)" in program("remind").output  # and no escalation letter after it
+    assert not _messages(program, "escalation")

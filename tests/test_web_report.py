@@ -103,7 +103,7 @@ def test_every_stored_run_stays_reachable_and_the_check_says_what_is_missing(cli
     first = re.search(r"Report run (\d+)", _computed(client))
     token = sign_in(client, "rita")
     second = client.post("/report/compute", data={"csrf_token": token, "as_of": "2026-01-31"}).text
-    assert first and f'href="/report?run={first.group(1)}"' in second and "(shown)" in second
+    assert first and f'href="/report?run={first.group(1)}&amp;campaign=2025"' in second and "(shown)" in second
     assert "Pre-filing check:" in second  # each error named, not only counted (a draft has no signature date)
     older = client.get(f"/report?run={first.group(1)}").text
     assert f"Report run {first.group(1)}" in older

@@ -337,3 +337,14 @@ def test_campaign_reminders_are_previewed_before_anything_is_written(program: tu
         done = client.post("/suppliers/remind", data={"csrf_token": token, "confirm": "yes"})
         assert "letter(s) written" in done.text
     app.state.workspace.close()
+
+
+def test_a_name_with_accents_is_one_account_in_any_case(program: tuple[Path, list[Path]], client: TestClient) -> None:
+    run(program[0], "users", "add", "ÉMILE Zola", "--role", "viewer", "--password-stdin", stdin=PASSWORD + "\n")
+    twin = CliRunner().invoke(cli, ["--workspace", str(program[0]), "users", "add", "émile zola", "--role", "admin",
+                                    "--password-stdin"], input=PASSWORD + "\n")  # fmt: skip
+    assert twin.exit_code == 2 and "already a user" in twin.output
+    sign_in(client, "émile ZOLA")
+    assert "ÉMILE Zola" in client.get("/suppliers").text
+    run(program[0], "users", "set-role", "émile zola", "reviewer")
+    assert "ÉMILE Zola                     reviewer  active" in run(program[0], "users", "list")

@@ -87,11 +87,14 @@ def accept(
 
     With `version`, accept only that version: a newer one that arrived meanwhile is not accepted unseen.
     """
+    # the request row locked until commit: an ingest cannot make another version current meanwhile
+    connection.execute(select(requests.c.id).where(request_of(campaign, supplier.id, template)).with_for_update())
     submission = _require_current(connection, campaign, supplier, template)
     current = connection.execute(select(submissions.c.version).where(submissions.c.id == submission)).scalar_one()
     if version is not None and version != current:
+        seen = f"not {version}" if version else "which arrived after the page was opened"
         raise DecisionError(
-            f"{supplier.name}'s current {template} is version {current}, not {version}; review it before accepting.",
+            f"{supplier.name}'s current {template} is version {current}, {seen}; review it before accepting.",
             "decision.version_changed",
             current=current,
             asked=version,

@@ -428,6 +428,7 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("session_epoch", Integer, nullable=False, server_default="0"),  # bumped when deactivated
+    Column("name_key", String(200), nullable=False, unique=True),  # the name casefolded: one account in any case
 )
 
 # Secrets the app makes for itself (the session signing key), shared by every worker process.

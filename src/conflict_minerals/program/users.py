@@ -66,7 +66,8 @@ def check_password(name: str, password: str) -> None:
     """Refuse a password that is short, one character repeated, or contains the user's name."""
     if len(password) < MIN_PASSWORD:
         raise UserError(f"a password needs at least {MIN_PASSWORD} characters.", "user.weak_password")
-    if len(set(password)) < 4 or name.casefold().replace(" ", "") in password.casefold().replace(" ", ""):
+    squeezed = name.casefold().replace(" ", "")
+    if len(set(password)) < 4 or (len(squeezed) >= 3 and squeezed in password.casefold().replace(" ", "")):
         raise UserError(
             "the password is too easy to guess (a repeated character, or the user's name); choose another.",
             "user.weak_password",
@@ -81,6 +82,7 @@ def add_user(connection: Connection, actor: str, name: str, role: str, password:
     result = connection.execute(
         insert(users).values(
             name=cleaned,
+            name_key=name_key(cleaned),
             role=role,
             password_hash=_HASHER.hash(password),
             active=True,
@@ -96,13 +98,20 @@ def add_user(connection: Connection, actor: str, name: str, role: str, password:
 
 def find_user(connection: Connection, name: str) -> User | None:
     """The account of this name (after collapsing spaces, in any case), or None."""
-    row = connection.execute(select(users).where(_named(name))).first()
+    row = _named_row(connection, name)
     return _user(row) if row else None
 
 
-def _named(name: str) -> Any:
-    """The condition that finds an account by name: spaces collapsed, any case ('Rita' signs in as 'rita')."""
-    return func.lower(users.c.name) == " ".join(name.split()).lower()
+def name_key(name: str) -> str:
+    """What makes two names one account: spaces collapsed, casefolded ('ÉMILE' and 'émile')."""
+    return " ".join(name.split()).casefold()
+
+
+def _named_row(connection: Connection, name: str) -> Any:
+    """The row of the account of this name: by its exact spelling first, then by its key."""
+    cleaned = " ".join(name.split())
+    exact = connection.execute(select(users).where(users.c.name == cleaned)).first()
+    return exact or connection.execute(select(users).where(users.c.name_key == name_key(cleaned))).first()
 
 
 def get_user(connection: Connection, user_id: int) -> User | None:
@@ -123,7 +132,7 @@ def count_users(connection: Connection) -> int:
 
 def verify_password(connection: Connection, name: str, password: str) -> User | None:
     """The active account whose password this is, or None; an unknown name costs the same time."""
-    row = connection.execute(select(users).where(_named(name))).first()
+    row = _named_row(connection, name)
     try:
         _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

@@ -190,7 +190,7 @@ def _open_errors(connection: Connection, cmrts: Sequence[SupplierCmrt]) -> dict[
 
 def _escalations(connection: Connection, campaign: Campaign) -> list[dict[str, str]]:
     query = (
-        select(events.c.at, events.c.reason, suppliers.c.name)
+        select(events.c.at, events.c.reason, events.c.detail, suppliers.c.name)
         .join(suppliers, suppliers.c.id == events.c.supplier_id)
         .where(and_(events.c.kind.in_(ESCALATIONS), events.c.campaign_year == campaign.year))
         .order_by(events.c.id)
@@ -198,6 +198,7 @@ def _escalations(connection: Connection, campaign: Campaign) -> list[dict[str, s
     return [
         {"supplier": r.name, "date": r.at.date().isoformat(), "reason": r.reason or ""}
         for r in connection.execute(query)
+        if json.loads(r.detail or "{}").get("template", "CMRT") == "CMRT"  # the 3TG report: CMRT requests only
     ]
 
 

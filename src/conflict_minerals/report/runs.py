@@ -23,6 +23,7 @@ from conflict_minerals.program.audit import now
 from conflict_minerals.program.schema import (
     bulk_insert,
     cahra_lists,
+    campaigns,
     events,
     facility_decisions,
     findings,
@@ -78,7 +79,10 @@ def inputs_digest(connection: Connection, campaign_id: int, as_of: dt.date) -> s
         .where(requests.c.campaign_id == campaign_id, requests.c.template_type == "CMRT", findings.c.waived.is_(True))
     ).scalar()
     escalated = connection.execute(
-        select(func.count()).select_from(events).where(events.c.kind.in_(ESCALATIONS))
+        select(func.count())
+        .select_from(events)
+        .join(campaigns, campaigns.c.year == events.c.campaign_year)
+        .where(events.c.kind.in_(ESCALATIONS), campaigns.c.id == campaign_id)
     ).scalar()
     lists = [
         sorted(row[0] for row in connection.execute(select(table.c.id)))

@@ -158,6 +158,9 @@ def warm_up(workspace: Workspace, today: dt.date | None = None) -> None:
         campaign_year, digest = _digest(workspace, None, None, today)
     except ConflictMineralsError:
         return  # no campaign yet: nothing to prepare
+    except Exception as exc:  # the server starts anyway: the first page computes it, or says what is wrong
+        LOG.warning("could not prepare the consolidation at start (%s)", type(exc).__name__)
+        return
     _CONSOLIDATIONS.refresh(workspace, (workspace_key(workspace), campaign_year, None, today, digest))
 
 

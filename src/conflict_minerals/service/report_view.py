@@ -47,35 +47,40 @@ class RunLine:
     as_of: dt.date
     created_at: dt.datetime
     draft: bool | None  # None: not recorded (a run stored without its report.written event)
-    actor: str | None
+    actor: str
 
 
 RUNS_LISTED = 10
 
 
+_RUN_LINES: Kept[tuple[RunLine, ...]] = Kept(size=4)
+
+
 def run_lines(workspace: Workspace, period: int) -> tuple[RunLine, ...]:
-    """The period's newest stored runs with whether each was a draft and who computed it (from the audit trail)."""
+    """The period's newest stored runs, and its newest final one however old; kept while nothing changes."""
+    key = (workspace_key(workspace), period)
+    return _RUN_LINES.get(key, workspace.change_count(), lambda: _run_lines(workspace, period))
+
+
+def _run_lines(workspace: Workspace, period: int) -> tuple[RunLine, ...]:
     with workspace.read() as connection:
         found = connection.execute(
-            select(report_runs.c.id, report_runs.c.as_of, report_runs.c.created_at)
+            select(report_runs.c.id, report_runs.c.as_of, report_runs.c.created_at, report_runs.c.actor)
             .where(report_runs.c.period == period)
             .order_by(report_runs.c.id.desc())
-            .limit(RUNS_LISTED)
         ).all()
-        written = connection.execute(
-            select(events.c.detail, events.c.actor).where(
-                events.c.kind == "report.written", events.c.campaign_year == period
-            )
+        written = connection.scalars(
+            select(events.c.detail).where(events.c.kind == "report.written", events.c.campaign_year == period)
         ).all()
-    drafts: dict[int, tuple[bool, str]] = {}
-    for detail, actor in written:
+    drafts: dict[int, bool] = {}
+    for detail in written:
         data = json.loads(detail)
         if isinstance(data.get("run"), int):
-            drafts[data["run"]] = (bool(data.get("draft")), actor)
-    return tuple(
-        RunLine(r.id, r.as_of, r.created_at, *(drafts.get(r.id) or (None, None)))  # type: ignore[arg-type]
-        for r in found
-    )
+            drafts[data["run"]] = bool(data.get("draft"))
+    lines = [RunLine(r.id, r.as_of, r.created_at, drafts.get(r.id), r.actor) for r in found]
+    shown = lines[:RUNS_LISTED]
+    final = next((line for line in lines if line.draft is False), None)  # what was filed, or would be
+    return tuple(shown if final is None or final in shown else [*shown, final])
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from conflict_minerals.program.audit import as_utc
 from conflict_minerals.program.campaign import RequestView, count_requests, overview, require_campaign
 from conflict_minerals.program.decisions import StoredFinding, submission_findings
 from conflict_minerals.program.originals import OriginalMissingError, read_original
-from conflict_minerals.program.schema import messages, requests, submissions, suppliers
+from conflict_minerals.program.schema import messages, requests, submissions, suppliers, trusted_templates
 from conflict_minerals.program.suppliers import SupplierRecord, get_supplier
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.service.versions import VersionChanges, version_changes
@@ -321,6 +321,11 @@ def message_text(workspace: Workspace, supplier_id: int, message_id: int) -> Mes
             .join(requests, requests.c.id == messages.c.request_id)
             .where(messages.c.id == message_id, requests.c.supplier_id == supplier_id)
         ).first()
+        attached = (
+            connection.scalar(select(trusted_templates.c.file_name).where(trusted_templates.c.sha256 == row.attachment))
+            if row is not None and row.attachment
+            else None
+        )  # the blank template is attached when the message is sent, not kept in the stored text
     if row is None:
         return None
     parsed = email.message_from_string(row.content or "", policy=email.policy.default)
@@ -333,4 +338,4 @@ def message_text(workspace: Workspace, supplier_id: int, message_id: int) -> Mes
     )
     sent = SentMessage(row.kind, row.template_type, as_utc(row.created_at), row.status, row.subject, row.recipients,
                        row.id)  # fmt: skip
-    return MessageText(sent, str(parsed.get("From", "")), str(body), files)
+    return MessageText(sent, str(parsed.get("From", "")), str(body), (*files, *([attached] if attached else [])))

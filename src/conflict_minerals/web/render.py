@@ -41,6 +41,11 @@ def _country(text: str | None) -> str:
     return terminal_text(plain_country_name(text)) if text else "—"
 
 
+def _plain_lines(text: str) -> str:
+    """Several lines of text (a letter), each neutral as `plain` makes one line (tabs kept)."""
+    return "\n".join(terminal_text(line.replace("\t", "    ")) for line in text.splitlines())
+
+
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -51,6 +56,7 @@ def _environment() -> jinja2.Environment:
     environment.filters["date"] = _date
     environment.filters["plain"] = terminal_text  # no control or bidi characters from a supplier's file
     environment.filters["country"] = _country
+    environment.filters["plain_text"] = _plain_lines
     environment.globals["navigation"] = NAVIGATION
     return environment
 

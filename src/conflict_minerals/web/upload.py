@@ -116,10 +116,9 @@ async def discard_action(request: Request, user: User | None, form: FormData) ->
     assert user is not None
     reason = form.get("reason")
     submission = request.path_params["submission"]
+    text = reason.strip()[:2000] if isinstance(reason, str) else ""  # a file posted in its place is no reason
     try:
-        name = await run_in_threadpool(
-            discard, request.app.state.workspace, user.name, submission, str(reason or "").strip()[:2000]
-        )
+        name = await run_in_threadpool(discard, request.app.state.workspace, user.name, submission, text)
     except ConflictMineralsError as exc:
         flash(request, "error", str(exc))
     else:
