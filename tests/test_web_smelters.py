@@ -61,18 +61,30 @@ def test_filters_and_a_facility_s_evidence(client: TestClient) -> None:
     assert "No facility matches" in client.get("/smelters?metal=Gold&status=conformant&as_of=2000-01-01").text
 
 
+def _apex_asks_about_the_name(client: TestClient) -> bool:
+    """Whether Apex's current CMRT still has the finding that asks about the hostile smelter name."""
+    supplier = re.search(r'href="/suppliers/(\d+)">Apex', client.get("/suppliers?q=apex").text)
+    assert supplier
+    page = client.get(f"/suppliers/{supplier.group(1)}").text
+    current = page.split("Versions received", 1)[1].split("</section>", 1)[0]
+    return "REV-011" in current and "Tin Works" in current
+
+
 def test_a_reviewer_resolves_and_withdraws_a_name(client: TestClient) -> None:
     token = sign_in(client, "rita")
+    assert _apex_asks_about_the_name(client)
     form = {"csrf_token": token, "name": HOSTILE_SMELTER, "metal": "Tin", "country": "BOLIVIA", "action": "exclude",
             "exclusion": "trader", "reason": "a trading house, per its website"}  # fmt: skip
     done = client.post("/smelters/resolve", data=form).text
     assert "excluded: a trader" in done and "Unmatched rows to resolve (0)" in done
+    assert not _apex_asks_about_the_name(client)  # decided: the supplier's file is reviewed again
     number = re.search(r'action="/smelters/decisions/(\d+)/withdraw"', done)
     assert number
     refused = client.post(f"/smelters/decisions/{number.group(1)}/withdraw", data={"csrf_token": token}).text
     assert "needs a reason" in refused
     back = client.post(f"/smelters/decisions/{number.group(1)}/withdraw", data={"csrf_token": token, "reason": "wrong"})
     assert "Unmatched rows to resolve (1)" in back.text
+    assert _apex_asks_about_the_name(client)  # withdrawn: asked about again
     audit = client.get("/audit.csv?actor=rita").text
     assert "facility.decided" in audit or "facility" in audit
     assert "a trading house, per its website" in audit

@@ -24,6 +24,7 @@ from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.campaign import Campaign, make_current, next_version, request_of, require_campaign
 from conflict_minerals.program.documents import parsed_fields, save_parsed
 from conflict_minerals.program.extended_store import extended_fields, save_extended
+from conflict_minerals.program.facilities import workspace_rulings
 from conflict_minerals.program.originals import SUFFIXES, clean_partials, keep_in_database, keep_on_disk
 from conflict_minerals.program.prepare import Prepared, Preparer, ReviewSetup, default_jobs
 from conflict_minerals.program.refstore import reference_label
@@ -81,6 +82,7 @@ def review_setup(workspace: Workspace, campaign: Campaign, today: dt.date | None
     """Collect once what reviewing every file of a run needs."""
     store = workspace.reference
     revisions = tuple(store.revisions())
+    rulings, _ = workspace_rulings(workspace, campaign.year, revisions)
     return ReviewSetup(
         revisions,
         reference_label(revisions),
@@ -90,6 +92,7 @@ def review_setup(workspace: Workspace, campaign: Campaign, today: dt.date | None
         today or dt.date.today(),
         campaign.templates,
         tuple(store.all_revisions()),
+        rulings,
     )
 
 

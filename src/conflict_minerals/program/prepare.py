@@ -13,16 +13,16 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import CmrtDocument, ExtendedDocument, Finding
 from conflict_minerals.program.extended_store import MineralMatch, MineralMatcher
 from conflict_minerals.reference.smelter_reference import ReferenceRevision, SmelterReference
-from conflict_minerals.smelters.consolidate import match_row
+from conflict_minerals.smelters.consolidate import Ruling, match_row
 from conflict_minerals.smelters.matching import Matcher, SmelterMatch
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class ReviewSetup:
     today: dt.date
     templates: tuple[str, ...] = ("CMRT",)  # what the campaign asks suppliers for
     mineral_revisions: tuple[ReferenceRevision, ...] = ()  # every trusted look-up, other minerals included
+    rulings: Mapping[str, Ruling] = field(default_factory=dict)  # reviewers' decisions on names, this campaign
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +158,7 @@ def review_document_once(name: str, document: CmrtDocument, setup: ReviewSetup) 
         setup.require_product_level,
         today=setup.today,
         cahra=setup.cahra,
+        rulings=setup.rulings,
     )
     findings = tuple(one_per_cell([*document.findings, *review_document(context)]))
     matches = tuple(

@@ -4,7 +4,7 @@ re-reads the originals after a reader upgrade. Waivers carry over; every change 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, update
@@ -44,22 +44,32 @@ class Rederived:
 
 
 def recheck(
-    workspace: Workspace, campaign: Campaign, supplier_id: int | None = None, actor: str | None = None
+    workspace: Workspace,
+    campaign: Campaign,
+    supplier_id: int | None = None,
+    actor: str | None = None,
+    suppliers: Collection[int] | None = None,
 ) -> list[Rederived]:
-    """Review the current CMRTs again from their stored rows (no workbook is read)."""
+    """Review the current CMRTs again from their stored rows (no workbook is read): every supplier's, one
+    supplier's, or those of `suppliers` (CMRTs only: what a facility decision changes)."""
     setup = review_setup(workspace, campaign)
+    wanted = set(suppliers) if suppliers is not None else None if supplier_id is None else {supplier_id}
     with workspace.read() as connection:
         ids = [
             v.current_submission_id
             for v in overview(connection, campaign)
-            if v.current_submission_id and (supplier_id is None or v.supplier_id == supplier_id)
+            if v.current_submission_id and (wanted is None or v.supplier_id in wanted)
         ]
         stored = load_documents(connection, ids)
-        extended = [
-            v.current_submission_id
-            for v in overview(connection, campaign, None)
-            if v.template != "CMRT" and v.current_submission_id and supplier_id in (None, v.supplier_id)
-        ]
+        extended = (
+            [
+                v.current_submission_id
+                for v in overview(connection, campaign, None)
+                if v.template != "CMRT" and v.current_submission_id and (wanted is None or v.supplier_id in wanted)
+            ]
+            if suppliers is None
+            else []
+        )
     # an extended file is matched again from its original: its rows are few, and the look-ups of other
     # minerals are what a recheck usually follows
     changes = reprocess(workspace, extended, actor) if extended else []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from conflict_minerals.cmrt import layout
@@ -22,6 +22,7 @@ from conflict_minerals.model import (
     SourceRef,
 )
 from conflict_minerals.reference.countries import resolve_country
+from conflict_minerals.smelters.consolidate import Ruling, ruling_for
 from conflict_minerals.smelters.matching import Matcher, Method, SmelterMatch
 
 DECLARATION = "Declaration"
@@ -38,7 +39,12 @@ class ReviewContext:
     require_product_level: bool = False
     today: dt.date = field(default_factory=dt.date.today)
     cahra: frozenset[str] = frozenset()
+    rulings: Mapping[str, Ruling] = field(default_factory=dict)  # reviewers' decisions on facility names
     _matches: dict[int, SmelterMatch] = field(default_factory=dict, repr=False, compare=False)
+
+    def ruled(self, row: SmelterRow) -> Ruling | None:
+        """A reviewer's decision on this row's name (or Smelter ID), if one is in force."""
+        return ruling_for(self.rulings, row, self.match(row)) if self.rulings else None
 
     def match(self, row: SmelterRow) -> SmelterMatch:
         """Match a Smelter List row once; several rules ask about the same row."""
@@ -115,6 +121,12 @@ def _country_code(ctx: ReviewContext, row: SmelterRow) -> str | None:
     return country.code if country else None
 
 
+def _excluded(ctx: ReviewContext, row: SmelterRow) -> bool:
+    """A reviewer excluded this row's name (a trader, not a smelter, ...): it sources nothing."""
+    ruling = ctx.ruled(row)
+    return ruling is not None and ruling.action == "exclude"
+
+
 def covered_country_sourcing_denied(ctx: ReviewContext) -> Iterator[Finding]:
     """REV-005: Q3/Q4 say 'No' while listed smelters are located in Covered Countries or CAHRAs."""
     from conflict_minerals.reference.countries import COVERED_COUNTRIES
@@ -122,7 +134,7 @@ def covered_country_sourcing_denied(ctx: ReviewContext) -> Iterator[Finding]:
     for metal in DECLARATION_METAL_ORDER:
         codes = [(row, _country_code(ctx, row)) for row in ctx.rows(metal)]
         for question, region, name in (("Q3", COVERED_COUNTRIES, "a Covered Country"), ("Q4", ctx.cahra, "a CAHRA")):
-            inside = [row for row, code in codes if code and code in region]
+            inside = [row for row, code in codes if code and code in region and not _excluded(ctx, row)]
             if ctx.value(metal, question) == "No" and inside:
                 message = (
                     f"{question} says no {metal} comes from {name}, but the smelter at row {inside[0].row} "
@@ -197,6 +209,8 @@ def not_a_smelter(ctx: ReviewContext) -> Iterator[Finding]:
         for row, match in _matches(ctx, metal):
             if row.not_yet_identified or match.method not in (Method.UNMATCHED, Method.REJECTED, Method.AMBIGUOUS):
                 continue
+            if ctx.ruled(row) is not None:
+                continue  # a reviewer decided the name (mapped, confirmed or excluded): nothing to ask
             named = row.reported_name  # a "Smelter not listed" row without a typed name has none
             if match.method is Method.AMBIGUOUS:
                 could_be = "; ".join(f"{c.smelter_id} {c.name} ({c.country})" for c in match.candidates)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from conflict_minerals.model import Metal
-from conflict_minerals.program.campaign import require_campaign
+from conflict_minerals.program.campaign import Campaign, require_campaign
 from conflict_minerals.program.facilities import (
     DecisionRequest,
     FacilityDecision,
@@ -15,7 +17,10 @@ from conflict_minerals.program.facilities import (
     name_facility_key,
     standing_decisions,
     withdraw,
+    workspace_rulings,
 )
+from conflict_minerals.program.reprocess import recheck
+from conflict_minerals.program.schema import requests, smelter_rows
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.report.build import gather
 from conflict_minerals.smelters.consolidate import Consolidation, RowOutcome, RowSource
@@ -91,7 +96,9 @@ def resolve_name(workspace: Workspace, actor: str, asked: DecisionRequest, year:
     reference = workspace.reference.reference()
     with workspace.transaction() as connection:
         campaign = require_campaign(connection, year)
-        return decide(connection, actor, campaign.year, asked, reference)
+        decision = decide(connection, actor, campaign.year, asked, reference)
+    _recheck_named(workspace, actor, campaign, _keys_of(workspace, campaign.year, decision.id))
+    return decision
 
 
 def facility_decisions(workspace: Workspace) -> list[FacilityDecision]:
@@ -104,5 +111,37 @@ def withdraw_decision(workspace: Workspace, actor: str, decision_id: int, reason
     """Withdraw a decision (audited); its rows go back to what matching made of them."""
     if not reason.strip():
         raise FacilityDecisionError("withdrawing a decision needs a reason.")
+    with workspace.read() as connection:
+        campaign = require_campaign(connection, None)
+    keys = _keys_of(workspace, campaign.year, decision_id)  # while the decision is still in force
     with workspace.transaction() as connection:
-        return withdraw(connection, actor, decision_id, reason)
+        withdrawn = withdraw(connection, actor, decision_id, reason)
+    _recheck_named(workspace, actor, campaign, keys)
+    return withdrawn
+
+
+def _keys_of(workspace: Workspace, year: int, decision_id: int) -> set[str]:
+    """The facility keys (a name's, or a Smelter ID) a decision in force rules on."""
+    rulings, _ = workspace_rulings(workspace, year)
+    return {key for key, ruling in rulings.items() if ruling.id == decision_id}
+
+
+def _recheck_named(workspace: Workspace, actor: str, campaign: Campaign, keys: set[str]) -> int:
+    """Review again the current CMRTs with rows under these keys: their findings about the name follow the
+    decision (a mapped, confirmed or excluded name is no longer asked about). Return how many were rechecked."""
+    if not keys:
+        return 0
+    with workspace.read() as connection:
+        named = connection.scalars(
+            select(requests.c.supplier_id)
+            .join(smelter_rows, smelter_rows.c.submission_id == requests.c.current_submission_id)
+            .where(
+                requests.c.campaign_id == campaign.id,
+                requests.c.template_type == "CMRT",
+                smelter_rows.c.facility_key.in_(sorted(keys)),
+            )
+            .distinct()
+        ).all()
+    if named:
+        recheck(workspace, campaign, actor=actor, suppliers=set(named))
+    return len(named)

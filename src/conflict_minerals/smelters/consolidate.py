@@ -176,7 +176,7 @@ def merge_rows(
     for source, row, found, stored_key in items:
         if with_findings:
             findings += _row_findings(source.file, row, found)
-        ruling = _ruling(rulings, row, found) if rulings else None
+        ruling = ruling_for(rulings, row, found) if rulings else None
         match, key = found, stored_key
         if ruling is not None:
             used[ruling.id] += 1
@@ -213,7 +213,7 @@ def merge_rows(
     )
 
 
-def _ruling(rulings: Mapping[str, Ruling], row: RowFacts, match: SmelterMatch) -> Ruling | None:
+def ruling_for(rulings: Mapping[str, Ruling], row: SmelterRow | RowFacts, match: SmelterMatch) -> Ruling | None:
     """The ruling on a row's name (metal, name, country), else on the Smelter ID it was matched to."""
     if row.reported_name:
         found = rulings.get(facility_key(row, NO_MATCH))
