@@ -105,6 +105,7 @@ def test_every_stored_run_stays_reachable_and_the_check_says_what_is_missing(cli
     second = client.post("/report/compute", data={"csrf_token": token, "as_of": "2026-01-31"}).text
     assert first and f'href="/report?run={first.group(1)}&amp;campaign=2025"' in second and "(shown)" in second
     assert "Pre-filing check:" in second  # each error named, not only counted (a draft has no signature date)
+    assert "more error(s); `conflict-minerals filings check --period 2025` lists them all" in second
     older = client.get(f"/report?run={first.group(1)}").text
     assert f"Report run {first.group(1)}" in older
     missing = client.get("/report/evidence?run=999999&figure=suppliers.responded")

@@ -78,6 +78,9 @@ async def compute_action(request: Request, user: User | None, form: FormData) ->
               f"the pre-filing check found {plural(len(errors), 'error')}.")  # fmt: skip
         for finding in errors[:5]:  # what stands between the draft and a filing
             flash(request, "error", f"Pre-filing check: {finding.message}")
+        if len(errors) > 5:
+            flash(request, "error", f"Pre-filing check: {len(errors) - 5} more error(s); "
+                  f"`conflict-minerals filings check --period {result.model.period}` lists them all.")  # fmt: skip
     return redirect(f"/report?run={result.run_id}")
 
 
