@@ -551,12 +551,13 @@ def log(
 ) -> None:
     """Show the audit trail: every import, state change, decision, message, report and export (times in UTC)."""
     from conflict_minerals.service.audit import event_json, events_csv
-    from conflict_minerals.service.program import audit_trail
+    from conflict_minerals.service.program import AuditQuery, audit_trail
 
     if as_json and csv_out is not None:
         fail("give --json or --csv, not both.")
     with workspace() as ws:
-        found = audit_trail(ws, supplier, limit, year, kinds, since.date() if since else None)
+        query = AuditQuery(supplier, year, kinds, since.date() if since else None, limit=limit)
+        found = audit_trail(ws, query)
     if csv_out is not None:
         _write_events_csv(events_csv(found), len(found), csv_out)
         return

@@ -231,36 +231,33 @@ def campaign_status(workspace: Workspace, year: int | None = None) -> dict[str, 
         return status_report(connection, campaigns.require_campaign(connection, year))
 
 
-def audit_trail(
-    workspace: Workspace,
-    supplier: str | None = None,
-    limit: int | None = None,
-    campaign_year: int | None = None,
-    kinds: tuple[str, ...] = (),
-    since: dt.date | None = None,
-    actor: str | None = None,
-    until: dt.date | None = None,
-) -> list[Event]:
-    """The audit trail, oldest first, filtered by supplier, campaign, kind, actor and dates."""
-    return audit_page(workspace, supplier, limit, campaign_year, kinds, since, actor, until)[0]
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """Which events to show: a supplier (by name or alias), a campaign, kinds, an actor, dates, the newest `limit`."""
+
+    supplier: str | None = None
+    campaign_year: int | None = None
+    kinds: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+    actor: str | None = None
+    limit: int | None = None
 
 
-def audit_page(
-    workspace: Workspace,
-    supplier: str | None = None,
-    limit: int | None = None,
-    campaign_year: int | None = None,
-    kinds: tuple[str, ...] = (),
-    since: dt.date | None = None,
-    actor: str | None = None,
-    until: dt.date | None = None,
-) -> tuple[list[Event], int]:
-    """The newest `limit` events the filter selects (oldest first) and how many it selects in all."""
+def audit_trail(workspace: Workspace, query: AuditQuery = AuditQuery()) -> list[Event]:
+    """The audit trail, oldest first, as the query selects it."""
+    return audit_page(workspace, query)[0]
+
+
+def audit_page(workspace: Workspace, query: AuditQuery = AuditQuery()) -> tuple[list[Event], int]:
+    """The newest `limit` events the query selects (oldest first) and how many it selects in all."""
     with workspace.read() as connection:
-        supplier_id = require_supplier(connection, supplier).id if supplier else None
-        wanted = EventFilter(supplier_id, campaign_year, kinds, since, limit, actor, until)
+        supplier_id = require_supplier(connection, query.supplier).id if query.supplier else None
+        wanted = EventFilter(
+            supplier_id, query.campaign_year, query.kinds, query.since, query.limit, query.actor, query.until
+        )
         found = list_events(connection, wanted)
-        return found, (count_events(connection, wanted) if limit is not None else len(found))
+        return found, (count_events(connection, wanted) if query.limit is not None else len(found))
 
 
 def add_supplier(workspace: Workspace, actor: str, name: str, **details: Any) -> int:

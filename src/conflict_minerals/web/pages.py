@@ -14,8 +14,8 @@ from conflict_minerals.program.campaign import TEMPLATE_TYPES
 from conflict_minerals.program.users import User
 from conflict_minerals.service.audit import events_csv
 from conflict_minerals.service.dashboard import BUCKETS, STATES, dashboard, response_series
+from conflict_minerals.service.program import AuditQuery, audit_trail
 from conflict_minerals.service.program import audit_page as audit_page_of
-from conflict_minerals.service.program import audit_trail
 from conflict_minerals.service.suppliers import (
     FINDING_FILTERS,
     PER_PAGE,
@@ -142,7 +142,7 @@ async def original(request: Request, user: User) -> Response:
     return Response(data, media_type="application/octet-stream", headers=headers)
 
 
-def _audit_filter(request: Request) -> dict[str, object]:
+def _audit_filter(request: Request, limit: int | None) -> AuditQuery:
     params = request.query_params
 
     def day(name: str) -> dt.date | None:
@@ -151,23 +151,24 @@ def _audit_filter(request: Request) -> dict[str, object]:
         except ValueError:
             return None
 
-    return {
-        "supplier": params.get("supplier") or None,
-        "campaign_year": _year(request),
-        "kinds": (params["kind"],) if params.get("kind") else (),
-        "actor": params.get("actor") or None,
-        "since": day("since"),
-        "until": day("until"),
-    }
+    return AuditQuery(
+        supplier=params.get("supplier") or None,
+        campaign_year=_year(request),
+        kinds=(params["kind"],) if params.get("kind") else (),
+        actor=params.get("actor") or None,
+        since=day("since"),
+        until=day("until"),
+        limit=limit,
+    )
 
 
 @page("viewer")
 async def audit_page(request: Request, user: User) -> Response:
     """The audit trail, newest first, filtered by supplier, campaign, actor, kind and dates."""
-    wanted = _audit_filter(request)
+    wanted = _audit_filter(request, SHOWN_EVENTS)
     workspace = request.app.state.workspace
     try:
-        found, total = await run_in_threadpool(lambda: audit_page_of(workspace, limit=SHOWN_EVENTS, **wanted))  # type: ignore[arg-type]
+        found, total = await run_in_threadpool(audit_page_of, workspace, wanted)
     except ConflictMineralsError as exc:
         found, total, error = [], 0, str(exc)
     else:
@@ -180,10 +181,10 @@ async def audit_page(request: Request, user: User) -> Response:
 @page("viewer")
 async def audit_csv(request: Request, user: User) -> Response:
     """The filtered audit trail as CSV, with the same neutral writer as `log --csv`."""
-    wanted = _audit_filter(request)
+    wanted = _audit_filter(request, None)
     workspace = request.app.state.workspace
     try:
-        found = await run_in_threadpool(lambda: audit_trail(workspace, limit=None, **wanted))  # type: ignore[arg-type]
+        found = await run_in_threadpool(audit_trail, workspace, wanted)
     except ConflictMineralsError:
         found = []
     headers = {"content-disposition": 'attachment; filename="audit-trail.csv"'}
