@@ -72,15 +72,15 @@ async def compute_action(request: Request, user: User | None, form: FormData) ->
         result = await run_in_threadpool(compute_draft, request.app.state.workspace, user.name, as_of)
     except ConflictMineralsError as exc:
         flash(request, "error", str(exc))
-    else:
-        errors = [f for f in result.findings if f.severity.value == "error"]
-        flash(request, "ok", f"Draft report run {result.run_id} computed as of {result.model.as_of.isoformat()}; "
-              f"the pre-filing check found {plural(len(errors), 'error')}.")  # fmt: skip
-        for finding in errors[:5]:  # what stands between the draft and a filing
-            flash(request, "error", f"Pre-filing check: {finding.message}")
-        if len(errors) > 5:
-            flash(request, "error", f"Pre-filing check: {len(errors) - 5} more error(s); "
-                  f"`conflict-minerals filings check --period {result.model.period}` lists them all.")  # fmt: skip
+        return redirect("/report")
+    errors = [f for f in result.findings if f.severity.value == "error"]
+    flash(request, "ok", f"Draft report run {result.run_id} computed as of {result.model.as_of.isoformat()}; "
+          f"the pre-filing check found {plural(len(errors), 'error')}.")  # fmt: skip
+    for finding in errors[:5]:  # what stands between the draft and a filing
+        flash(request, "error", f"Pre-filing check: {finding.message}")
+    if len(errors) > 5:
+        flash(request, "error", f"Pre-filing check: {len(errors) - 5} more error(s); "
+              f"`conflict-minerals filings check --period {result.model.period}` lists them all.")  # fmt: skip
     return redirect(f"/report?run={result.run_id}")
 
 
