@@ -93,10 +93,14 @@ def test_the_bundle_is_a_zip_of_the_four_formats(client: TestClient) -> None:
 
 def test_the_company_cmrt_opens_with_openpyxl(client: TestClient) -> None:
     sign_in(client, "vic")
+    workspace = client.app.state.workspace  # type: ignore[attr-defined]
+    before = workspace.change_count()
     response = client.get("/report/company-cmrt")
     assert response.status_code == 200 and "company-cmrt-2025.xlsx" in response.headers["content-disposition"]
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     assert "Smelter List" in workbook.sheetnames
+    assert workspace.change_count() == before  # a download keeps every worker's kept pages
+    assert "export.company_cmrt" in client.get("/audit?kind=export").text  # and is still in the audit trail
 
 
 def test_every_stored_run_stays_reachable_and_the_check_says_what_is_missing(client: TestClient) -> None:

@@ -25,8 +25,8 @@ from conflict_minerals.model import MineralSmelterRow
 from conflict_minerals.program.audit import now, record
 from conflict_minerals.program.schema import trusted_templates
 from conflict_minerals.program.workspace import Workspace
-from conflict_minerals.report.build import gather
 from conflict_minerals.report.company_cmrt import DerivedAnswer, company_declaration, derive_answers, write_company_cmrt
+from conflict_minerals.service.consolidated import kept_gather
 
 
 class TemplateError(ConflictMineralsError):
@@ -161,15 +161,15 @@ def export_company_cmrt(
     template: Path | None = None,
     actor: str | None = None,
 ) -> ExportResult:
-    """Write the company's own CMRT for its customers, atomically."""
-    gathered = gather(workspace, period, as_of)
+    """Write the company's own CMRT for its customers, atomically (from the kept consolidation, in a server)."""
+    gathered = kept_gather(workspace, period, as_of)
     derived = derive_answers(gathered, workspace.settings.company, workspace.settings.due_diligence)
     data = company_declaration(
         workspace.settings.company, derived, gathered.run.consolidation.facilities, dt.date.today()
     )
     with _template_file(workspace, template) as chosen, atomic_output(out) as staging:
         used = write_company_cmrt(data, staging, chosen)
-    with workspace.transaction() as connection:
+    with workspace.transaction(bookkeeping=True) as connection:  # an export changes nothing a page keeps
         detail = {"file": out.name, "template": used, "as_of": gathered.as_of, "smelters": len(data["smelters"])}
         record(connection, actor or workspace.actor, "export.company_cmrt", detail, campaign_year=period)
     return ExportResult(out, used, chosen is None, len(data["smelters"]), tuple(derived))
