@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -505,11 +504,6 @@ def state_counts(connection: Connection, campaign: Campaign, template: str = "CM
         .group_by(requests.c.state)
     )
     return {RequestState(state): count for state, count in connection.execute(query)}
-
-
-def response_rate(views: list[RequestView]) -> tuple[int, int, float]:
-    """Return (responded, surveyed, rate) for a campaign."""
-    return rate_of(Counter(view.state for view in views))
 
 
 def rate_of(counts: Mapping[RequestState, int]) -> tuple[int, int, float]:

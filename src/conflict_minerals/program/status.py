@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
@@ -13,23 +14,13 @@ from conflict_minerals.program.campaign import (
     RequestView,
     overview,
     rate_of,
-    response_rate,
     state_counts,
 )
 from conflict_minerals.program.schema import submissions
 
 
 def _totals(views: list[RequestView]) -> dict[str, Any]:
-    responded, surveyed, rate = response_rate(views)
-    return {
-        "surveyed": surveyed,
-        "responded": responded,
-        "response_rate": round(rate, 4),
-        "outstanding": sum(1 for v in views if v.state in OUTSTANDING),
-        "by_state": {
-            state: sum(1 for v in views if v.state.value == state) for state in sorted({v.state.value for v in views})
-        },
-    }
+    return _counted(Counter(view.state for view in views))
 
 
 def status_totals(connection: Connection, campaign: Campaign) -> dict[str, Any]:
@@ -62,24 +53,6 @@ def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
     every = overview(connection, campaign, None)
     primary = campaign.templates[0]
     views = [v for v in every if v.template == primary]
-    unassigned = connection.execute(
-        select(
-            submissions.c.id,
-            submissions.c.file_name,
-            submissions.c.declared_company,
-            submissions.c.readable,
-            submissions.c.error,
-            submissions.c.template_type,
-        )
-        .where(
-            and_(
-                submissions.c.campaign_id == campaign.id,
-                submissions.c.supplier_id.is_(None),
-                submissions.c.discarded_at.is_(None),
-            )
-        )
-        .order_by(submissions.c.id)
-    ).all()
     return {
         "campaign": campaign.year,
         "due_date": campaign.due_date.isoformat(),
@@ -105,15 +78,38 @@ def status_report(connection: Connection, campaign: Campaign) -> dict[str, Any]:
             for v in every
         ],
         "outstanding": [v.supplier for v in views if v.state in OUTSTANDING],
-        "unassigned": [
-            {
-                "id": row.id,
-                "file": row.file_name,
-                "declared_company": row.declared_company,
-                "readable": row.readable,
-                "template": row.template_type,
-                "error": row.error,  # why an unreadable file was refused
-            }
-            for row in unassigned
-        ],
+        "unassigned": unassigned_files(connection, campaign),
     }
+
+
+def unassigned_files(connection: Connection, campaign: Campaign) -> list[dict[str, Any]]:
+    """The campaign's files filed under no supplier and not set aside, as `status --json` lists them."""
+    rows = connection.execute(
+        select(
+            submissions.c.id,
+            submissions.c.file_name,
+            submissions.c.declared_company,
+            submissions.c.readable,
+            submissions.c.error,
+            submissions.c.template_type,
+        )
+        .where(
+            and_(
+                submissions.c.campaign_id == campaign.id,
+                submissions.c.supplier_id.is_(None),
+                submissions.c.discarded_at.is_(None),
+            )
+        )
+        .order_by(submissions.c.id)
+    ).all()
+    return [
+        {
+            "id": row.id,
+            "file": row.file_name,
+            "declared_company": row.declared_company,
+            "readable": row.readable,
+            "template": row.template_type,
+            "error": row.error,  # why an unreadable file was refused
+        }
+        for row in rows
+    ]

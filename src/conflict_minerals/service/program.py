@@ -19,7 +19,7 @@ from conflict_minerals.program.audit import Event, EventFilter, count_events, li
 from conflict_minerals.program.decisions import StoredFinding
 from conflict_minerals.program.refremove import ImportedItem
 from conflict_minerals.program.reprocess import Rederived, recheck, reprocess
-from conflict_minerals.program.status import status_report
+from conflict_minerals.program.status import status_report, unassigned_files
 from conflict_minerals.program.suppliers import ImportReport, SupplierError, SupplierRecord, require_supplier
 from conflict_minerals.program.workspace import Workspace
 
@@ -223,6 +223,13 @@ def discard(workspace: Workspace, actor: str, submission: int, reason: str, year
     with workspace.transaction() as connection:
         campaign = campaigns.require_campaign(connection, year)
         return decisions.discard(connection, actor, campaign, submission, reason)
+
+
+def unassigned(workspace: Workspace, year: int | None = None) -> tuple[int, list[dict[str, Any]]]:
+    """The campaign's year and its files filed under no supplier (without a line per supplier of `status`)."""
+    with workspace.read() as connection:
+        campaign = campaigns.require_campaign(connection, year)
+        return campaign.year, unassigned_files(connection, campaign)
 
 
 def campaign_status(workspace: Workspace, year: int | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.neutral import terminal_text
 from conflict_minerals.program.ingest import MAX_FILE_BYTES, IngestOutcome, ingest_files
 from conflict_minerals.program.users import User
-from conflict_minerals.service.program import assign, campaign_status, discard
+from conflict_minerals.service.program import assign, discard, unassigned
 from conflict_minerals.web.guard import MAX_UPLOAD_FILES, action, page
 from conflict_minerals.web.render import flash, redirect, render
 
@@ -47,10 +47,10 @@ async def _save(upload: UploadFile, target: Path) -> bool:
 async def _context(request: Request) -> dict[str, Any]:
     workspace = request.app.state.workspace
     try:
-        status = await run_in_threadpool(campaign_status, workspace)
+        year, files = await run_in_threadpool(unassigned, workspace)
     except ConflictMineralsError as exc:
         return {"unassigned": [], "problem": str(exc)}
-    return {"unassigned": status["unassigned"], "problem": "", "year": status["campaign"]}
+    return {"unassigned": files, "problem": "", "year": year}
 
 
 @page("viewer")
