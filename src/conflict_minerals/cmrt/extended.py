@@ -18,7 +18,7 @@ from conflict_minerals.cmrt.declaration import read_company
 from conflict_minerals.cmrt.detect import find_version, template_type
 from conflict_minerals.cmrt.grid import Grid, Workbook, column_index
 from conflict_minerals.cmrt.reader import control_findings, fast_sheet, open_zip, revision_findings
-from conflict_minerals.cmrt.values import clean_text, match_option, reset_control_seen
+from conflict_minerals.cmrt.values import clean_text, control_seen, match_option, reset_control_seen
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import (
     ExtendedDocument,
@@ -77,7 +77,8 @@ def read_extended(path: str | Path, data: bytes | None = None) -> ExtendedDocume
         )
     mines = _mines(mine_grid)
     findings += _cut_short(source, kind, ((cmrt_layout.SMELTER_LIST, smelter_grid), ("Mine List", mine_grid)))
-    findings += control_findings(source, (declaration, smelter_grid, mine_grid), f"{kind}-D-007")
+    if control_seen():  # only then look for where, as the CMRT reader does: most files have none
+        findings += control_findings(source, (declaration, smelter_grid, mine_grid), f"{kind}-D-007")
     scope = _scope(book.sheet("Minerals Scope", max_rows=40)) if spec.scope_sheet else ()
     document = ExtendedDocument(
         source,
