@@ -254,3 +254,50 @@ def test_a_report_after_new_reference_data_says_to_recheck(program: Program, bui
         "older smelter reference"
         not in program("report", "--draft", "--period", "2025", "--out", tmp_path / "r").stderr
     )
+
+
+def test_migration_0010_keys_names_and_marks_earlier_escalations(tmp_path: Path) -> None:
+    """Accounts differing only in case keep their own key; a reviewer's CMRT escalation marks its request."""
+    import datetime as dt
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'workspace.db'}")
+    migrate(engine, "0009_facility_rows_index")
+    at = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    user = (
+        "INSERT INTO users (name, role, password_hash, active, created_at, created_by) "
+        "VALUES (?, 'viewer', 'x', 1, ?, 't')"
+    )
+    event = (
+        "INSERT INTO events (at, actor, kind, campaign_year, supplier_id, detail) "
+        "VALUES (?, 't', 'decision.escalated', 2025, ?, ?)"
+    )
+    with engine.begin() as connection:
+        for name in ("Rita", "rita", "ÉMILE"):
+            connection.exec_driver_sql(user, (name, at))
+        connection.exec_driver_sql(
+            "INSERT INTO campaigns (id, year, due_date, require_product_level, created_at, templates) "
+            "VALUES (1, 2025, ?, 0, ?, 'CMRT,EMRT')",
+            (dt.date(2026, 3, 31), at),
+        )
+        for supplier in (1, 2):
+            connection.exec_driver_sql(
+                "INSERT INTO suppliers (id, name, tier, active, created_at) VALUES (?, ?, 1, 1, ?)",
+                (supplier, f"Supplier {supplier}", at),
+            )
+            for template in ("CMRT", "EMRT"):
+                connection.exec_driver_sql(
+                    "INSERT INTO requests (campaign_id, supplier_id, template_type, state, requested_at, "
+                    "reminders_sent) VALUES (1, ?, ?, 'requested', ?, 0)",
+                    (supplier, template, at),
+                )
+        connection.exec_driver_sql(event, (at, 1, '{"template": "CMRT"}'))
+        connection.exec_driver_sql(event, (at, 2, '{"template": "EMRT"}'))  # not the CMRT's escalation
+    migrate(engine)
+    with engine.connect() as connection:
+        keys = dict(connection.exec_driver_sql("SELECT name, name_key FROM users").all())
+        marked = connection.exec_driver_sql(
+            "SELECT supplier_id, template_type FROM requests WHERE escalated_at IS NOT NULL"
+        ).all()
+    engine.dispose()
+    assert keys["Rita"] == "rita" and keys["rita"].startswith("rita#") and keys["ÉMILE"] == "émile"
+    assert [tuple(row) for row in marked] == [(1, "CMRT")]

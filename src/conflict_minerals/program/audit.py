@@ -122,6 +122,15 @@ def list_events(connection: Connection, wanted: EventFilter | None = None) -> li
     return [_event(r) for r in rows]
 
 
+ESCALATIONS = ("decision.escalated", "request.escalated")  # by a reviewer, or by the reminder schedule
+
+
+def escalations(connection: Connection, campaign_year: int, template: str = "CMRT") -> list[Event]:
+    """A campaign's escalations of one template's requests, oldest first (the report's and its digest's)."""
+    found = list_events(connection, EventFilter(campaign_year=campaign_year, kinds=ESCALATIONS))
+    return [event for event in found if event.detail.get("template", "CMRT") == template]
+
+
 def count_events(connection: Connection, wanted: EventFilter) -> int:
     """How many events the filter selects (its limit aside)."""
     return int(connection.execute(_filtered(select(func.count()), wanted)).scalar() or 0)

@@ -7,9 +7,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, select
 
 from conflict_minerals.model import DECLARATION_METAL_ORDER, Metal
+from conflict_minerals.program.audit import escalations
 from conflict_minerals.program.campaign import (
     RESPONDED,
     Campaign,
@@ -22,14 +23,13 @@ from conflict_minerals.program.documents import Declared, declared_mine_countrie
 from conflict_minerals.program.facilities import FacilityDecision, workspace_rulings
 from conflict_minerals.program.refstore import load_status_snapshots
 from conflict_minerals.program.refstore import reference_label as label_of
-from conflict_minerals.program.schema import cahra_lists, events, findings, suppliers
+from conflict_minerals.program.schema import cahra_lists, findings
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.countries import plain_country_name, resolve_country
 from conflict_minerals.reference.status import StatusSnapshot
 from conflict_minerals.report.compare import compare as compare_periods
 from conflict_minerals.report.compare import find_baseline
 from conflict_minerals.report.model import (
-    ESCALATIONS,
     METALS,
     STATUS_WORDS,
     AnnexRow,
@@ -189,16 +189,10 @@ def _open_errors(connection: Connection, cmrts: Sequence[SupplierCmrt]) -> dict[
 
 
 def _escalations(connection: Connection, campaign: Campaign) -> list[dict[str, str]]:
-    query = (
-        select(events.c.at, events.c.reason, events.c.detail, suppliers.c.name)
-        .join(suppliers, suppliers.c.id == events.c.supplier_id)
-        .where(and_(events.c.kind.in_(ESCALATIONS), events.c.campaign_year == campaign.year))
-        .order_by(events.c.id)
-    )
     return [
-        {"supplier": r.name, "date": r.at.date().isoformat(), "reason": r.reason or ""}
-        for r in connection.execute(query)
-        if json.loads(r.detail or "{}").get("template", "CMRT") == "CMRT"  # the 3TG report: CMRT requests only
+        {"supplier": e.supplier or "", "date": e.at.date().isoformat(), "reason": e.reason or ""}
+        for e in escalations(connection, campaign.year)  # the 3TG report: CMRT requests only
+        if e.supplier
     ]
 
 

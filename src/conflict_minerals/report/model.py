@@ -18,8 +18,6 @@ STATUS_WORDS = {
     "not_listed": "Not listed",
 }
 
-ESCALATIONS = ("decision.escalated", "request.escalated")  # audit kinds: by a reviewer, or by the reminder schedule
-
 
 @dataclass(frozen=True, slots=True)
 class Evidence:

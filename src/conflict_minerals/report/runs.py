@@ -19,12 +19,11 @@ from sqlalchemy import Connection, func, insert, select
 
 from conflict_minerals.errors import ConflictMineralsError
 from conflict_minerals.neutral import spreadsheet_text
-from conflict_minerals.program.audit import now
+from conflict_minerals.program.audit import escalations, now
 from conflict_minerals.program.schema import (
     bulk_insert,
     cahra_lists,
     campaigns,
-    events,
     facility_decisions,
     findings,
     inserted_id,
@@ -37,7 +36,7 @@ from conflict_minerals.program.schema import (
     submissions,
 )
 from conflict_minerals.report.document import blocks_json, conflict_minerals_report, form_sd
-from conflict_minerals.report.model import ESCALATIONS, Evidence, ReportModel
+from conflict_minerals.report.model import Evidence, ReportModel
 
 
 class ReportRunError(ConflictMineralsError):
@@ -78,12 +77,8 @@ def inputs_digest(connection: Connection, campaign_id: int, as_of: dt.date) -> s
         .join(requests, requests.c.current_submission_id == findings.c.submission_id)
         .where(requests.c.campaign_id == campaign_id, requests.c.template_type == "CMRT", findings.c.waived.is_(True))
     ).scalar()
-    escalated = connection.execute(
-        select(func.count())
-        .select_from(events)
-        .join(campaigns, campaigns.c.year == events.c.campaign_year)
-        .where(events.c.kind.in_(ESCALATIONS), campaigns.c.id == campaign_id)
-    ).scalar()
+    year = connection.execute(select(campaigns.c.year).where(campaigns.c.id == campaign_id)).scalar_one()
+    escalated = len(escalations(connection, year))  # what the report counts, nothing more
     lists = [
         sorted(row[0] for row in connection.execute(select(table.c.id)))
         for table in (status_lists, cahra_lists, reference_revisions)

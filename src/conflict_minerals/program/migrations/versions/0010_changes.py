@@ -6,6 +6,7 @@ recorded on their requests as the reminder schedule's are."""
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import sqlalchemy as sa
@@ -60,17 +61,22 @@ def _record_escalations() -> None:
     """Reviewers' escalations made before now: their CMRT requests are marked escalated, as new ones are."""
     bind = op.get_bind()
     events = sa.table("events", sa.column("kind", sa.String), sa.column("at", sa.DateTime),
-                      sa.column("supplier_id", sa.Integer), sa.column("campaign_year", sa.Integer))  # fmt: skip
+                      sa.column("detail", sa.Text), sa.column("supplier_id", sa.Integer),
+                      sa.column("campaign_year", sa.Integer))  # fmt: skip
     campaigns = sa.table("campaigns", sa.column("id", sa.Integer), sa.column("year", sa.Integer))
     requests = sa.table("requests", sa.column("campaign_id", sa.Integer), sa.column("supplier_id", sa.Integer),
                         sa.column("template_type", sa.String), sa.column("escalated_at", sa.DateTime))  # fmt: skip
-    found = bind.execute(
-        sa.select(events.c.supplier_id, campaigns.c.id, sa.func.min(events.c.at))
+    found: dict[tuple[int, int], object] = {}
+    rows = bind.execute(
+        sa.select(events.c.supplier_id, campaigns.c.id, events.c.at, events.c.detail)
         .join(campaigns, campaigns.c.year == events.c.campaign_year)
         .where(events.c.kind == "decision.escalated", events.c.supplier_id.is_not(None))
-        .group_by(events.c.supplier_id, campaigns.c.id)
+        .order_by(events.c.at)
     ).all()
-    for supplier_id, campaign_id, at in found:
+    for supplier_id, campaign_id, at, detail in rows:
+        if json.loads(detail or "{}").get("template", "CMRT") == "CMRT":  # an EMRT escalation is not the CMRT's
+            found.setdefault((supplier_id, campaign_id), at)
+    for (supplier_id, campaign_id), at in found.items():
         bind.execute(
             sa.update(requests)
             .where(requests.c.campaign_id == campaign_id, requests.c.supplier_id == supplier_id,
