@@ -299,8 +299,24 @@ def test_export_emrt_lists_the_facilities_of_the_suppliers_current_emrts(
     document = read_extended(out)
     assert document.smelters and {row.mineral for row in document.smelters} == {"Cobalt"}  # Mica is not declared
     expected_ids = {sid for metal, sid in stored if metal == "Cobalt" and sid}
-    assert {row.smelter_id for row in document.smelters if row.smelter_id} <= expected_ids
+    assert expected_ids and {row.smelter_id for row in document.smelters if row.smelter_id} <= expected_ids
+    # these are 3TG IDs relabelled as cobalt: not in the EMRT's cobalt look-up, so written as not listed, ID noted
+    noted = " ".join(row.comments or "" for row in document.smelters if row.not_listed)
+    assert all(sid in noted for sid in expected_ids)
     assert "Nowhere Tantalum Works" in {row.name for row in document.smelters if row.not_listed}
     assert document.answer("Cobalt", "Q1").value == "Yes"  # type: ignore[union-attr]
     assert f"{len(document.smelters)} smelter rows" in result.output
     assert program("export-emrt", "--year", "2024", "--out", out).output.count(" 0 smelter rows") == 1
+
+
+def test_an_id_written_another_way_is_the_look_up_s_id() -> None:
+    from conflict_minerals.cmrt.extended_writer import _as_listed
+    from conflict_minerals.model import MineralSmelterRow
+
+    known = lookup_ids(template_path("RMI_EMRT_2.1.xlsx"))
+    assert known
+    listed = min(known["cobalt"])
+    loose = "CID " + listed.removeprefix("CID").lstrip("0")  # as suppliers type it: 'CID 3209'
+    row = MineralSmelterRow(row=5, mineral="Cobalt", smelter_id=loose, lookup_name=None, name="x", country=None)
+    written = _as_listed(row, known)
+    assert written.smelter_id == listed and written.lookup_name is None

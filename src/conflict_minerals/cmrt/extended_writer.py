@@ -19,8 +19,9 @@ from conflict_minerals.cmrt import templates
 from conflict_minerals.cmrt.container import open_container
 from conflict_minerals.cmrt.detect import find_version, template_type
 from conflict_minerals.cmrt.grid import Workbook
+from conflict_minerals.cmrt.lookup import read_mineral_lookup
 from conflict_minerals.cmrt.patcher import Value, patch_workbook
-from conflict_minerals.cmrt.values import clean_text
+from conflict_minerals.cmrt.values import normalize_smelter_id
 from conflict_minerals.model import Company, MineralSmelterRow, MineRow, Product
 
 Cells = dict[str, dict[str, Value]]
@@ -54,20 +55,24 @@ class ExtendedFill:
 
 def template_of(path: Path) -> tuple[str, str]:
     """Return (type, revision) a blank RMI workbook states, e.g. ("EMRT", "2.1")."""
-    book = Workbook(open_container(path))
+    return _stated(Workbook(open_container(path)), path.name)
+
+
+def _stated(book: Workbook, name: str) -> tuple[str, str]:
     declaration = book.sheet(DECLARATION, max_rows=10)
     if declaration is None:
-        raise ValueError(f"{path.name} has no Declaration sheet; it is not an RMI template.")
+        raise ValueError(f"{name} has no Declaration sheet; it is not an RMI template.")
     return template_type(book), find_version(book, declaration) or "unknown"
 
 
 def write_extended(template: Path, out: Path, fill: ExtendedFill) -> tuple[str, str]:
     """Write `fill` into a copy of RMI's blank EMRT, CRT or AMRT; return the template's (type, revision)."""
-    kind, version = template_of(template)
+    book = Workbook(open_container(template))  # read once for its type, revision and look-up
+    kind, version = _stated(book, template.name)
     if kind not in {layout.type for layout in templates.LAYOUTS}:
         raise ValueError(f"{template.name} is an RMI {kind}, not an EMRT, CRT or AMRT.")
     spec, _ = templates.layout_for(kind, version)
-    known = lookup_ids(template)
+    known = _lookup_ids(book)
     if known is not None:
         fill = replace(fill, smelters=tuple(_as_listed(row, known) for row in fill.smelters))
     patch_workbook(template, out, extended_cells(spec, fill), stale_labels(spec))
@@ -76,14 +81,16 @@ def write_extended(template: Path, out: Path, fill: ExtendedFill) -> tuple[str, 
 
 def lookup_ids(path: Path) -> dict[str, set[str]] | None:
     """The Smelter IDs of a template's Smelter Look-up by mineral (casefolded); None without one (AMRT 1.2)."""
-    grid = Workbook(open_container(path)).sheet(cmrt_layout.SMELTER_LOOKUP)
+    return _lookup_ids(Workbook(open_container(path)))
+
+
+def _lookup_ids(book: Workbook) -> dict[str, set[str]] | None:
+    grid = book.sheet(cmrt_layout.SMELTER_LOOKUP)
     if grid is None:
         return None
     found: dict[str, set[str]] = {}
-    for row in range(cmrt_layout.LOOKUP_HEADER_ROW + 1, grid.last_row + 1):
-        mineral, smelter_id = clean_text(grid.cell(f"A{row}")), clean_text(grid.cell(f"E{row}"))
-        if mineral and smelter_id:
-            found.setdefault(mineral.casefold(), set()).add(smelter_id.upper())
+    for entry in read_mineral_lookup(grid):
+        found.setdefault(entry.mineral.casefold(), set()).add(entry.smelter_id)
     return found
 
 
@@ -95,8 +102,9 @@ def _as_listed(row: MineralSmelterRow, known: dict[str, set[str]]) -> MineralSme
     """
     if not row.smelter_id:
         return row
-    if row.smelter_id.upper() in known.get((row.mineral or "").casefold(), set()):
-        return replace(row, smelter_id=row.smelter_id.upper(), lookup_name=None, name=None, country=None)
+    normalized = normalize_smelter_id(row.smelter_id)  # 'CID 3209' and '3209' are CID003209
+    if normalized in known.get((row.mineral or "").casefold(), set()):
+        return replace(row, smelter_id=normalized, lookup_name=None, name=None, country=None)
     note = f"Smelter ID {row.smelter_id} is not in this template's Smelter Look-up for {row.mineral}."
     comments = f"{row.comments} {note}" if row.comments else note
     return replace(
