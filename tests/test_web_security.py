@@ -348,3 +348,18 @@ def test_a_name_with_accents_is_one_account_in_any_case(program: tuple[Path, lis
     assert "ÉMILE Zola" in client.get("/suppliers").text
     run(program[0], "users", "set-role", "émile zola", "reviewer")
     assert "ÉMILE Zola                     reviewer  active" in run(program[0], "users", "list")
+
+
+def test_a_file_past_the_reader_s_limit_is_refused_alone(
+    client: TestClient, program: tuple[Path, list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conflict_minerals.web import upload
+
+    monkeypatch.setattr(upload, "MAX_FILE_BYTES", 1024)  # as if 64 MB: the real limit is not posted in a test
+    token = sign_in(client, "rita")
+    first = program[1][0]
+    small = ("small.xlsx", b"PK\x03\x04 tiny")
+    done = client.post("/upload", data={"csrf_token": token}, files=[("files", (first.name, first.read_bytes())),
+                                                                     ("files", small)])  # fmt: skip
+    assert done.status_code == 200 and "larger than 0 MB; not read or kept" in done.text
+    assert "small.xlsx" in done.text  # the other file was still read

@@ -26,7 +26,7 @@ from conflict_minerals.service.reference import (
 )
 from conflict_minerals.web.guard import action, page
 from conflict_minerals.web.render import flash, redirect, render
-from conflict_minerals.web.upload import _safe_name
+from conflict_minerals.web.upload import safe_name, save_upload
 
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024  # RMI's blank templates and status lists are a few MB
 STAGED = Path(tempfile.gettempdir()) / "cm-staged-status-lists"
@@ -50,16 +50,8 @@ async def _saved(form: FormData, folder: Path) -> Path | str:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return "Choose a file to upload."
-    target = folder / _safe_name(upload.filename, 0)
-    size = 0
-    with target.open("wb") as out:
-        while chunk := await upload.read(CHUNK):
-            size += len(chunk)
-            if size > MAX_REFERENCE_BYTES:
-                break
-            out.write(chunk)
-    if size > MAX_REFERENCE_BYTES:
-        target.unlink()
+    target = folder / safe_name(upload.filename, 0)
+    if not await save_upload(upload, target, MAX_REFERENCE_BYTES):
         return f"The file is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MB; nothing was read or kept."
     return target
 

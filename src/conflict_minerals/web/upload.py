@@ -22,23 +22,24 @@ from conflict_minerals.web.render import flash, redirect, render
 CHUNK = 1024 * 1024
 
 
-def _safe_name(given: str | None, index: int) -> str:
+def safe_name(given: str | None, index: int) -> str:
     """A plain file name from what the browser sent: no folders, no control characters, bounded."""
     base = (given or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = terminal_text(base).strip().lstrip(".")[:200]
     return base or f"upload-{index}.xlsx"
 
 
-async def _save(upload: UploadFile, target: Path) -> bool:
-    """Copy an upload to `target`; False (and nothing kept) when it is larger than the reader accepts."""
+async def save_upload(upload: UploadFile, target: Path, limit: int | None = None) -> bool:
+    """Copy an upload to `target`; False (and nothing kept) when it is larger than `limit` (default: the reader's)."""
+    limit = MAX_FILE_BYTES if limit is None else limit
     size = 0
     with target.open("wb") as out:
         while chunk := await upload.read(CHUNK):
             size += len(chunk)
-            if size > MAX_FILE_BYTES:
+            if size > limit:
                 break
             out.write(chunk)
-    if size > MAX_FILE_BYTES:
+    if size > limit:
         target.unlink()
         return False
     return True
@@ -74,9 +75,9 @@ async def upload(request: Request, user: User | None, form: FormData) -> Respons
     with tempfile.TemporaryDirectory(prefix="cm-upload-") as folder:
         paths = []
         for index, upload_file in enumerate(files):
-            target = Path(folder) / str(index) / _safe_name(upload_file.filename, index)
+            target = Path(folder) / str(index) / safe_name(upload_file.filename, index)
             target.parent.mkdir()
-            if await _save(upload_file, target):
+            if await save_upload(upload_file, target):
                 paths.append(target)
             else:
                 limit = MAX_FILE_BYTES // (1024 * 1024)
