@@ -179,3 +179,17 @@ def test_one_finding_per_cell_the_most_severe_then_the_most_specific() -> None:
     assert one_per_cell([checker, trader, other_cell, sheet_wide, again]) == [checker, other_cell, sheet_wide, again]
     specific = Finding(at, "REV-011", Severity.ERROR, "more specific")
     assert one_per_cell([checker, specific]) == [specific]
+
+
+def test_a_reviewer_s_decision_on_a_name_settles_its_findings(tmp_path: Path) -> None:
+    from conflict_minerals.smelters.consolidate import NO_MATCH, Ruling, facility_key
+
+    where = "CONGO, DEMOCRATIC REPUBLIC OF THE"  # a Covered Country, while Q3 says 'No'
+    data = variant(add_row({"metal": "Tin", "lookup_name": "Smelter not listed", "name": "Kivu Tin", "country": where}))
+    asked = review(tmp_path, data)
+    assert "REV-005" in asked and "REV-011" in asked
+    key = facility_key(read_cmrt(tmp_path / "supplier.xlsx").smelters[-1], NO_MATCH)
+    excluded = review(tmp_path, data, rulings={key: Ruling(1, "exclude", None, "trader")})
+    assert "REV-005" not in excluded and "REV-011" not in excluded  # excluded: sources nothing, asks nothing
+    confirmed = review(tmp_path, data, rulings={key: Ruling(2, "confirm", None, "visited")})
+    assert "REV-005" in confirmed and "REV-011" not in confirmed  # a real smelter there: the 'No' is still wrong
