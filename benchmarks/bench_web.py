@@ -160,8 +160,7 @@ def pages(client: Client) -> list[tuple[str, str]]:
     supplier = re.search(r'href="(/suppliers/\d+)"', listing)
     found = [("dashboard", "/"), ("suppliers list", "/suppliers")]
     found += [("a supplier", supplier.group(1))] if supplier else []
-    if client.get("/smelters")[0] == 200 and b"This page is coming" not in client.get("/smelters")[1]:
-        found.append(("smelters", "/smelters"))
+    found.append(("smelters", "/smelters"))
     found.append(("report", "/report"))
     found.append(("evidence (supplier figure)", f"/report/evidence?figure={FIGURE}"))
     evidence = client.get("/report/evidence?figure=facilities.conformant")[1].decode()

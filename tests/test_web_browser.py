@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conflict_minerals.service.users import session_secret
+from conflict_minerals.service.users import prepare_secrets
 from conflict_minerals.web.account import first_run_token
 from conflict_minerals.web.app import create_app
 from tests.web_helpers import CHROMIUM, CHROMIUM_ARGS, COVERED_SMELTER, PASSWORD, make_program, served, smelter_cmrt
@@ -33,7 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     root = tmp_path_factory.mktemp("browser") / "program"
     files = make_program(root, users=False)
     app = create_app(root)
-    token = first_run_token(session_secret(app.state.workspace))
+    token = first_run_token(prepare_secrets(app.state.workspace))
     with served(app) as url:
         yield {"url": url, "files": files, "setup": f"/setup?token={token}"}
     app.state.workspace.close()

@@ -203,7 +203,7 @@ def test_a_web_decision_is_audited_with_the_user_as_actor(client: TestClient, pr
 
 
 def test_first_run_link_creates_one_admin_once(tmp_path: Path, database_url: str) -> None:
-    from conflict_minerals.service.users import session_secret
+    from conflict_minerals.service.users import prepare_secrets
     from conflict_minerals.web.account import first_run_token
 
     root = tmp_path / "fresh"
@@ -211,7 +211,7 @@ def test_first_run_link_creates_one_admin_once(tmp_path: Path, database_url: str
     app = create_app(root)
     with TestClient(app) as client:
         assert client.get("/setup?token=forged").status_code == 403
-        link = f"/setup?token={first_run_token(session_secret(app.state.workspace))}"
+        link = f"/setup?token={first_run_token(prepare_secrets(app.state.workspace))}"
         form = client.get(link)
         data = {"csrf_token": csrf_of(form.text), "token": link.split("=", 1)[1], "name": "Ada", "password": PASSWORD,
                 "confirm": PASSWORD}  # fmt: skip

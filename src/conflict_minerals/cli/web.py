@@ -24,14 +24,14 @@ def serve(host: str, port: int, workers: int, behind_https: bool) -> None:
     """Serve the program in the browser on this workspace (prints a first-run link when there is no user)."""
     import uvicorn
 
-    from conflict_minerals.service.users import has_users, session_secret
+    from conflict_minerals.service.users import has_users, prepare_secrets
     from conflict_minerals.web.account import first_run_token
 
     with workspace() as ws:
         root = ws.root
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         if not has_users(ws):
-            token = first_run_token(session_secret(ws))
+            token = first_run_token(prepare_secrets(ws))
             click.echo("There is no user yet. Open this one-time link to create the first administrator:")
             click.echo(f"  http://{shown}:{port}/setup?token={token}")
     click.echo(f"Serving {root} on http://{shown}:{port} (Ctrl+C stops).")

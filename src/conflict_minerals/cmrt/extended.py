@@ -18,7 +18,7 @@ from conflict_minerals.cmrt.declaration import read_company
 from conflict_minerals.cmrt.detect import find_version, template_type
 from conflict_minerals.cmrt.grid import Grid, Workbook, column_index
 from conflict_minerals.cmrt.reader import control_findings, fast_sheet, open_zip, revision_findings
-from conflict_minerals.cmrt.values import clean_text, control_seen, match_option, reset_control_seen
+from conflict_minerals.cmrt.values import clean_text, control_seen, fold, match_option, reset_control_seen
 from conflict_minerals.errors import UnreadableFileError, UnreadableKind
 from conflict_minerals.model import (
     ExtendedDocument,
@@ -35,7 +35,7 @@ from conflict_minerals.model import (
 DECLARATION = cmrt_layout.DECLARATION
 _ALIASES = {"1": "100%", "1.0": "100%", "100 %": "100%"}
 MAX_LIST_ROWS = cmrt_layout.MAX_SMELTER_ROWS  # rows of a Smelter or Mine List we read (the templates hold 2,500)
-_MARKERS = {"smelter not listed", "smelter not yet identified"}
+_MARKERS = {fold(cmrt_layout.NOT_LISTED), fold(cmrt_layout.NOT_YET_IDENTIFIED)}
 
 
 def read_extended(path: str | Path, data: bytes | None = None) -> ExtendedDocument:
@@ -212,7 +212,7 @@ def _smelters(grid: Grid | None, spec: templates.ExtendedLayout) -> tuple[Minera
 def _entered_name(values: dict[str, str | None]) -> str | None:
     """The facility's name: typed for a 'Smelter not listed' row, else the look-up's choice (never the marker)."""
     chosen = values.get("lookup_name")
-    if chosen and chosen.casefold() in _MARKERS:
+    if chosen and fold(chosen) in _MARKERS:
         return values.get("name")
     return values.get("name") or chosen
 

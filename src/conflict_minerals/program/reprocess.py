@@ -96,7 +96,8 @@ def reprocess(
         rows = connection.execute(query.order_by(submissions.c.id)).all()
         campaigns = {c.id: c for c in _campaigns(connection)}
     changes = []
-    setups = {cid: review_setup(workspace, campaign) for cid, campaign in campaigns.items()}
+    needed = {row.campaign_id for row in rows}  # a setup reads the reference and the decisions: only those used
+    setups = {cid: review_setup(workspace, campaign) for cid, campaign in campaigns.items() if cid in needed}
     for row in rows:
         setup = setups[row.campaign_id]
         try:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from conflict_minerals.cmrt.values import parse_metal, parse_mineral
 from conflict_minerals.errors import ConflictMineralsError
+from conflict_minerals.model import Metal
 from conflict_minerals.program.schema import cahra_lists, reference_revisions, status_entries, status_lists
 from conflict_minerals.program.workspace import Workspace
 from conflict_minerals.reference.countries import plain_country_name
@@ -21,7 +22,7 @@ from conflict_minerals.smelters.mineral_status import MineralStatusBook
 from conflict_minerals.smelters.service import path_kind
 from conflict_minerals.smelters.status_book import StatusBook
 
-THREE_TG = {"Gold", "Tantalum", "Tin", "Tungsten"}
+THREE_TG = {metal.value for metal in Metal}
 
 
 class ReferenceImportError(ConflictMineralsError):

@@ -72,12 +72,6 @@ def authenticate(workspace: Workspace, name: str, password: str) -> User | None:
     return user
 
 
-def session_secret(workspace: Workspace) -> str:
-    """The key that signs session cookies and first-run links, shared by every worker of the workspace."""
-    with workspace.transaction(bookkeeping=True) as connection:
-        return accounts.app_secret(connection, "session")
-
-
 def change_user(
     workspace: Workspace, actor: str, name: str, role: str | None = None, active: bool | None = None
 ) -> User:
