@@ -210,3 +210,33 @@ def test_control_characters_in_an_emrt_are_removed_and_said(tmp_path: Path) -> N
     assert document.smelters[0].name == "Kolwezi Cobalt Refinery"
     [finding] = [f for f in document.findings if f.code == "EMRT-D-007"]
     assert (finding.source.sheet, finding.source.cell) == ("Smelter List", "D5")
+
+
+def test_migrate_derives_again_the_extended_rows_an_older_reader_keyed(program: Program, tmp_path: Path) -> None:
+    from sqlalchemy import select, update
+
+    from conflict_minerals.program.documents import READER_VERSION
+    from conflict_minerals.program.schema import smelter_rows, submissions
+    from conflict_minerals.program.workspace import open_workspace
+
+    program("suppliers", "add", NORDIC)
+    program("campaign", "start", "2025", "--templates", "CMRT,EMRT", "--no-letters")
+    program("ingest", _emrt(tmp_path))
+    workspace = open_workspace(program.root)
+    try:
+        with workspace.transaction() as connection:
+            current = sorted(k for k in connection.scalars(select(smelter_rows.c.facility_key)) if k)
+            assert current  # the EMRT's facilities are keyed
+            connection.execute(update(submissions).values(reader_version="2"))  # as an older version stored it
+            connection.execute(update(smelter_rows).values(facility_key="Cobalt|old key"))
+    finally:
+        workspace.close()
+    program("migrate")
+    workspace = open_workspace(program.root)
+    try:
+        with workspace.read() as connection:
+            keys = sorted(k for k in connection.scalars(select(smelter_rows.c.facility_key)) if k)
+            versions = set(connection.scalars(select(submissions.c.reader_version)))
+    finally:
+        workspace.close()
+    assert keys == current and versions == {READER_VERSION}

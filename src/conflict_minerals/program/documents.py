@@ -29,7 +29,9 @@ from conflict_minerals.program.schema import (
 from conflict_minerals.smelters.consolidate import RowFacts, RowSource, facility_key
 from conflict_minerals.smelters.matching import Method, SmelterMatch
 
-READER_VERSION = "2"  # bump when the reader changes what it derives; `reprocess` re-derives stored rows
+# Bump when the reader changes what it derives; `reprocess` re-derives stored rows, and `migrate` re-derives the
+# extended files of an older reader ("3": their facilities keyed by the lowercased mineral, name-only rows too).
+READER_VERSION = "3"
 COMPANY_FIELDS = tuple(f for f in Company.__slots__ if f != "effective_date")  # type: ignore[attr-defined]
 _COMPANY_FIELDS = COMPANY_FIELDS
 _ROW_FIELDS = tuple(f for f in SmelterRow.__slots__ if f not in ("row", "metal"))  # type: ignore[attr-defined]

@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
+from conflict_minerals.program.documents import READER_VERSION
 from conflict_minerals.program.locate import SETTINGS_FILE
 from conflict_minerals.program.reprocess import reprocess
 from conflict_minerals.program.schema import submissions
@@ -36,7 +37,8 @@ class UpgradeResult:
 
 
 def upgrade_workspace(root: Path | None) -> UpgradeResult:
-    """Apply pending migrations, parse stored CMRTs that have no rows yet, and move legacy reference files in."""
+    """Apply pending migrations, parse stored files that have no rows yet (or extended files an older reader
+    derived), and move legacy reference files in."""
     found = locate_workspace(root)
     settings, _ = load_settings(found / SETTINGS_FILE)
     engine = make_engine(database_url(found, settings))
@@ -47,7 +49,14 @@ def upgrade_workspace(root: Path | None) -> UpgradeResult:
     workspace = open_workspace(found, upgrade=True)
     try:
         with workspace.read() as connection:
-            query = select(submissions.c.id).where(submissions.c.readable.is_(True), submissions.c.parsed_at.is_(None))
+            stale = and_(
+                submissions.c.template_type.is_not(None),
+                submissions.c.template_type != "CMRT",
+                or_(submissions.c.reader_version.is_(None), submissions.c.reader_version != READER_VERSION),
+            )  # the extended readers' keys changed; a CMRT's rows stay as they were derived
+            query = select(submissions.c.id).where(
+                submissions.c.readable.is_(True), or_(submissions.c.parsed_at.is_(None), stale)
+            )
             pending = [row.id for row in connection.execute(query)]
         moved = _originals_into_database(workspace) if workspace.shared_database else 0
         changes = reprocess(workspace, pending) if pending else []
